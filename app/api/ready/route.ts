@@ -1,0 +1,11 @@
+import { checkReadiness } from "@/lib/observability/readiness";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(): Promise<Response> {
+  const readiness = await checkReadiness();
+  return Response.json(readiness, {
+    status: readiness.status === "down" ? 503 : 200,
+    headers: { "cache-control": "no-store" },
+  });
+}

@@ -1,0 +1,77 @@
+// The one place configuration is read. Parsed once with zod; a missing or malformed
+// variable stops start-up with a message naming it. Edge code (middleware) may only
+// use `edgeEnv()`: it touches no Node API.
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["0", "1", "true", "false"])
+  .transform((v) => v === "1" || v === "true");
+
+const edgeSchema = z
+  .object({
+    APP_ROOT_DOMAIN: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, "must be a bare hostname such as localhost or example.com")
+      .default("localhost"),
+    UPSTASH_REDIS_REST_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  })
+  .refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
+    message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither",
+    path: ["UPSTASH_REDIS_REST_TOKEN"],
+  });
+
+const serverSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z
+    .string({ error: "is required (npm run dev starts an embedded PostgreSQL and sets it)" })
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL"),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+  MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  INNGEST_BASE_URL: z.url().optional(),
+  LOG_SQL: booleanFlag.default(false),
+});
+
+export type EdgeEnv = z.infer<typeof edgeSchema>;
+export type ServerEnv = z.infer<typeof serverSchema> & EdgeEnv;
+
+export class EnvError extends Error {
+  constructor(issues: z.core.$ZodIssue[]) {
+    const lines = issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    super(`Invalid environment configuration:\n${lines.join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.infer<T> {
+  // Empty strings in .env files mean "unset", not "set to nothing".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) throw new EnvError(result.error.issues);
+  return result.data;
+}
+
+let edgeCache: EdgeEnv | undefined;
+let serverCache: ServerEnv | undefined;
+
+export function edgeEnv(): EdgeEnv {
+  edgeCache ??= parse(edgeSchema, {
+    APP_ROOT_DOMAIN: process.env.APP_ROOT_DOMAIN,
+    UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL,
+    UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN,
+  });
+  return edgeCache;
+}
+
+export function serverEnv(): ServerEnv {
+  serverCache ??= { ...parse(serverSchema, process.env), ...edgeEnv() };
+  return serverCache;
+}
+
+/** For tests and scripts that change process.env after a first read. */
+export function resetEnvCache(): void {
+  edgeCache = undefined;
+  serverCache = undefined;
+}

@@ -1,0 +1,37 @@
+// The one error type. Domain code throws AppError with a code from this list; the
+// request wrapper and CLIs map it (HTTP status, exit code). Anything else is a bug.
+export const errorCodes = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly fieldErrors: FieldError[];
+
+  constructor(code: ErrorCode, message: string, fieldErrors: FieldError[] = []) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+
+  get status(): number {
+    return errorCodes[this.code];
+  }
+}

@@ -1,0 +1,51 @@
+// Readiness of each component, for /api/ready and the dev console. Each probe is
+// bounded by a short timeout so a dead dependency answers "down", not a hang.
+import { getPool } from "@/lib/db/pool";
+import { serverEnv } from "@/lib/env";
+import { getRedis } from "@/lib/redis/client";
+
+export type ComponentStatus = "ok" | "down" | "disabled";
+
+export interface Readiness {
+  status: "ok" | "degraded" | "down";
+  components: Record<"database" | "redis" | "workflows", { status: ComponentStatus; detail?: string }>;
+}
+
+const PROBE_TIMEOUT_MS = 1_000;
+
+async function probe(fn: () => Promise<unknown>): Promise<{ status: ComponentStatus; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), PROBE_TIMEOUT_MS))),
+    ]);
+    return { status: "ok" };
+  } catch (err) {
+    return { status: "down", detail: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function checkReadiness(): Promise<Readiness> {
+  const env = serverEnv();
+  const redis = getRedis();
+  const [database, redisStatus] = await Promise.all([
+    probe(() => getPool().query("SELECT 1")),
+    redis ? probe(() => redis.ping()) : Promise.resolve({ status: "disabled" as const, detail: "UPSTASH_REDIS_REST_URL is not set" }),
+  ]);
+  const workflows = env.INNGEST_BASE_URL
+    ? await probe(async () => {
+        const res = await fetch(env.INNGEST_BASE_URL as string, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+        if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
+      })
+    : { status: "disabled" as const, detail: "no workflow engine configured (INNGEST_BASE_URL unset)" };
+
+  // Redis is optional in development (features degrade), required in production.
+  const redisRequired = env.NODE_ENV === "production";
+  let status: Readiness["status"] = "ok";
+  if (database.status !== "ok" || (redisRequired && redisStatus.status !== "ok")) status = "down";
+  else if (redisStatus.status !== "ok" || workflows.status === "down") status = "degraded";
+  return { status, components: { database, redis: redisStatus, workflows } };
+}

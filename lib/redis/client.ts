@@ -1,0 +1,32 @@
+// The one @upstash/redis client (Edge and Node alike). Requests fail fast: a short
+// timeout and no client retries, so a Redis outage degrades features instead of
+// adding seconds to every request. Returns null when Redis is not configured.
+import { Redis } from "@upstash/redis";
+import { edgeEnv } from "@/lib/env";
+
+const REQUEST_TIMEOUT_MS = 750;
+
+let client: Redis | null | undefined;
+
+export function getRedis(): Redis | null {
+  if (client === undefined) {
+    const env = edgeEnv();
+    client =
+      env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+        ? new Redis({
+            url: env.UPSTASH_REDIS_REST_URL,
+            token: env.UPSTASH_REDIS_REST_TOKEN,
+            retry: false,
+            signal: () => AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            // Values are plain strings we wrote ourselves; skip JSON guessing.
+            automaticDeserialization: false,
+          })
+        : null;
+  }
+  return client;
+}
+
+/** For tests that switch Redis on and off by changing the environment. */
+export function resetRedisClient(): void {
+  client = undefined;
+}

@@ -1,0 +1,31 @@
+// Edge-side lookups against the Redis mirror, cached briefly in the isolate. Any Redis
+// failure answers "unknown" so the Node side decides; it never blocks a request.
+import { getRedis } from "@/lib/redis/client";
+import { mirrorKeys } from "./mirror-keys";
+import type { EdgeLookups, Lookup } from "./resolve-request";
+
+const TTL_MS = 5_000;
+const isolateCache = new Map<string, { value: Lookup<string>; expires: number }>();
+
+async function cachedGet(key: string): Promise<Lookup<string>> {
+  const now = Date.now();
+  const hit = isolateCache.get(key);
+  if (hit && hit.expires > now) return hit.value;
+  const redis = getRedis();
+  if (!redis) return "unknown";
+  let value: Lookup<string>;
+  try {
+    const [ready, found] = await redis.mget<(string | null)[]>(mirrorKeys.ready, key);
+    value = found ?? (ready ? null : "unknown");
+  } catch {
+    return "unknown"; // not cached: try Redis again on the next request
+  }
+  if (isolateCache.size > 10_000) isolateCache.clear();
+  isolateCache.set(key, { value, expires: now + TTL_MS });
+  return value;
+}
+
+export const edgeLookups: EdgeLookups = {
+  tenantStatus: (slug) => cachedGet(mirrorKeys.tenant(slug)),
+  domainTenant: (hostname) => cachedGet(mirrorKeys.domain(hostname)),
+};

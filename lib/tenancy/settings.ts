@@ -1,0 +1,17 @@
+// Tenant settings live as JSON on the tenant row and are always read through this
+// schema, so a bad value can never reach the app. Later capabilities add their keys.
+import { z } from "zod";
+
+export const tenantSettingsSchema = z
+  .object({
+    timezone: z.string().min(1).max(64).default("UTC"),
+    /** Browser origins allowed to call the tenant's API with CORS. */
+    corsOrigins: z.array(z.url()).max(50).default([]),
+  })
+  .strict();
+
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+export function defaultTenantSettings(): TenantSettings {
+  return tenantSettingsSchema.parse({});
+}

@@ -1,0 +1,27 @@
+// Input schemas for tenant lifecycle operations, shared by the CLI and any future UI.
+import { z } from "zod";
+import { slugSchema } from "./slug";
+
+export const tenantNameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+
+export const emailSchema = z
+  .email("must be an email address")
+  .max(254)
+  .transform((e) => e.toLowerCase());
+
+export const createTenantInput = z.object({
+  slug: slugSchema,
+  name: tenantNameSchema,
+  ownerEmail: emailSchema.optional(),
+});
+export type CreateTenantInput = z.input<typeof createTenantInput>;
+
+export const hostnameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
+    "must be a fully qualified hostname such as app.example.com",
+  );

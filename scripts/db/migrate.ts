@@ -1,0 +1,29 @@
+// npm run db:migrate [-- --concurrency N --wait SECONDS --tenant slug ...]
+import { parseArgs } from "node:util";
+import { formatReport } from "@/lib/db/migrations/format-report";
+import { migrateAll } from "@/lib/db/migrations/runner";
+import { getPool } from "@/lib/db/pool";
+import { serverEnv } from "@/lib/env";
+import { runCli, UsageError } from "../lib/run-cli";
+
+const usage = `usage: npm run db:migrate -- [--concurrency N] [--wait SECONDS] [--tenant <slug> ...]
+  Applies platform migrations, then tenant migrations to every tenant schema.`;
+
+await runCli(usage, async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { concurrency: { type: "string" }, wait: { type: "string" }, tenant: { type: "string", multiple: true } },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const concurrency = values.concurrency ? Number(values.concurrency) : serverEnv().MIGRATION_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError("--concurrency must be 1-64");
+  const wait = values.wait ? Number(values.wait) : 60;
+  if (!Number.isFinite(wait) || wait < 0) throw new UsageError("--wait must be a number of seconds");
+  const report = await migrateAll(getPool(), { concurrency, lockWaitMs: wait * 1000, slugs: values.tenant });
+  console.log(formatReport(report));
+  return report.failed ? 1 : 0;
+});
