@@ -224,7 +224,8 @@ export async function startRedisRestBridge(opts: RedisRestBridgeOptions): Promis
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`redis-bridge: cannot connect to Redis: ${errorMessage(err)}`);
+    // ioredis rejects with "Connection is closed."; the socket error says why.
+    throw new Error(`cannot connect to Redis: ${lastRedisError || errorMessage(err)}`);
   }
 
   function isAuthorized(header: string | undefined): boolean {

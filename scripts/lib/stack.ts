@@ -1,0 +1,161 @@
+// Brings up what the platform needs on this machine, for `npm run dev` and `npm test`:
+// PostgreSQL (DATABASE_URL, else embedded), Redis (REDIS_URL, else a local
+// redis-server) behind the Upstash REST bridge, migrations, and (dev) demo tenants.
+// Every part reports what it is and where; missing parts are reported as off.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { migrateAll } from "@/lib/db/migrations/runner";
+import { closePool, getPool } from "@/lib/db/pool";
+import { forgetPlatformClient } from "@/lib/db/platform-client";
+import { resetEnvCache } from "@/lib/env";
+import { resetRedisClient } from "@/lib/redis/client";
+import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
+import { rebuildMirror } from "@/lib/tenancy/mirror";
+import { seedDemoTenants } from "@/lib/tenancy/seed-demo";
+import { startEmbeddedDb } from "./embedded-db";
+import { ensureRedis } from "./redis-setup";
+
+export interface StackPart {
+  name: string;
+  status: "on" | "off" | "degraded";
+  detail: string;
+}
+
+export interface Stack {
+  env: Record<string, string>;
+  parts: StackPart[];
+  stop(): Promise<void>;
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
+async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `platform_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startStack(mode: "dev" | "test", root = process.cwd()): Promise<Stack> {
+  const stops: (() => Promise<void>)[] = [];
+  const parts: StackPart[] = [];
+  const env: Record<string, string> = {};
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e: unknown) => console.error("[stack] stop failed:", e));
+  };
+
+  try {
+    // PostgreSQL
+    if (process.env.DATABASE_URL) {
+      if (mode === "test") {
+        const scratch = await createScratchDatabase(process.env.DATABASE_URL);
+        stops.push(scratch.drop);
+        env.DATABASE_URL = scratch.url;
+        parts.push({ name: "database", status: "on", detail: `${redact(scratch.url)} (throwaway database on DATABASE_URL's server)` });
+      } else {
+        env.DATABASE_URL = process.env.DATABASE_URL;
+        parts.push({ name: "database", status: "on", detail: `${redact(env.DATABASE_URL)} (from DATABASE_URL)` });
+      }
+    } else {
+      const db = await startEmbeddedDb(
+        mode === "dev" ? { persistentDir: path.join(root, ".data"), port: 54329, database: "platform" } : { database: "platform_test" },
+      );
+      stops.push(db.stop);
+      env.DATABASE_URL = db.url;
+      parts.push({
+        name: "database",
+        status: "on",
+        detail: `embedded PostgreSQL at ${redact(db.url)}${mode === "dev" ? " (data in .data/postgres)" : " (throwaway)"}`,
+      });
+    }
+    process.env.DATABASE_URL = env.DATABASE_URL;
+
+    // Redis, behind the Upstash REST bridge the Edge middleware talks to
+    if (process.env.UPSTASH_REDIS_REST_URL) {
+      parts.push({ name: "redis", status: "on", detail: `Upstash REST at ${process.env.UPSTASH_REDIS_REST_URL}` });
+    } else {
+      const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+      const redis = await ensureRedis(redisUrl);
+      if (redis) {
+        stops.push(redis.stop);
+        // Tests use their own logical database so they never touch dev data.
+        const bridgeRedisUrl = mode === "test" && !new URL(redis.url).pathname.replace("/", "") ? `${redis.url}/9` : redis.url;
+        const token = process.env.UPSTASH_REDIS_REST_TOKEN ?? randomBytes(24).toString("base64url");
+        const bridge = await startRedisRestBridge({
+          redisUrl: bridgeRedisUrl,
+          token,
+          port: mode === "dev" ? Number(process.env.REDIS_BRIDGE_PORT ?? 8079) : 0,
+        });
+        stops.push(bridge.close);
+        env.REDIS_URL = bridgeRedisUrl;
+        env.UPSTASH_REDIS_REST_URL = bridge.url;
+        env.UPSTASH_REDIS_REST_TOKEN = token;
+        parts.push({
+          name: "redis",
+          status: "on",
+          detail: `${redis.startedByUs ? "redis-server started at" : "Redis at"} ${redact(bridgeRedisUrl)}, Upstash REST bridge at ${bridge.url}`,
+        });
+      } else {
+        parts.push({
+          name: "redis",
+          status: "degraded",
+          detail: `no Redis at ${redisUrl} and no redis-server on the PATH: custom domains are looked up from PostgreSQL on every request and rate limits are off`,
+        });
+      }
+    }
+    Object.assign(process.env, env);
+    resetEnvCache();
+    resetRedisClient();
+    forgetPlatformClient();
+
+    const report = await migrateAll(getPool(), { concurrency: 8, lockWaitMs: 30_000 });
+    if (report.failed) throw new Error(`migrations failed for ${report.failed} tenant(s)`);
+    parts.push({ name: "migrations", status: "on", detail: `platform and ${report.tenantCount} tenant schema(s) up to date` });
+
+    if (mode === "dev") {
+      const created = await seedDemoTenants();
+      parts.push({
+        name: "demo tenants",
+        status: "on",
+        detail: `acme, globex${created.length ? ` (created ${created.join(", ")})` : ""}`,
+      });
+    }
+    const mirror = await rebuildMirror();
+    if (mirror.ok) parts.push({ name: "edge mirror", status: "on", detail: `${mirror.tenants} tenants, ${mirror.domains} domains in Redis` });
+
+    parts.push({
+      name: "workflows",
+      status: "off",
+      detail: process.env.INNGEST_BASE_URL ? `Inngest at ${process.env.INNGEST_BASE_URL}` : "no workflow engine yet (integrations issue)",
+    });
+    await closePool();
+    forgetPlatformClient();
+    return { env, parts, stop };
+  } catch (err) {
+    await closePool().catch(() => undefined);
+    await stop();
+    throw err;
+  }
+}
+
+export function printParts(parts: StackPart[]): void {
+  const icon = { on: "✔", off: "–", degraded: "!" } as const;
+  for (const p of parts) console.log(`  ${icon[p.status]} ${p.name.padEnd(13)} ${p.detail}`);
+}

@@ -1,0 +1,50 @@
+// `npm test`: brings up a throwaway stack (scratch database on DATABASE_URL's server,
+// or an embedded PostgreSQL; Redis behind the Upstash bridge), runs the Vitest suite,
+// then builds the app and runs the Playwright suite against `next start`.
+//   npm test             everything
+//   npm test -- unit     Vitest only
+//   npm test -- e2e      build + Playwright only
+import { spawn } from "node:child_process";
+import { printParts, startStack } from "./lib/stack";
+
+const only = process.argv[2];
+if (only && only !== "unit" && only !== "e2e") {
+  console.error("usage: npm test [-- unit|e2e]");
+  process.exit(2);
+}
+
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const stack = await startStack("test");
+console.log("Test stack:");
+printParts(stack.parts);
+if (!stack.env.UPSTASH_REDIS_REST_URL && !process.env.UPSTASH_REDIS_REST_URL) {
+  console.error("\nThe tests need a Redis: set REDIS_URL, or install redis-server so it can be started.");
+  await stack.stop();
+  process.exit(1);
+}
+
+let code = 0;
+const stopAll = async (signal: string) => {
+  console.error(`\n${signal}: stopping the test stack`);
+  await stack.stop();
+  process.exit(130);
+};
+process.on("SIGINT", () => void stopAll("SIGINT"));
+process.on("SIGTERM", () => void stopAll("SIGTERM"));
+
+try {
+  if (only !== "e2e") code ||= await run(process.execPath, ["node_modules/vitest/vitest.mjs", "run"], stack.env);
+  if (only !== "unit" && code === 0) {
+    code ||= await run(process.execPath, ["node_modules/next/dist/bin/next", "build"], { ...stack.env, NODE_ENV: "production" });
+    if (code === 0) code ||= await run(process.execPath, ["node_modules/@playwright/test/cli.js", "test"], stack.env);
+  }
+} finally {
+  await stack.stop();
+}
+process.exit(code);
