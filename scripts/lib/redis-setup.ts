@@ -28,7 +28,9 @@ function onPath(cmd: string): boolean {
 
 export async function ensureRedis(url: string, options: { port?: number } = {}): Promise<RunningRedis | null> {
   if (await redisAnswers(url)) return { url, startedByUs: false, stop: async () => undefined };
-  if (!onPath("redis-server")) return null;
+  // Only start a server where REDIS_URL says one should be on this machine.
+  const { hostname } = new URL(url);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(hostname) || !onPath("redis-server")) return null;
   const port = options.port ?? Number(new URL(url).port || 6379);
   const child: ChildProcess = spawn(
     "redis-server",
