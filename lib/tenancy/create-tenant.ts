@@ -7,6 +7,7 @@ import { applyToSchemaInTransaction } from "@/lib/db/migrations/apply";
 import { loadMigrations, type MigrationFile } from "@/lib/db/migrations/files";
 import { takeSharedLockInTransaction } from "@/lib/db/migrations/lock";
 import { getPool } from "@/lib/db/pool";
+import { withPgTransaction } from "@/lib/db/transaction";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { mirrorTenant } from "./mirror";
@@ -23,42 +24,34 @@ export interface CreateTenantOptions {
 
 let cachedMigrations: MigrationFile[] | undefined;
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
-
 export async function createTenant(raw: CreateTenantInput, options: CreateTenantOptions = {}): Promise<TenantRecord> {
   const input = parseOrThrow(createTenantInput, raw, "tenant");
   const schemaName = schemaNameFor(input.slug);
   const migrations = options.tenantMigrations ?? (cachedMigrations ??= loadMigrations("tenant"));
   const record: TenantRecord = { id: randomUUID(), slug: input.slug, name: input.name, status: "active", schemaName };
 
-  const client = await getPool().connect();
   try {
-    await client.query("BEGIN");
-    await takeSharedLockInTransaction(client);
-    await client.query(
-      `INSERT INTO public.tenants (id, slug, name, status, schema_name, settings, created_at, updated_at)
-       VALUES ($1, $2, $3, 'active', $4, $5, now(), now())`,
-      [record.id, record.slug, record.name, schemaName, JSON.stringify(defaultTenantSettings())],
-    );
-    await applyToSchemaInTransaction(client, schemaName, migrations, { createSchema: true });
-    if (input.ownerEmail) {
+    await withPgTransaction(getPool(), async (client) => {
+      await takeSharedLockInTransaction(client);
       await client.query(
-        `INSERT INTO ${quoteIdent(schemaName)}.users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
-        [randomUUID(), input.ownerEmail, "Owner"],
+        `INSERT INTO public.tenants (id, slug, name, status, schema_name, settings, created_at, updated_at)
+         VALUES ($1, $2, $3, 'active', $4, $5, now(), now())`,
+        [record.id, record.slug, record.name, schemaName, JSON.stringify(defaultTenantSettings())],
       );
-    }
-    await options.beforeCommit?.(client);
-    await client.query("COMMIT");
+      await applyToSchemaInTransaction(client, schemaName, migrations, { createSchema: true });
+      if (input.ownerEmail) {
+        await client.query(
+          `INSERT INTO ${quoteIdent(schemaName)}.users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
+          [randomUUID(), input.ownerEmail, "Owner"],
+        );
+      }
+      await options.beforeCommit?.(client);
+    });
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    if (isUniqueViolation(err)) throw new AppError("conflict", `A tenant with the slug "${input.slug}" already exists.`);
-    if ((err as { code?: string }).code === "42P06")
-      throw new AppError("conflict", `Schema ${schemaName} already exists without a tenant row; drop or rename it first.`);
+    const code = (err as { code?: string }).code;
+    if (code === "23505") throw new AppError("conflict", `A tenant with the slug "${input.slug}" already exists.`);
+    if (code === "42P06") throw new AppError("conflict", `Schema ${schemaName} already exists without a tenant row; drop or rename it first.`);
     throw err;
-  } finally {
-    client.release();
   }
   await mirrorTenant(record.slug, record.status);
   return record;

@@ -116,7 +116,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
         parts.push({
           name: "redis",
           status: "degraded",
-          detail: `no Redis at ${redisUrl} and no redis-server on the PATH: custom domains are looked up from PostgreSQL on every request and rate limits are off`,
+          detail: `DEGRADED: no Redis answered at ${redisUrl} and none could be started here; the Edge cannot see custom domains or tenant status, so the Node side looks them up in PostgreSQL on every request`,
         });
       }
     }

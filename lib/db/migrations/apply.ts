@@ -4,6 +4,7 @@
 import type pg from "pg";
 import { quoteIdent } from "@/lib/db/identifier";
 import type { MigrationFile } from "./files";
+import { withPgTransaction } from "@/lib/db/transaction";
 import { ledgerInsert } from "./ledger";
 
 export async function applyToSchemaInTransaction(
@@ -25,15 +26,5 @@ export async function applyToSchemaInTransaction(
 
 export async function applyToSchema(pool: pg.Pool, schema: string, pending: MigrationFile[]): Promise<void> {
   if (pending.length === 0) return;
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    await applyToSchemaInTransaction(client, schema, pending, { createSchema: false });
-    await client.query("COMMIT");
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  await withPgTransaction(pool, (client) => applyToSchemaInTransaction(client, schema, pending, { createSchema: false }));
 }
