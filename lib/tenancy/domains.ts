@@ -25,10 +25,16 @@ export async function addDomain(slug: string, rawHostname: string, opts: { verif
   const existing = await db.domain.findUnique({ where: { hostname }, select: { tenantId: true } });
   if (existing) throw new AppError("conflict", `The hostname ${hostname} is already in use.`);
   const verified = opts.verified ?? true;
-  const domain = await db.$transaction(async (tx) => {
-    if (opts.primary) await tx.domain.updateMany({ where: { tenantId: tenant.id }, data: { primary: false } });
-    return tx.domain.create({ data: { hostname, tenantId: tenant.id, verified, primary: opts.primary ?? false } });
-  });
+  const domain = await db
+    .$transaction(async (tx) => {
+      if (opts.primary) await tx.domain.updateMany({ where: { tenantId: tenant.id }, data: { primary: false } });
+      return tx.domain.create({ data: { hostname, tenantId: tenant.id, verified, primary: opts.primary ?? false } });
+    })
+    .catch((err: unknown) => {
+      // A concurrent add of the same hostname won the unique index.
+      if ((err as { code?: string }).code === "P2002") throw new AppError("conflict", `The hostname ${hostname} is already in use.`);
+      throw err;
+    });
   if (verified) await mirrorDomain(hostname, slug);
   forgetCachedTenants();
   return domain;

@@ -6,12 +6,13 @@ import { getPool } from "@/lib/db/pool";
 import { forgetTenantClient } from "@/lib/db/tenant-client";
 import { withPgTransaction } from "@/lib/db/transaction";
 import { AppError } from "@/lib/errors/app-error";
+import { parseOrThrow } from "@/lib/errors/from-zod";
 import { forgetCachedTenants } from "./find-tenant";
 import { mirrorDomain, mirrorTenant } from "./mirror";
-import { schemaNameFor } from "./slug";
+import { schemaNameFor, slugSchema } from "./slug";
 
 export async function dropTenant(slug: string, confirm: string): Promise<{ domains: string[] }> {
-  const schema = schemaNameFor(slug);
+  const schema = schemaNameFor(parseOrThrow(slugSchema, slug, "slug"));
   if (confirm !== slug) throw new AppError("bad_request", `Confirmation does not match: pass --confirm ${slug}`);
   const domains = await withPgTransaction(getPool(), async (client) => {
     await takeSharedLockInTransaction(client);

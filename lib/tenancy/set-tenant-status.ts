@@ -1,6 +1,7 @@
 import type { TenantStatus } from "@/lib/db/generated/platform/enums";
 import { platformDb } from "@/lib/db/platform-client";
 import { AppError } from "@/lib/errors/app-error";
+import { parseOrThrow } from "@/lib/errors/from-zod";
 import { slugSchema } from "./slug";
 import { mirrorTenant } from "./mirror";
 import { forgetCachedTenants } from "./find-tenant";
@@ -8,7 +9,7 @@ import { tenantRecordSelect, type TenantRecord } from "./tenant-record";
 
 /** suspend / resume / archive: a status change, mirrored to the Edge at once. */
 export async function setTenantStatus(slug: string, status: TenantStatus): Promise<TenantRecord> {
-  slugSchema.parse(slug);
+  parseOrThrow(slugSchema, slug, "slug");
   const updated = await platformDb().tenant.updateManyAndReturn({
     where: { slug },
     data: { status },

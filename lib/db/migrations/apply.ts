@@ -13,10 +13,10 @@ export async function applyToSchemaInTransaction(
   pending: MigrationFile[],
   options: { createSchema: boolean },
 ): Promise<void> {
-  if (pending.length === 0) return;
-  const started = performance.now();
   const ident = quoteIdent(schema);
   if (options.createSchema) await client.query(`CREATE SCHEMA ${ident}`);
+  if (pending.length === 0) return;
+  const started = performance.now();
   await client.query(`SET LOCAL search_path TO ${ident}`);
   // One round trip for all the DDL: the simple query protocol runs many statements.
   await client.query(pending.map((m) => m.sql).join("\n;\n"));

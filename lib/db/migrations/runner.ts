@@ -4,6 +4,8 @@
 // others go on; the next run resumes where each schema stopped.
 import type pg from "pg";
 import { AppError } from "@/lib/errors/app-error";
+import { parseOrThrow } from "@/lib/errors/from-zod";
+import { schemaNameFor, slugSchema } from "@/lib/tenancy/slug";
 import { applyToSchema } from "./apply";
 import { loadMigrations, type MigrationFile } from "./files";
 import { ensureLedger, readLedger } from "./ledger";
@@ -72,6 +74,7 @@ function describe(err: unknown): string {
 
 export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promise<MigrationReport> {
   const started = performance.now();
+  options.slugs?.forEach((slug) => parseOrThrow(slugSchema, slug, "tenant slug"));
   const platformFiles = options.platformMigrations ?? loadMigrations("platform");
   const tenantFiles = options.tenantMigrations ?? loadMigrations("tenant");
   const lockClient = await pool.connect();
@@ -81,8 +84,17 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       await ensureLedger(lockClient);
       let ledger = await readLedger(lockClient);
 
-      const platformDrift = findDrift(ledger, "public", platformFiles);
-      if (platformDrift.length) throw new AppError("conflict", `Refusing to migrate:\n  ${platformDrift.join("\n  ")}`);
+      // Validate every schema in the ledger before applying anything anywhere.
+      // (With --tenant, only the schemas this run would touch.)
+      const inScope = options.slugs ? new Set(["public", ...options.slugs.map(schemaNameFor)]) : null;
+      const drift = [...ledger.keys()].filter((schema) => !inScope || inScope.has(schema)).flatMap((schema) =>
+        findDrift(ledger, schema, schema === "public" ? platformFiles : tenantFiles),
+      );
+      if (drift.length) {
+        const shown = drift.slice(0, 10).join("\n  ");
+        const more = drift.length > 10 ? `\n  … and ${drift.length - 10} more` : "";
+        throw new AppError("conflict", `Refusing to migrate:\n  ${shown}${more}`);
+      }
       const platformPending = pendingFor(ledger, "public", platformFiles);
       // The platform must be current before tenants are listed or touched.
       await applyToSchema(pool, "public", platformPending);
@@ -98,13 +110,6 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
         const known = new Set(allTenants.map((t) => t.slug));
         const unknown = [...wanted].filter((s) => !known.has(s));
         if (unknown.length) throw new AppError("not_found", `Unknown tenant(s): ${unknown.join(", ")}`);
-      }
-
-      const drift = tenants.flatMap((t) => findDrift(ledger, t.schema_name, tenantFiles));
-      if (drift.length) {
-        const shown = drift.slice(0, 10).join("\n  ");
-        const more = drift.length > 10 ? `\n  … and ${drift.length - 10} more` : "";
-        throw new AppError("conflict", `Refusing to migrate:\n  ${shown}${more}`);
       }
 
       const results: SchemaResult[] = [];

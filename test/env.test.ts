@@ -1,0 +1,188 @@
+// lib/env.ts: configuration is parsed once with zod, and a missing or malformed
+// variable is reported by name. Every test starts from a known environment and
+// restores the real one afterwards (the cache is reset both times).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { edgeEnv, EnvError, resetEnvCache, serverEnv } from "@/lib/env";
+
+const saved = { ...process.env };
+
+const managed = [
+  "NODE_ENV",
+  "DATABASE_URL",
+  "DB_POOL_MAX",
+  "TENANT_CLIENT_CACHE_SIZE",
+  "MIGRATION_CONCURRENCY",
+  "REDIS_URL",
+  "INNGEST_BASE_URL",
+  "LOG_SQL",
+  "APP_ROOT_DOMAIN",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+];
+
+const validToken = "0123456789abcdef0123";
+
+/** Sets exactly these managed variables (others unset) and clears the cache. */
+function setEnv(values: Record<string, string>): void {
+  for (const key of managed) delete process.env[key];
+  Object.assign(process.env, values);
+  resetEnvCache();
+}
+
+/** The EnvError thrown by fn; fails the test when fn does not throw one. */
+function envErrorOf(fn: () => unknown): EnvError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnvError);
+    return err as EnvError;
+  }
+  throw new Error("expected an EnvError, but nothing was thrown");
+}
+
+beforeEach(() => setEnv({ DATABASE_URL: "postgresql://user@db.internal:5432/app" }));
+
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+  resetEnvCache();
+});
+
+describe("serverEnv", () => {
+  it("applies the defaults", () => {
+    const env = serverEnv();
+    expect(env).toMatchObject({
+      NODE_ENV: "development",
+      DATABASE_URL: "postgresql://user@db.internal:5432/app",
+      DB_POOL_MAX: 10,
+      TENANT_CLIENT_CACHE_SIZE: 500,
+      MIGRATION_CONCURRENCY: 8,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      LOG_SQL: false,
+      APP_ROOT_DOMAIN: "localhost",
+    });
+    expect(env.UPSTASH_REDIS_REST_URL).toBeUndefined();
+    expect(env.UPSTASH_REDIS_REST_TOKEN).toBeUndefined();
+    expect(env.INNGEST_BASE_URL).toBeUndefined();
+  });
+
+  it("parses and coerces the values that are set", () => {
+    setEnv({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://u:p@h/db",
+      DB_POOL_MAX: "25",
+      TENANT_CLIENT_CACHE_SIZE: "7",
+      MIGRATION_CONCURRENCY: "3",
+      REDIS_URL: "rediss://cache.internal:6380",
+      LOG_SQL: "1",
+      APP_ROOT_DOMAIN: "platform.example.com",
+      UPSTASH_REDIS_REST_URL: "https://redis.example.com",
+      UPSTASH_REDIS_REST_TOKEN: validToken,
+    });
+    expect(serverEnv()).toMatchObject({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://u:p@h/db",
+      DB_POOL_MAX: 25,
+      TENANT_CLIENT_CACHE_SIZE: 7,
+      MIGRATION_CONCURRENCY: 3,
+      REDIS_URL: "rediss://cache.internal:6380",
+      LOG_SQL: true,
+      APP_ROOT_DOMAIN: "platform.example.com",
+      UPSTASH_REDIS_REST_URL: "https://redis.example.com",
+      UPSTASH_REDIS_REST_TOKEN: validToken,
+    });
+  });
+
+  it("is parsed once: later changes need resetEnvCache()", () => {
+    const first = serverEnv();
+    process.env.DB_POOL_MAX = "42";
+    expect(serverEnv()).toBe(first);
+    expect(serverEnv().DB_POOL_MAX).toBe(10);
+    resetEnvCache();
+    expect(serverEnv().DB_POOL_MAX).toBe(42);
+  });
+
+  it("refuses a missing DATABASE_URL, naming it", () => {
+    setEnv({});
+    const err = envErrorOf(() => serverEnv());
+    expect(err.name).toBe("EnvError");
+    expect(err.message).toMatch(/DATABASE_URL: is required/);
+  });
+
+  it("treats an empty string as unset", () => {
+    setEnv({ DATABASE_URL: "" });
+    expect(envErrorOf(() => serverEnv()).message).toMatch(/DATABASE_URL: is required/);
+    setEnv({ DATABASE_URL: "postgresql://h/db", DB_POOL_MAX: "" });
+    expect(serverEnv().DB_POOL_MAX).toBe(10);
+  });
+
+  it("refuses a DATABASE_URL that is not PostgreSQL", () => {
+    for (const url of ["mysql://x", "localhost:5432/db", "http://postgres/db"]) {
+      setEnv({ DATABASE_URL: url });
+      expect(envErrorOf(() => serverEnv()).message).toMatch(/DATABASE_URL: must be a postgresql:\/\/ connection URL/);
+    }
+  });
+
+  it.each([
+    ["DB_POOL_MAX", "abc"],
+    ["DB_POOL_MAX", "0"],
+    ["DB_POOL_MAX", "1.5"],
+    ["TENANT_CLIENT_CACHE_SIZE", "-1"],
+    ["MIGRATION_CONCURRENCY", "65"],
+    ["REDIS_URL", "http://127.0.0.1:6379"],
+    ["LOG_SQL", "yes"],
+    ["NODE_ENV", "staging"],
+    ["INNGEST_BASE_URL", "not a url"],
+  ])("refuses %s=%s, naming the variable", (name, value) => {
+    setEnv({ DATABASE_URL: "postgresql://h/db", [name]: value });
+    const message = envErrorOf(() => serverEnv()).message;
+    expect(message).toContain(`  ${name}: `);
+    // Only the bad variable is reported.
+    expect(message.split("\n")).toHaveLength(2);
+  });
+
+  it("lists every bad variable in one error", () => {
+    setEnv({ DB_POOL_MAX: "x", LOG_SQL: "maybe" });
+    const message = envErrorOf(() => serverEnv()).message;
+    expect(message).toMatch(/^Invalid environment configuration:/);
+    expect(message).toContain("DATABASE_URL:");
+    expect(message).toContain("DB_POOL_MAX:");
+    expect(message).toContain("LOG_SQL:");
+  });
+
+  it("includes the edge variables and their errors", () => {
+    setEnv({ DATABASE_URL: "postgresql://h/db", APP_ROOT_DOMAIN: "Example.com" });
+    expect(envErrorOf(() => serverEnv()).message).toMatch(/APP_ROOT_DOMAIN: must be a bare hostname/);
+  });
+});
+
+describe("edgeEnv", () => {
+  it("needs no server variables", () => {
+    setEnv({});
+    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost" });
+  });
+
+  it.each(["Example.com", "example.com/app", "https://example.com", "example.com:3000", "exa mple.com"])(
+    "refuses APP_ROOT_DOMAIN=%s, naming it",
+    (value) => {
+      setEnv({ APP_ROOT_DOMAIN: value });
+      expect(envErrorOf(() => edgeEnv()).message).toMatch(/APP_ROOT_DOMAIN: must be a bare hostname/);
+    },
+  );
+
+  it("refuses an Upstash URL without a token and a token without a URL", () => {
+    setEnv({ UPSTASH_REDIS_REST_URL: "https://redis.example.com" });
+    expect(envErrorOf(() => edgeEnv()).message).toMatch(
+      /UPSTASH_REDIS_REST_TOKEN: set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither/,
+    );
+    setEnv({ UPSTASH_REDIS_REST_TOKEN: validToken });
+    expect(envErrorOf(() => edgeEnv()).message).toMatch(/UPSTASH_REDIS_REST_TOKEN: set both/);
+  });
+
+  it("refuses a malformed Upstash URL or a short token, naming the variable", () => {
+    setEnv({ UPSTASH_REDIS_REST_URL: "not a url", UPSTASH_REDIS_REST_TOKEN: validToken });
+    expect(envErrorOf(() => edgeEnv()).message).toContain("UPSTASH_REDIS_REST_URL: ");
+    setEnv({ UPSTASH_REDIS_REST_URL: "https://redis.example.com", UPSTASH_REDIS_REST_TOKEN: "short" });
+    expect(envErrorOf(() => edgeEnv()).message).toMatch(/UPSTASH_REDIS_REST_TOKEN: must be at least 16 characters/);
+  });
+});
