@@ -15,6 +15,10 @@ const edgeSchema = z
       .default("localhost"),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{0,64}$/, "must be up to 64 letters, digits, ':', '_' or '-'")
+      .default(""),
   })
   .refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
     message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither",
@@ -61,6 +65,7 @@ export function edgeEnv(): EdgeEnv {
     APP_ROOT_DOMAIN: process.env.APP_ROOT_DOMAIN,
     UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL,
     UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN,
+    REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
   });
   return edgeCache;
 }

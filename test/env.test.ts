@@ -18,6 +18,7 @@ const managed = [
   "APP_ROOT_DOMAIN",
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
+  "REDIS_KEY_PREFIX",
 ];
 
 const validToken = "0123456789abcdef0123";
@@ -159,7 +160,12 @@ describe("serverEnv", () => {
 describe("edgeEnv", () => {
   it("needs no server variables", () => {
     setEnv({});
-    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost" });
+    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost", REDIS_KEY_PREFIX: "" });
+  });
+
+  it("refuses a REDIS_KEY_PREFIX with characters outside the safe set, naming it", () => {
+    setEnv({ REDIS_KEY_PREFIX: "bad prefix*" });
+    expect(envErrorOf(() => edgeEnv()).message).toContain("REDIS_KEY_PREFIX");
   });
 
   it.each(["Example.com", "example.com/app", "https://example.com", "example.com:3000", "exa mple.com"])(

@@ -11,7 +11,7 @@ import { AppError } from "@/lib/errors/app-error";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { runScript } from "./support/cli";
-import { columnNames, dropTenantsQuietly, ledgerOf, rawClient, tableNames, tenantRowCount, uniqueSlug } from "./support/tenants";
+import { columnNames, dropTenantsQuietly, ledgerOf, rawClient, tableNames, tenantRowCount, uniqueSlug, expectedTenantTables } from "./support/tenants";
 
 const platformMigrations = loadMigrations("platform");
 const realTenantMigrations = loadMigrations("tenant");
@@ -313,7 +313,7 @@ describe("scripts/db/migrate.ts", { timeout: 60_000 }, () => {
     expect(lines.slice(0, 2)).toEqual(["public: up to date", `${schema}: applied ${names}`]);
     expect(lines[2]).toMatch(/^1 tenant schema\(s\) checked, 1 migrated, 0 failed, 0 already up to date, in \d+ ms$/);
     expect(lines.slice(3)).toEqual([""]);
-    expect(await tableNames(raw, schema)).toEqual(["organizations", "users"]);
+    expect(await tableNames(raw, schema)).toEqual(expectedTenantTables());
     expect([...(await ledgerOf(raw, schema)).keys()]).toEqual(realTenantMigrations.map((m) => m.name));
 
     const second = await runScript("scripts/db/migrate.ts", ["--tenant", slug!]);

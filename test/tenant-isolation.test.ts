@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closePool, getPool } from "@/lib/db/pool";
 import { tenantClientCacheSize, tenantDb } from "@/lib/db/tenant-client";
 import { resetEnvCache, serverEnv } from "@/lib/env";
+import { withAudit } from "@/lib/audit/with-audit";
+import type { TenantClient } from "@/lib/db/tenant-client";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
@@ -23,6 +25,17 @@ const schemaA = `tenant_${a.replaceAll("-", "_")}`;
 const schemaB = `tenant_${b.replaceAll("-", "_")}`;
 const sharedEmail = "owner@shared.test";
 const created: string[] = [a, b];
+
+/**
+ * Writes through withAudit (tenant writes need an audit context): `audited(slug).user.create(args)`
+ * runs `tx.user.create(args)` in an audited transaction on that tenant's client.
+ */
+function audited(slug: string): Pick<TenantClient, "user" | "organization"> {
+  const ctx = { actorType: "system" as const, actorLabel: "isolation test" };
+  const model = (name: string) =>
+    new Proxy({}, { get: (_t, op: string) => (args: unknown) => withAudit(slug, ctx, (tx) => (tx as unknown as Record<string, Record<string, (a: unknown) => Promise<unknown>>>)[name]![op]!(args)) });
+  return { user: model("user"), organization: model("organization") } as unknown as Pick<TenantClient, "user" | "organization">;
+}
 
 let raw: pg.Client;
 /** Every SQL text sent through the shared pool, in order. */
@@ -68,15 +81,15 @@ describe("two tenants with the same user email", () => {
     expect(ownerB?.email).toBe(sharedEmail); // stored lower-cased
     expect(ownerA!.id).not.toBe(ownerB!.id);
 
-    const userA = await tenantDb(a).user.create({ data: { email: "same@example.test", name: "in A" } });
-    const userB = await tenantDb(b).user.create({ data: { email: "same@example.test", name: "in B" } });
+    const userA = await audited(a).user.create({ data: { email: "same@example.test", name: "in A" } });
+    const userB = await audited(b).user.create({ data: { email: "same@example.test", name: "in B" } });
     expect(userA.id).not.toBe(userB.id);
     expect((await rawUsers(schemaA)).map((u) => [u.email, u.name])).toContainEqual(["same@example.test", "in A"]);
     expect((await rawUsers(schemaB)).map((u) => [u.email, u.name])).toContainEqual(["same@example.test", "in B"]);
   });
 
   it("are unique within one tenant only", async () => {
-    await expect(tenantDb(a).user.create({ data: { email: sharedEmail } })).rejects.toMatchObject({ code: "P2002" });
+    await expect(audited(a).user.create({ data: { email: sharedEmail } })).rejects.toMatchObject({ code: "P2002" });
     expect(await rawCount(schemaA, "users")).toBe(2);
     expect(await rawCount(schemaB, "users")).toBe(2);
   });
@@ -99,26 +112,26 @@ describe("tenantDb(a) never touches b's rows", () => {
   it("cannot update or delete b's rows by id", async () => {
     const before = await rawUsers(schemaB);
     const target = before[0]!;
-    await expect(tenantDb(a).user.update({ where: { id: target.id }, data: { name: "hijacked" } })).rejects.toMatchObject({
+    await expect(audited(a).user.update({ where: { id: target.id }, data: { name: "hijacked" } })).rejects.toMatchObject({
       code: "P2025",
     });
-    await expect(tenantDb(a).user.delete({ where: { id: target.id } })).rejects.toMatchObject({ code: "P2025" });
+    await expect(audited(a).user.delete({ where: { id: target.id } })).rejects.toMatchObject({ code: "P2025" });
     const ids = before.map((u) => u.id);
-    expect((await tenantDb(a).user.updateMany({ where: { id: { in: ids } }, data: { name: "hijacked" } })).count).toBe(0);
-    expect((await tenantDb(a).user.deleteMany({ where: { id: { in: ids } } })).count).toBe(0);
+    expect((await audited(a).user.updateMany({ where: { id: { in: ids } }, data: { name: "hijacked" } })).count).toBe(0);
+    expect((await audited(a).user.deleteMany({ where: { id: { in: ids } } })).count).toBe(0);
     expect(await rawUsers(schemaB)).toEqual(before);
   });
 
   it("updates and deletes without a filter affect a's rows only", async () => {
     const beforeB = await rawUsers(schemaB);
-    const updated = await tenantDb(a).user.updateMany({ data: { name: "renamed in A" } });
+    const updated = await audited(a).user.updateMany({ data: { name: "renamed in A" } });
     expect(updated.count).toBe(await rawCount(schemaA, "users"));
     expect((await rawUsers(schemaA)).every((u) => u.name === "renamed in A")).toBe(true);
     expect(await rawUsers(schemaB)).toEqual(beforeB);
 
-    await tenantDb(a).organization.createMany({ data: [{ name: "Org 1" }, { name: "Org 2" }] });
-    await tenantDb(b).organization.create({ data: { name: "Org 1" } });
-    expect((await tenantDb(a).organization.deleteMany()).count).toBe(2);
+    await audited(a).organization.createMany({ data: [{ name: "Org 1" }, { name: "Org 2" }] });
+    await audited(b).organization.create({ data: { name: "Org 1" } });
+    expect((await audited(a).organization.deleteMany()).count).toBe(2);
     expect(await rawCount(schemaA, "organizations")).toBe(0);
     expect(await rawCount(schemaB, "organizations")).toBe(1);
     expect((await tenantDb(b).organization.findMany()).map((o) => o.name)).toEqual(["Org 1"]);
@@ -126,7 +139,10 @@ describe("tenantDb(a) never touches b's rows", () => {
 
   it("sees rows written to its schema by others, and only those", async () => {
     const countA = await tenantDb(a).user.count();
-    await raw.query(`INSERT INTO "${schemaB}".users (id, email, updated_at) VALUES (gen_random_uuid(), 'raw@b.test', now())`);
+    await raw.query(
+      `BEGIN; SELECT set_config('audit.context', '{"actorType":"system"}', true);
+       INSERT INTO "${schemaB}".users (id, email, updated_at) VALUES (gen_random_uuid(), 'raw@b.test', now()); COMMIT`,
+    );
     expect(await tenantDb(a).user.count()).toBe(countA);
     expect(await tenantDb(a).user.findUnique({ where: { email: "raw@b.test" } })).toBeNull();
     expect(await tenantDb(b).user.findUnique({ where: { email: "raw@b.test" } })).not.toBeNull();
@@ -138,7 +154,7 @@ describe("the SQL Prisma sends", () => {
     sentSql.length = 0;
     await tenantDb(a).user.findMany();
     await tenantDb(b).organization.count();
-    await tenantDb(a).user.updateMany({ where: { email: "nobody@x.test" }, data: { name: "x" } });
+    await audited(a).user.updateMany({ where: { email: "nobody@x.test" }, data: { name: "x" } });
 
     const statements = sentSql.filter((s) => /"(users|organizations)"/.test(s));
     expect(statements.length).toBeGreaterThanOrEqual(3);

@@ -25,6 +25,7 @@ import {
   tableNames,
   tenantRowCount,
   uniqueSlug,
+  expectedTenantTables,
 } from "./support/tenants";
 
 const tenantMigrations = loadMigrations("tenant");
@@ -92,7 +93,7 @@ describe("createTenant", () => {
     const tenant = await newTenant({ name: "  Acme Test  " });
     expect(tenant).toMatchObject({ name: "Acme Test", status: "active", schemaName: schemaNameFor(tenant.slug) });
 
-    expect(await tableNames(raw, tenant.schemaName)).toEqual(["organizations", "users"]);
+    expect(await tableNames(raw, tenant.schemaName)).toEqual(expectedTenantTables());
     expect(tenantMigrations.length).toBeGreaterThan(0);
     expect(await ledgerOf(raw, tenant.schemaName)).toEqual(new Map(tenantMigrations.map((m) => [m.name, m.checksum])));
 
@@ -166,7 +167,7 @@ describe("createTenant", () => {
     // The hook really ran after the schema, row, ledger and owner were written...
     expect(seenInsideTransaction).toEqual({
       schema: true,
-      tables: ["organizations", "users"],
+      tables: expectedTenantTables(),
       row: 1,
       ledger: tenantMigrations.length,
       users: [{ email: "owner@doomed.test" }],

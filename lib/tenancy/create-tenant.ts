@@ -2,6 +2,7 @@
 // its owner user, in ONE transaction, so a failed create leaves no schema and no row.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { systemContext, type AuditContext } from "@/lib/audit/context";
 import { quoteIdent } from "@/lib/db/identifier";
 import { applyToSchemaInTransaction } from "@/lib/db/migrations/apply";
 import { loadMigrations, type MigrationFile } from "@/lib/db/migrations/files";
@@ -17,6 +18,8 @@ import { createTenantInput, type CreateTenantInput } from "./tenant-input";
 import type { TenantRecord } from "./tenant-record";
 
 export interface CreateTenantOptions {
+  /** Who creates the tenant, for the owner user's audit row (default: the platform). */
+  actor?: AuditContext;
   tenantMigrations?: MigrationFile[];
   /** Test hook: runs inside the transaction after the schema is built. */
   beforeCommit?: (client: pg.ClientBase) => Promise<void>;
@@ -40,6 +43,8 @@ export async function createTenant(raw: CreateTenantInput, options: CreateTenant
       );
       await applyToSchemaInTransaction(client, schemaName, migrations, { createSchema: true });
       if (input.ownerEmail) {
+        // Tenant writes are audited by trigger and need an audit context (see lib/audit).
+        await client.query("SELECT set_config('audit.context', $1, true)", [JSON.stringify(options.actor ?? systemContext("platform"))]);
         await client.query(
           `INSERT INTO ${quoteIdent(schemaName)}.users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
           [randomUUID(), input.ownerEmail, "Owner"],

@@ -22,6 +22,23 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
+/** Removes a test run's keys (SCAN, never KEYS or FLUSHDB on a shared server). */
+export async function deleteKeys(url: string, match: string): Promise<void> {
+  const client = new IORedis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 1 });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", match, "COUNT", 1000);
+      cursor = next;
+      if (keys.length) await client.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+}
+
 function onPath(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }

@@ -14,7 +14,7 @@ import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { seedDemoTenants } from "@/lib/tenancy/seed-demo";
 import { startEmbeddedDb } from "./embedded-db";
-import { ensureRedis } from "./redis-setup";
+import { deleteKeys, ensureRedis } from "./redis-setup";
 
 export interface StackPart {
   name: string;
@@ -105,6 +105,12 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
         });
         stops.push(bridge.close);
         env.REDIS_URL = bridgeRedisUrl;
+        if (mode === "test") {
+          // Concurrent test runs share the machine's Redis: each gets its own key space.
+          const keyPrefix = `test-${randomBytes(4).toString("hex")}:`;
+          env.REDIS_KEY_PREFIX = keyPrefix;
+          stops.push(() => deleteKeys(bridgeRedisUrl, `${keyPrefix}*`));
+        }
         env.UPSTASH_REDIS_REST_URL = bridge.url;
         env.UPSTASH_REDIS_REST_TOKEN = token;
         parts.push({

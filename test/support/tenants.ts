@@ -2,6 +2,7 @@
 // file shares that database with the others, so slugs are random and every test
 // cleans up what it created.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { dropTenant } from "@/lib/tenancy/drop-tenant";
 
@@ -72,4 +73,10 @@ export async function dropTenantsQuietly(slugs: Iterable<string>): Promise<void>
       }),
     ),
   );
+}
+
+/** The tables every tenant schema must have: those mapped in prisma/tenant.prisma. */
+export function expectedTenantTables(): string[] {
+  const schema = readFileSync(new URL("../../prisma/tenant.prisma", import.meta.url), "utf8");
+  return [...schema.matchAll(/@@map\("([a-z0-9_]+)"\)/g)].map((m) => m[1]!).sort();
 }

@@ -1,0 +1,156 @@
+// Tenant resolution end to end on the full stack (port 3100: PostgreSQL + Redis mirror).
+// Pages go through Chromium (`*.localhost` resolves to loopback there; `*.example.test`
+// is mapped by --host-resolver-rules). API calls go through Playwright's Node-side
+// request context, whose resolver knows neither, so they are sent to 127.0.0.1 with an
+// explicit Host header: that is exactly what the middleware reads.
+import { expect, test, type APIResponse, type Page } from "@playwright/test";
+import { e2eData } from "./global-setup";
+
+const port = 3100;
+const server = `http://127.0.0.1:${port}`;
+const url = (host: string, path = "/") => `http://${host}:${port}${path}`;
+const onHost = (host: string, headers: Record<string, string> = {}) => ({ headers: { host: `${host}:${port}`, ...headers } });
+
+async function open(page: Page, address: string): Promise<number> {
+  const response = await page.goto(address);
+  expect(response, `no response for ${address}`).not.toBeNull();
+  return response!.status();
+}
+
+async function expectNotFoundPage(page: Page, address: string): Promise<void> {
+  expect(await open(page, address)).toBe(404);
+  await expect(page.getByTestId("not-found")).toBeVisible();
+  await expect(page.getByTestId("tenant-name")).toHaveCount(0);
+  await expect(page.getByTestId("platform-title")).toHaveCount(0);
+}
+
+async function expectProblem(res: APIResponse, status: number): Promise<Record<string, unknown>> {
+  expect(res.status()).toBe(status);
+  expect(res.headers()["content-type"]).toMatch(/^application\/problem\+json\b/);
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+  expect((body.detail as string).length).toBeGreaterThan(0);
+  return body;
+}
+
+test.describe("tenant pages", () => {
+  test("acme subdomain shows Acme Inc and nothing of Globex", async ({ page }) => {
+    expect(await open(page, url("acme.localhost"))).toBe(200);
+    await expect(page.getByTestId("tenant-name")).toHaveText("Acme Inc");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Welcome to Acme Inc");
+    await expect(page).toHaveTitle(/Acme Inc/);
+    await expect(page.locator("body")).not.toContainText("Globex");
+  });
+
+  test("globex subdomain shows Globex Corporation and nothing of Acme", async ({ page }) => {
+    expect(await open(page, url("globex.localhost"))).toBe(200);
+    await expect(page.getByTestId("tenant-name")).toHaveText("Globex Corporation");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Welcome to Globex Corporation");
+    await expect(page.locator("body")).not.toContainText("Acme");
+  });
+
+  test("unknown tenant subdomain is a 404 with the not-found page", async ({ page }) => {
+    await expectNotFoundPage(page, url("no-such-tenant.localhost"));
+  });
+
+  test("suspended tenant is a 404 with the not-found page", async ({ page }) => {
+    await expectNotFoundPage(page, url(`${e2eData.suspendedSlug}.localhost`));
+    await expect(page.locator("body")).not.toContainText(e2eData.suspendedName);
+  });
+
+  test("root domain shows the platform landing page", async ({ page }) => {
+    expect(await open(page, url("localhost"))).toBe(200);
+    await expect(page.getByTestId("platform-title")).toBeVisible();
+    await expect(page.getByTestId("tenant-name")).toHaveCount(0);
+  });
+
+  test("verified custom domain shows its tenant", async ({ page }) => {
+    expect(await open(page, url(e2eData.acmeDomain))).toBe(200);
+    await expect(page.getByTestId("tenant-name")).toHaveText("Acme Inc");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Welcome to Acme Inc");
+  });
+
+  test("unknown custom domain is a 404", async ({ page }) => {
+    await expectNotFoundPage(page, url("nobody-owns-this.example.test"));
+  });
+
+  test("the operator console is not reachable on a tenant host", async ({ page }) => {
+    await expectNotFoundPage(page, url("acme.localhost", "/platform"));
+    await expectNotFoundPage(page, url(e2eData.acmeDomain, "/platform"));
+  });
+});
+
+test.describe("tenant API", () => {
+  test("/api/v1/tenant on the acme host answers acme", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("acme.localhost"));
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ slug: "acme", name: "Acme Inc" });
+  });
+
+  test("/api/v1/tenant on the custom domain answers acme", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost(e2eData.acmeDomain));
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ slug: "acme", name: "Acme Inc" });
+  });
+
+  test("X-Tenant-ID on the root domain selects the tenant", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("localhost", { "x-tenant-id": "globex" }));
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ slug: "globex", name: "Globex Corporation" });
+  });
+
+  test("X-Tenant-ID naming another tenant than the host is a 400 problem", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("acme.localhost", { "x-tenant-id": "globex" }));
+    await expectProblem(res, 400);
+  });
+
+  test("X-Tenant-ID naming a suspended tenant is a 404 problem", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("localhost", { "x-tenant-id": e2eData.suspendedSlug }));
+    await expectProblem(res, 404);
+  });
+
+  test("the root domain without X-Tenant-ID is a 404 problem", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("localhost"));
+    await expectProblem(res, 404);
+  });
+
+  // On a subdomain the middleware also overwrites this header, so this guards the
+  // outcome; no-redis.spec.ts has the case where only the delete protects the app.
+  test("a spoofed internal tenant header is stripped", async ({ request }) => {
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("acme.localhost", { "x-platform-tenant": "globex" }));
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ slug: "acme", name: "Acme Inc" });
+  });
+
+  test("a spoofed internal tenant-host header is stripped", async ({ request }) => {
+    const res = await request.get(
+      `${server}/api/v1/tenant`,
+      onHost("globex.localhost", { "x-platform-tenant-host": e2eData.acmeDomain }),
+    );
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ slug: "globex", name: "Globex Corporation" });
+  });
+
+  test("/api/health answers ok", async ({ request }) => {
+    const res = await request.get(`${server}/api/health`);
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  test("/api/health is platform-wide: it answers on a tenant host too", async ({ request }) => {
+    const res = await request.get(`${server}/api/health`, onHost("no-such-tenant.localhost"));
+    expect(res.status()).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  test("/api/ready reports database and redis ok", async ({ request }) => {
+    const res = await request.get(`${server}/api/ready`);
+    expect(res.status()).toBe(200);
+    const body = (await res.json()) as { status: string; components: Record<string, { status: string }> };
+    expect(body.components.database?.status).toBe("ok");
+    expect(body.components.redis?.status).toBe("ok");
+    // Workflows are optional: only a configured engine that is down degrades readiness.
+    expect(["ok", "disabled", "down"]).toContain(body.components.workflows?.status);
+    expect(body.status).toBe(body.components.workflows?.status === "down" ? "degraded" : "ok");
+  });
+});

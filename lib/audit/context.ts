@@ -1,0 +1,20 @@
+// Who is acting, and from where: attached to every audit row of a transaction.
+import { z } from "zod";
+
+export const actorTypes = ["user", "api_key", "system", "webhook", "anonymous"] as const;
+
+export const auditContextSchema = z.object({
+  actorType: z.enum(actorTypes),
+  actorId: z.string().max(200).optional(),
+  actorLabel: z.string().max(200).optional(),
+  requestId: z.string().max(100).optional(),
+  ip: z.string().max(64).optional(),
+  userAgent: z.string().max(500).optional(),
+});
+
+export type AuditContext = z.infer<typeof auditContextSchema>;
+
+/** The context for work the platform does on its own (CLI, seed, scheduled jobs). */
+export function systemContext(label: string): AuditContext {
+  return { actorType: "system", actorLabel: label };
+}

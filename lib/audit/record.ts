@@ -1,0 +1,40 @@
+// Explicit audit events (sign-ins, token use, integration calls, exports): the one
+// `record` call. Row changes of tenant tables are recorded by database triggers in
+// the same transaction (see withAudit); this is for what is not a row change.
+import { z } from "zod";
+import type { Prisma } from "@/lib/db/generated/tenant/client";
+import { parseOrThrow } from "@/lib/errors/from-zod";
+import type { AuditContext } from "./context";
+import { redact } from "./redact";
+
+export const auditEventSchema = z.object({
+  action: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, "must look like entity.verb, e.g. auth.sign_in_failed"),
+  targetType: z.string().max(100).optional(),
+  targetId: z.string().max(200).optional(),
+  summary: z.string().min(1).max(1000),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type AuditEvent = z.input<typeof auditEventSchema>;
+
+/** Appends one event inside the caller's transaction; returns its chain position. */
+export async function record(tx: Prisma.TransactionClient, ctx: AuditContext, raw: AuditEvent): Promise<bigint> {
+  const event = parseOrThrow(auditEventSchema, raw, "audit event");
+  const row = await tx.auditLog.create({
+    data: {
+      actorType: ctx.actorType,
+      actorId: ctx.actorId ?? null,
+      actorLabel: ctx.actorLabel ?? null,
+      action: event.action,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      summary: event.summary,
+      metadata: event.metadata ? (redact(event.metadata) as Prisma.InputJsonValue) : undefined,
+      requestId: ctx.requestId ?? null,
+      ip: ctx.ip ?? null,
+      userAgent: ctx.userAgent ?? null,
+    },
+    select: { seq: true },
+  });
+  return row.seq;
+}

@@ -1,0 +1,35 @@
+// Every write to tenant data runs here: one transaction on the tenant's client with
+// the audit context set transaction-locally, so the row-change triggers record who
+// did it in the same transaction (rolled back together). A write outside withAudit
+// is refused by the database itself.
+import type { Prisma } from "@/lib/db/generated/tenant/client";
+import { tenantDb } from "@/lib/db/tenant-client";
+import { parseOrThrow } from "@/lib/errors/from-zod";
+import { auditContextSchema, type AuditContext } from "./context";
+import { record, type AuditEvent } from "./record";
+
+export interface AuditHandle {
+  /** Records an explicit event in this transaction. */
+  record(event: AuditEvent): Promise<bigint>;
+}
+
+export async function withAudit<T>(
+  slug: string,
+  rawCtx: AuditContext,
+  fn: (tx: Prisma.TransactionClient, audit: AuditHandle) => Promise<T>,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const ctx = parseOrThrow(auditContextSchema, rawCtx, "audit context");
+  return tenantDb(slug).$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT set_config('audit.context', ${JSON.stringify(ctx)}, true)`;
+      return fn(tx, { record: (event) => record(tx, ctx, event) });
+    },
+    { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
+  );
+}
+
+/** One explicit event in a transaction of its own. */
+export function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
+  return withAudit(slug, ctx, (_tx, audit) => audit.record(event));
+}

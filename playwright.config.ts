@@ -1,0 +1,70 @@
+// End-to-end tests against `next start` (run by `npm test` after `next build`, with
+// the throwaway stack's environment). Two servers:
+//   3100  the full stack: PostgreSQL + Redis (the Edge middleware reads the mirror)
+//   3101  the same build with Redis switched off (empty = unset in lib/env.ts), to
+//         prove the Node-side PostgreSQL fallback
+// Ordering: Playwright starts the webServers BEFORE globalSetup runs, so the servers'
+// readiness probe is /api/health (a platform path: no tenant lookup, nothing cached)
+// and no test touches a tenant host until globalSetup has seeded the data.
+import { defineConfig, devices } from "@playwright/test";
+
+const nextStart = (port: number) => `node node_modules/next/dist/bin/next start -p ${port}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  globalSetup: "./e2e/global-setup.ts",
+  fullyParallel: false,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: 2,
+  reporter: "list",
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  use: {
+    trace: "off",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: "/usr/bin/chromium",
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // *.localhost already resolves to loopback inside Chromium; custom domains need this.
+            "--host-resolver-rules=MAP *.example.test 127.0.0.1",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: [
+    {
+      name: "next:3100",
+      command: nextStart(3100),
+      url: "http://127.0.0.1:3100/api/health",
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      name: "next:3101 (no Redis)",
+      command: nextStart(3101),
+      url: "http://127.0.0.1:3101/api/health",
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "" },
+    },
+  ],
+});
