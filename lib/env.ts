@@ -36,6 +36,8 @@ const serverSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
   INNGEST_BASE_URL: z.url().optional(),
   LOG_SQL: booleanFlag.default(false),
+  /** Where retention purges write their sealed archives of removed audit rows. */
+  AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
 });
 
 export type EdgeEnv = z.infer<typeof edgeSchema>;

@@ -15,6 +15,7 @@ import { findTenantByHostname, findTenantBySlug } from "@/lib/tenancy/find-tenan
 import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { mirrorKeys } from "@/lib/tenancy/mirror-keys";
 import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
+import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { runScript } from "./support/cli";
 import {
@@ -101,7 +102,7 @@ describe("createTenant", () => {
       tenant.slug,
     ]);
     expect(rows).toEqual([
-      { id: tenant.id, name: "Acme Test", status: "active", schema_name: tenant.schemaName, settings: { timezone: "UTC", corsOrigins: [] } },
+      { id: tenant.id, name: "Acme Test", status: "active", schema_name: tenant.schemaName, settings: defaultTenantSettings() },
     ]);
     expect(await mirrored(mirrorKeys.tenant(tenant.slug))).toBe("active");
     const users = await raw.query(`SELECT 1 FROM "${tenant.schemaName}".users`);

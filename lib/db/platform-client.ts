@@ -1,5 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/db/generated/platform/client";
+import { serverEnv } from "@/lib/env";
 import { getPool } from "./pool";
 
 export type PlatformClient = PrismaClient;
@@ -8,7 +9,11 @@ const globalForPlatform = globalThis as unknown as { __platformClient?: PrismaCl
 
 /** The Prisma client for the `public` (platform) schema, on the shared pool. */
 export function platformDb(): PrismaClient {
-  globalForPlatform.__platformClient ??= new PrismaClient({ adapter: new PrismaPg(getPool(), { schema: "public" }) });
+  globalForPlatform.__platformClient ??= new PrismaClient({
+    adapter: new PrismaPg(getPool(), { schema: "public" }),
+    // Statements only: Prisma's stdout query log does not print parameter values.
+    log: serverEnv().LOG_SQL ? ["query"] : [],
+  });
   return globalForPlatform.__platformClient;
 }
 

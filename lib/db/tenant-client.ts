@@ -27,7 +27,7 @@ export function tenantDb(slug: string): PrismaClient {
   const schema = schemaNameFor(slug);
   let client = cache().get(schema);
   if (!client) {
-    client = new PrismaClient({ adapter: new PrismaPg(getPool(), { schema }) });
+    client = new PrismaClient({ adapter: new PrismaPg(getPool(), { schema }), log: serverEnv().LOG_SQL ? ["query"] : [] });
     cache().set(schema, client);
   }
   return client;

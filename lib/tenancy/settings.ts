@@ -7,6 +7,8 @@ export const tenantSettingsSchema = z
     timezone: z.string().min(1).max(64).default("UTC"),
     /** Browser origins allowed to call the tenant's API with CORS. */
     corsOrigins: z.array(z.url()).max(50).default([]),
+    /** Audit rows older than this many days are archived and removed; null keeps them forever. */
+    auditRetentionDays: z.number().int().min(1).max(36_500).nullable().default(null),
   })
   .strict();
 
