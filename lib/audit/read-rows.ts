@@ -24,8 +24,9 @@ export async function* streamRows(pool: pg.Pool, slug: string, range: RowRange =
     const where = ['"seq" > $1'];
     if (range.from) where.push(`"occurred_at" >= $${params.push(range.from)}`);
     if (range.to) where.push(`"occurred_at" < $${params.push(range.to)}`);
+    // r."seq", not "seq": a bare name in ORDER BY is the text output column (1, 10, 2, ...).
     const { rows } = await pool.query<StoredRow>(
-      `SELECT ${hashedRowColumns} FROM ${log} WHERE ${where.join(" AND ")} ORDER BY "seq" LIMIT $2`,
+      `SELECT ${hashedRowColumns} FROM ${log} AS r WHERE ${where.join(" AND ")} ORDER BY r."seq" LIMIT $2`,
       params,
     );
     for (const row of rows) yield row;

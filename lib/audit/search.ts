@@ -50,12 +50,13 @@ export async function searchAuditLog(pool: pg.Pool, slug: string, query: AuditQu
   const { log } = auditTables(slug);
   const { where, params } = auditFilterSql(query);
   params.push(query.limit + 1);
+  // r."seq", not "seq": a bare name in ORDER BY is the text output column (9 before 10).
   const { rows } = await pool.query<AuditEntry>(
     `SELECT "seq"::text AS "seq", to_char("occurred_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt",
             "actor_type" AS "actorType", "actor_id" AS "actorId", "actor_label" AS "actorLabel", "action",
             "target_type" AS "targetType", "target_id" AS "targetId", "summary", "changes", "metadata",
             "request_id" AS "requestId", "ip", "user_agent" AS "userAgent", "hash"
-       FROM ${log} ${where} ORDER BY "seq" DESC LIMIT $${params.length}`,
+       FROM ${log} AS r ${where} ORDER BY r."seq" DESC LIMIT $${params.length}`,
     params,
   );
   const hasMore = rows.length > query.limit;

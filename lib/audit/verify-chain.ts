@@ -17,8 +17,9 @@ export interface ChainReport {
 
 export async function verifyChain(pool: pg.Pool, slug: string): Promise<ChainReport> {
   const t = auditTables(slug);
+  // a."seq", not "seq": a bare name in ORDER BY is the text output column.
   const anchor = await pool.query<{ seq: string; hash: string }>(
-    `SELECT "seq"::text AS seq, "hash" FROM ${t.anchor} ORDER BY "seq" DESC LIMIT 1`,
+    `SELECT "seq"::text AS seq, "hash" FROM ${t.anchor} AS a ORDER BY a."seq" DESC LIMIT 1`,
   );
   let prevSeq = BigInt(anchor.rows[0]?.seq ?? "0");
   let prevHash = anchor.rows[0]?.hash ?? GENESIS_HASH;

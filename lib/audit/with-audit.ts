@@ -29,7 +29,7 @@ export async function withAudit<T>(
   );
 }
 
-/** One explicit event in a transaction of its own. */
+/** One explicit event in a transaction of its own (a single INSERT: no row-change triggers, so no context setting). */
 export function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
-  return withAudit(slug, ctx, (_tx, audit) => audit.record(event));
+  return record(tenantDb(slug), parseOrThrow(auditContextSchema, ctx, "audit context"), event);
 }

@@ -3,8 +3,8 @@
 -- every function pins that search_path with SET search_path FROM CURRENT, because
 -- triggers fire under whatever search_path the writing session has.
 
--- The chain head: one row, locked by every append, so concurrent writers queue
--- instead of forking the chain.
+-- The chain head: the newest row's seq and hash, updated once per INSERT statement.
+-- Verification compares it with the newest row, so removing the newest rows shows.
 INSERT INTO "audit_chain_head" ("id", "seq", "hash") VALUES (1, 0, repeat('0', 64));
 
 -- Canonical text of a row for hashing: each field as <octet length>:<value>, or ~
@@ -26,26 +26,55 @@ CREATE FUNCTION audit_canonical(r "audit_log") RETURNS text
     audit_field(r.request_id), audit_field(r.ip), audit_field(r.user_agent),
     audit_field(r.prev_hash));
 
+-- Appends are serialised per tenant with a transaction-level advisory lock, so
+-- concurrent writers queue instead of forking the chain; the primary key on seq makes
+-- a fork impossible even so (audited writes use READ COMMITTED, the default).
 CREATE FUNCTION audit_append() RETURNS trigger
   LANGUAGE plpgsql
   SET search_path FROM CURRENT
 AS $$
 DECLARE
-  head record;
+  last_seq bigint;
+  last_hash text;
 BEGIN
-  SELECT "seq", "hash" INTO head FROM "audit_chain_head" WHERE "id" = 1 FOR UPDATE;
-  NEW."seq" := head."seq" + 1;
+  PERFORM pg_advisory_xact_lock(1096107348, hashtext(TG_TABLE_SCHEMA));
+  -- Sees rows inserted earlier by this same statement (row-level BEFORE trigger).
+  SELECT "seq", "hash" INTO last_seq, last_hash FROM "audit_log" ORDER BY "seq" DESC LIMIT 1;
+  IF NOT FOUND THEN
+    -- Empty log: start from the newest retention anchor, else the genesis hash.
+    SELECT "seq", "hash" INTO last_seq, last_hash FROM "audit_retention_anchor" ORDER BY "seq" DESC LIMIT 1;
+    IF NOT FOUND THEN
+      last_seq := 0;
+      last_hash := repeat('0', 64);
+    END IF;
+  END IF;
+  NEW."seq" := last_seq + 1;
   -- clock_timestamp(), not now(): taken under the lock, so time follows seq.
   NEW."occurred_at" := date_trunc('microseconds', clock_timestamp());
-  NEW."prev_hash" := head."hash";
+  NEW."prev_hash" := last_hash;
   NEW."hash" := encode(sha256(convert_to(audit_canonical(NEW), 'UTF8')), 'hex');
-  UPDATE "audit_chain_head" SET "seq" = NEW."seq", "hash" = NEW."hash" WHERE "id" = 1;
   RETURN NEW;
 END;
 $$;
 
 CREATE TRIGGER "audit_log_append" BEFORE INSERT ON "audit_log"
   FOR EACH ROW EXECUTE FUNCTION audit_append();
+
+CREATE FUNCTION audit_move_head() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path FROM CURRENT
+AS $$
+BEGIN
+  UPDATE "audit_chain_head" h SET "seq" = n."seq", "hash" = n."hash"
+    FROM (SELECT "seq", "hash" FROM inserted ORDER BY "seq" DESC LIMIT 1) n
+   WHERE h."id" = 1;
+  RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER "audit_log_move_head" AFTER INSERT ON "audit_log"
+  REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_move_head();
 
 -- Immutability: no UPDATE, DELETE or TRUNCATE, except the retention purge, which
 -- may delete only the oldest rows up to its own anchor, inside its own transaction.
