@@ -3,25 +3,12 @@
 // decides from PostgreSQL: subdomains, custom domains and tenant status still work.
 // `next start` runs with NODE_ENV=production, where Redis is required, so /api/ready
 // is 503 (lib/observability/readiness.ts).
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { e2eData } from "./global-setup";
+import { expectNotFoundPage, expectProblem, onPort, open } from "./support";
 
 const port = 3101;
-const server = `http://127.0.0.1:${port}`;
-const url = (host: string, path = "/", p = port) => `http://${host}:${p}${path}`;
-const onHost = (host: string, headers: Record<string, string> = {}) => ({ headers: { host: `${host}:${port}`, ...headers } });
-
-async function open(page: Page, address: string): Promise<number> {
-  const response = await page.goto(address);
-  expect(response, `no response for ${address}`).not.toBeNull();
-  return response!.status();
-}
-
-async function expectNotFoundPage(page: Page, address: string): Promise<void> {
-  expect(await open(page, address)).toBe(404);
-  await expect(page.getByTestId("not-found")).toBeVisible();
-  await expect(page.getByTestId("tenant-name")).toHaveCount(0);
-}
+const { server, url, onHost } = onPort(port);
 
 test.describe("without Redis (port 3101)", () => {
   test("acme subdomain still shows Acme Inc", async ({ page }) => {
@@ -42,7 +29,7 @@ test.describe("without Redis (port 3101)", () => {
   });
 
   test("contrast: with Redis (3100) the Edge trusts its built mirror, which lacks that domain", async ({ page }) => {
-    await expectNotFoundPage(page, url(e2eData.globexDbOnlyDomain, "/", 3100));
+    await expectNotFoundPage(page, onPort(3100).url(e2eData.globexDbOnlyDomain));
   });
 
   test("unknown tenant subdomain is still a 404", async ({ page }) => {
@@ -70,9 +57,7 @@ test.describe("without Redis (port 3101)", () => {
 
   test("custom domain + X-Tenant-ID of another tenant is a 400 problem from the Node side", async ({ request }) => {
     const res = await request.get(`${server}/api/v1/tenant`, onHost(e2eData.acmeDomain, { "x-tenant-id": "globex" }));
-    expect(res.status()).toBe(400);
-    expect(res.headers()["content-type"]).toMatch(/^application\/problem\+json\b/);
-    expect(await res.json()).toMatchObject({ status: 400, title: expect.any(String), detail: expect.any(String) });
+    await expectProblem(res, 400);
   });
 
   // Here the middleware sets no tenant header of its own (it hands the hostname to the

@@ -3,35 +3,12 @@
 // is mapped by --host-resolver-rules). API calls go through Playwright's Node-side
 // request context, whose resolver knows neither, so they are sent to 127.0.0.1 with an
 // explicit Host header: that is exactly what the middleware reads.
-import { expect, test, type APIResponse, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { e2eData } from "./global-setup";
+import { expectNotFoundPage, expectProblem, onPort, open } from "./support";
 
 const port = 3100;
-const server = `http://127.0.0.1:${port}`;
-const url = (host: string, path = "/") => `http://${host}:${port}${path}`;
-const onHost = (host: string, headers: Record<string, string> = {}) => ({ headers: { host: `${host}:${port}`, ...headers } });
-
-async function open(page: Page, address: string): Promise<number> {
-  const response = await page.goto(address);
-  expect(response, `no response for ${address}`).not.toBeNull();
-  return response!.status();
-}
-
-async function expectNotFoundPage(page: Page, address: string): Promise<void> {
-  expect(await open(page, address)).toBe(404);
-  await expect(page.getByTestId("not-found")).toBeVisible();
-  await expect(page.getByTestId("tenant-name")).toHaveCount(0);
-  await expect(page.getByTestId("platform-title")).toHaveCount(0);
-}
-
-async function expectProblem(res: APIResponse, status: number): Promise<Record<string, unknown>> {
-  expect(res.status()).toBe(status);
-  expect(res.headers()["content-type"]).toMatch(/^application\/problem\+json\b/);
-  const body = (await res.json()) as Record<string, unknown>;
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
-  expect((body.detail as string).length).toBeGreaterThan(0);
-  return body;
-}
+const { server, url, onHost } = onPort(port);
 
 test.describe("tenant pages", () => {
   test("acme subdomain shows Acme Inc and nothing of Globex", async ({ page }) => {

@@ -51,6 +51,9 @@ describe("verifyChain on an intact log", () => {
     // The first row links to the genesis hash, and the chain head is the last row.
     const first = await raw.query(`SELECT prev_hash FROM ${logTable(slug)} WHERE seq = 1`);
     expect(first.rows[0].prev_hash).toBe(GENESIS_HASH);
+    const head = await raw.query(`SELECT seq::text AS seq, hash FROM "${schemaNameFor(slug)}".audit_chain_head WHERE id = 1`);
+    const last = await raw.query(`SELECT seq::text AS seq, hash FROM ${logTable(slug)} WHERE seq = $1`, [String(total)]);
+    expect(head.rows).toEqual(last.rows);
   });
 
   it("is ok on a tenant whose log holds only the genesis-linked owner row", async () => {
@@ -110,6 +113,26 @@ describe("tampering as a superuser (triggers off) is found", () => {
     expect(report.rowsChecked).toBe(Number(last) - 1);
   });
 
+  it("the newest row deleted, then new rows written: still found (the next row links to the chain head)", async () => {
+    const slug = await tenantWithRows("delnext", 6);
+    const last = await maxSeq(raw, slug);
+    expect(await tamper(raw, `DELETE FROM ${logTable(slug)} WHERE seq = $1`, [last.toString()])).toBe(1);
+    await recordEvent(slug, userActor, { action: "test.after", summary: "written after the newest row was removed" });
+    await withAudit(slug, userActor, (tx) => tx.organization.create({ data: { name: "After the removal" } }));
+    const report = await verifyChain(getPool(), slug);
+    expect(report.ok).toBe(false);
+    expect(report.firstBroken?.seq).toBe(last.toString());
+  });
+
+  it("every row deleted, then new rows written: still found", async () => {
+    const slug = await tenantWithRows("delall", 4);
+    expect(await tamper(raw, `DELETE FROM ${logTable(slug)}`)).toBe(5);
+    await recordEvent(slug, userActor, { action: "test.after", summary: "a fresh start?" });
+    const report = await verifyChain(getPool(), slug);
+    expect(report.ok).toBe(false);
+    expect(report.firstBroken?.seq).toBe("1");
+  });
+
   it("an edited prev_hash: the row no longer links to its predecessor", async () => {
     const slug = await tenantWithRows("prev", 6);
     expect(await tamper(raw, `UPDATE ${logTable(slug)} SET prev_hash = repeat('a', 64) WHERE seq = 3`)).toBe(1);
@@ -128,20 +151,20 @@ describe("npm run audit:verify", () => {
     await tamper(raw, `UPDATE ${logTable(broken)} SET actor_id = 'someone-else' WHERE seq = 3`);
   });
 
-  it("exits 0 on an intact chain", async () => {
+  it("exits 0 on an intact chain", { timeout: 60_000 }, async () => {
     const r = await runScript("scripts/audit.ts", ["verify", intact]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${intact}: chain intact, 5 rows checked`);
   });
 
-  it("exits 1 with CHAIN BROKEN and the seq on a tampered one", async () => {
+  it("exits 1 with CHAIN BROKEN and the seq on a tampered one", { timeout: 60_000 }, async () => {
     const r = await runScript("scripts/audit.ts", ["verify", broken]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${broken}: CHAIN BROKEN at seq 3`);
   });
 
-  it("exits 1 for an unknown tenant and 2 for a malformed slug", async () => {
+  it("exits 1 for an unknown tenant and 2 for a malformed slug", { timeout: 60_000 }, async () => {
     const [unknown, bad, none] = await Promise.all([
       runScript("scripts/audit.ts", ["verify", uniqueSlug("nobody")]),
       runScript("scripts/audit.ts", ["verify", "Not_A_Slug!"]),

@@ -165,6 +165,19 @@ describe("immutability", () => {
       raw.query(`BEGIN; SELECT set_config('audit.purge_through_seq', '999999', true); DELETE FROM "${schema}".audit_log; COMMIT`),
     ).rejects.toThrow(/immutable: DELETE refused/);
     await raw.query("ROLLBACK");
+    // Nor can an anchor be forged outside a purge, or name a row by a wrong hash.
+    const [newest] = (await auditRows()).slice(-1);
+    await expect(
+      raw.query(`INSERT INTO "${schema}".audit_retention_anchor (seq, hash, rows, archive_name, archive_sha256) VALUES ($1, $2, 1, 'x', 'y')`, [newest!.seq, newest!.hash]),
+    ).rejects.toThrow(/retention anchor must name an existing audit row/);
+    await expect(
+      raw.query(
+        `BEGIN; SELECT set_config('audit.purge_through_seq', '${newest!.seq}', true);
+         INSERT INTO "${schema}".audit_retention_anchor (seq, hash, rows, archive_name, archive_sha256) VALUES (${newest!.seq}, 'forged', 1, 'x', 'y'); COMMIT`,
+      ),
+    ).rejects.toThrow(/retention anchor must name an existing audit row/);
+    await raw.query("ROLLBACK");
+    expect(await count("audit_retention_anchor")).toBe(0);
     expect(await auditRows()).toEqual(before);
   });
 });

@@ -1,12 +1,12 @@
 // Streams a time range of a tenant's audit log as CSV or JSON Lines, in chain order,
-// in keyset batches (memory stays bounded). Every row carries the exact text that was
+// in keyset batches (memory stays bounded). JSON Lines ends with a seal (seal.ts). Every row carries the exact text that was
 // hashed plus prev_hash and hash, so an auditor can re-verify the chain offline
 // (lib/audit/verify-export.ts, or any tool following lib/audit/canonical.ts).
 import type pg from "pg";
 import { z } from "zod";
-import type { HashedFields } from "./canonical";
 import type { AuditContext } from "./context";
 import { streamRows, type StoredRow } from "./read-rows";
+import { SealBuilder } from "./seal";
 import { recordEvent } from "./with-audit";
 
 export const exportQuerySchema = z
@@ -55,9 +55,11 @@ export async function* exportLines(pool: pg.Pool, slug: string, query: ExportQue
     };
     yield `${JSON.stringify(header)}\n`;
   }
+  const sealer = new SealBuilder();
   for await (const row of streamRows(pool, slug, { from: query.from, to: query.to })) {
-    yield query.format === "csv" ? csvLine(row) : `${JSON.stringify(row satisfies HashedFields & { hash: string })}\n`;
+    yield query.format === "csv" ? csvLine(row) : sealer.line(row);
   }
+  if (query.format === "jsonl") yield `${JSON.stringify({ seal: sealer.seal(slug) })}\n`;
 }
 
 /** Records the export in the audit log first (an interrupted export is still audited), then streams it. */

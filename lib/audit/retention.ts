@@ -3,13 +3,13 @@
 // SHA-256 of the rows), then removed in one transaction that records an anchor (the
 // last removed row's seq and hash). Verification starts from the newest anchor, so the
 // chain stays verifiable from the retained point, and the archive verifies offline.
-import { createHash } from "node:crypto";
 import { mkdir, open, rename } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
 import { withPgTransaction } from "@/lib/db/transaction";
 import { auditTables } from "./audit-table";
 import { streamRows } from "./read-rows";
+import { SealBuilder, type Seal } from "./seal";
 
 export interface PurgeResult {
   purged: number;
@@ -39,23 +39,17 @@ export async function purgeExpiredAuditRows(pool: pg.Pool, slug: string, options
   const dir = path.join(options.archiveDir, slug);
   await mkdir(dir, { recursive: true });
   const name = `audit-${after + 1n}-${through}.jsonl`;
-  const digest = createHash("sha256");
+  const sealer = new SealBuilder();
   const tmp = path.join(dir, `${name}.partial`);
   const file = await open(tmp, "w");
-  let rows = 0;
-  let lastHash = "";
-  let sha256 = "";
+  let seal: Seal;
   try {
     for await (const row of streamRows(pool, slug, { afterSeq: after })) {
       if (BigInt(row.seq) > BigInt(through)) break;
-      const line = `${JSON.stringify(row)}\n`;
-      digest.update(line);
-      await file.write(line);
-      lastHash = row.hash;
-      rows++;
+      await file.write(sealer.line(row));
     }
-    sha256 = digest.digest("hex");
-    await file.write(`${JSON.stringify({ seal: { tenant: slug, rows, firstSeq: (after + 1n).toString(), lastSeq: through, lastHash, sha256 } })}\n`);
+    seal = sealer.seal(slug);
+    await file.write(`${JSON.stringify({ seal })}\n`);
     await file.sync();
   } finally {
     await file.close();
@@ -64,16 +58,19 @@ export async function purgeExpiredAuditRows(pool: pg.Pool, slug: string, options
 
   // 2. Anchor, removal and the record of the purge, all or nothing.
   await withPgTransaction(pool, async (client) => {
+    await client.query("SELECT set_config('audit.purge_through_seq', $1, true)", [through]);
     await client.query(
       `INSERT INTO ${t.anchor} ("seq", "hash", "rows", "archive_name", "archive_sha256") VALUES ($1, $2, $3, $4, $5)`,
-      [through, lastHash, rows, name, sha256],
+      [through, seal.lastHash, seal.rows, name, seal.sha256],
     );
-    await client.query("SELECT set_config('audit.purge_through_seq', $1, true)", [through]);
     await client.query(`DELETE FROM ${t.log} WHERE "seq" <= $1`, [through]);
     await client.query(
       `INSERT INTO ${t.log} ("actor_type", "actor_label", "action", "summary", "metadata") VALUES ('system', 'audit retention', 'audit.retention_purged', $1, $2)`,
-      [`${rows} audit rows older than ${options.retentionDays} days archived to ${name} and removed`, JSON.stringify({ rows, throughSeq: through, archive: name, sha256 })],
+      [
+        `${seal.rows} audit rows older than ${options.retentionDays} days archived to ${name} and removed`,
+        JSON.stringify({ rows: seal.rows, throughSeq: through, archive: name, sha256: seal.sha256 }),
+      ],
     );
   });
-  return { purged: rows, throughSeq: through, archive: name };
+  return { purged: seal.rows, throughSeq: through, archive: name };
 }

@@ -46,7 +46,7 @@ CREATE TABLE "audit_retention_anchor" (
 CREATE INDEX "audit_log_occurred_at_idx" ON "audit_log"("occurred_at");
 
 -- CreateIndex
-CREATE INDEX "audit_log_actor_type_actor_id_seq_idx" ON "audit_log"("actor_type", "actor_id", "seq" DESC);
+CREATE INDEX "audit_log_actor_id_seq_idx" ON "audit_log"("actor_id", "seq" DESC);
 
 -- CreateIndex
 CREATE INDEX "audit_log_target_type_target_id_seq_idx" ON "audit_log"("target_type", "target_id", "seq" DESC);

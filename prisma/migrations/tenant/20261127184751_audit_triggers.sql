@@ -28,7 +28,9 @@ CREATE FUNCTION audit_canonical(r "audit_log") RETURNS text
 
 -- Appends are serialised per tenant with a transaction-level advisory lock, so
 -- concurrent writers queue instead of forking the chain; the primary key on seq makes
--- a fork impossible even so (audited writes use READ COMMITTED, the default).
+-- a fork impossible even so (audited writes use READ COMMITTED, the default). The
+-- chain continues from the head, never from whatever row happens to be newest: a
+-- removed newest row then leaves a gap that verification reports.
 CREATE FUNCTION audit_append() RETURNS trigger
   LANGUAGE plpgsql
   SET search_path FROM CURRENT
@@ -36,17 +38,16 @@ AS $$
 DECLARE
   last_seq bigint;
   last_hash text;
+  newer record;
 BEGIN
   PERFORM pg_advisory_xact_lock(1096107348, hashtext(TG_TABLE_SCHEMA));
-  -- Sees rows inserted earlier by this same statement (row-level BEFORE trigger).
-  SELECT "seq", "hash" INTO last_seq, last_hash FROM "audit_log" ORDER BY "seq" DESC LIMIT 1;
-  IF NOT FOUND THEN
-    -- Empty log: start from the newest retention anchor, else the genesis hash.
-    SELECT "seq", "hash" INTO last_seq, last_hash FROM "audit_retention_anchor" ORDER BY "seq" DESC LIMIT 1;
-    IF NOT FOUND THEN
-      last_seq := 0;
-      last_hash := repeat('0', 64);
-    END IF;
+  SELECT "seq", "hash" INTO last_seq, last_hash FROM "audit_chain_head" WHERE "id" = 1;
+  -- The head moves once per statement, so rows this statement already inserted
+  -- (visible to a row-level BEFORE trigger) may be ahead of it.
+  SELECT "seq", "hash" INTO newer FROM "audit_log" WHERE "seq" > last_seq ORDER BY "seq" DESC LIMIT 1;
+  IF FOUND THEN
+    last_seq := newer."seq";
+    last_hash := newer."hash";
   END IF;
   NEW."seq" := last_seq + 1;
   -- clock_timestamp(), not now(): taken under the lock, so time follows seq.
@@ -93,6 +94,25 @@ BEGIN
     USING ERRCODE = 'insufficient_privilege';
 END;
 $$;
+
+-- A retention anchor may only be written by a purge (audit.purge_through_seq set to
+-- its seq in the same transaction) and must name an existing row by its true hash.
+CREATE FUNCTION audit_check_anchor() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path FROM CURRENT
+AS $$
+BEGIN
+  IF nullif(current_setting('audit.purge_through_seq', true), '')::bigint IS DISTINCT FROM NEW."seq"
+     OR NOT EXISTS (SELECT 1 FROM "audit_log" WHERE "seq" = NEW."seq" AND "hash" = NEW."hash") THEN
+    RAISE EXCEPTION 'a retention anchor must name an existing audit row and be written by a retention purge'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER "audit_anchor_check" BEFORE INSERT ON "audit_retention_anchor"
+  FOR EACH ROW EXECUTE FUNCTION audit_check_anchor();
 
 CREATE TRIGGER "audit_log_immutable" BEFORE UPDATE OR DELETE ON "audit_log"
   FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
