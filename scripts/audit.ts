@@ -3,6 +3,7 @@
 //   npm run audit:export -- <slug> [--format jsonl|csv] [--from ISO] [--to ISO] [--out file]
 //   npm run audit:verify-export -- <file.jsonl>    verify an export or archive offline
 //   npm run audit:retention -- [slug ...]          apply each tenant's retention setting
+//   npm run audit:report -- <slug> --from ISO --to ISO [--json]   the compliance report
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -10,6 +11,7 @@ import { parseArgs } from "node:util";
 import { applyRetention } from "@/lib/audit/apply-retention";
 import { systemContext } from "@/lib/audit/context";
 import { exportQuerySchema, startAuditExport } from "@/lib/audit/export";
+import { complianceReport, reportQuerySchema } from "@/lib/audit/report";
 import { verifyChain } from "@/lib/audit/verify-chain";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { getPool } from "@/lib/db/pool";
@@ -23,7 +25,8 @@ const usage = `usage:
   npm run audit:verify -- <slug>
   npm run audit:export -- <slug> [--format jsonl|csv] [--from ISO-time] [--to ISO-time] [--out file]
   npm run audit:verify-export -- <file.jsonl>
-  npm run audit:retention -- [slug ...]`;
+  npm run audit:retention -- [slug ...]
+  npm run audit:report -- <slug> --from ISO-time --to ISO-time [--json]`;
 
 async function tenantSlug(raw: string | undefined): Promise<string> {
   if (!raw) throw new UsageError("missing <slug>");
@@ -39,7 +42,13 @@ await runCli(usage, async () => {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { format: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" } },
+      options: {
+        format: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        out: { type: "string" },
+        json: { type: "boolean" },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -83,6 +92,27 @@ await runCli(usage, async () => {
       for (const r of results) {
         if (r.result === "keep-forever") console.log(`${r.slug}: keeps its audit log forever`);
         else console.log(`${r.slug}: ${r.result.purged} rows archived${r.result.archive ? ` to ${r.result.archive}` : ""} and removed`);
+      }
+      return 0;
+    }
+    case "report": {
+      if (positionals.length !== 1) throw new UsageError("expected report <slug> --from <time> --to <time>");
+      const slug = await tenantSlug(positionals[0]);
+      const query = parseOrThrow(reportQuerySchema, { from: values.from, to: values.to }, "report period");
+      const report = await complianceReport(getPool(), slug, query);
+      if (values.json) {
+        console.log(JSON.stringify(report, null, 2));
+        return 0;
+      }
+      console.log(`Audit report for ${slug}, ${report.from} to ${report.to}: ${report.totalEvents} events`);
+      console.log(`  sign-in failures ${report.signInFailures}, lockouts ${report.lockouts}, permission denials ${report.permissionDenials}`);
+      console.log("  by action:");
+      for (const a of report.byAction) console.log(`    ${String(a.count).padStart(8)}  ${a.action}`);
+      console.log("  by actor:");
+      for (const a of report.byActor) console.log(`    ${String(a.count).padStart(8)}  ${a.actorType} ${a.actorLabel ?? a.actorId ?? ""}`);
+      for (const [kind, items] of Object.entries(report.changes)) {
+        console.log(`  changes to ${kind}: ${items.length}`);
+        for (const c of items) console.log(`    ${c.occurredAt}  ${c.action}  ${c.summary}`);
       }
       return 0;
     }

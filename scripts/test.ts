@@ -4,12 +4,13 @@
 //   npm test             everything
 //   npm test -- unit     Vitest only
 //   npm test -- e2e      build + Playwright only
+//   npm test -- unit audit-report    Vitest on the files matching a filter
 import { spawn } from "node:child_process";
 import { printParts, startStack } from "./lib/stack";
 
-const only = process.argv[2];
-if (only && only !== "unit" && only !== "e2e") {
-  console.error("usage: npm test [-- unit|e2e]");
+const [only, ...filters] = process.argv.slice(2);
+if ((only && only !== "unit" && only !== "e2e") || (filters.length && only !== "unit")) {
+  console.error("usage: npm test [-- unit [file filter ...] | e2e]");
   process.exit(2);
 }
 
@@ -39,7 +40,7 @@ process.on("SIGINT", () => void stopAll("SIGINT"));
 process.on("SIGTERM", () => void stopAll("SIGTERM"));
 
 try {
-  if (only !== "e2e") code ||= await run(process.execPath, ["node_modules/vitest/vitest.mjs", "run"], stack.env);
+  if (only !== "e2e") code ||= await run(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...filters], stack.env);
   if (only !== "unit" && code === 0) {
     code ||= await run(process.execPath, ["node_modules/next/dist/bin/next", "build"], { ...stack.env, NODE_ENV: "production" });
     if (code === 0) code ||= await run(process.execPath, ["node_modules/@playwright/test/cli.js", "test"], stack.env);
