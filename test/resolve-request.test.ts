@@ -12,7 +12,10 @@ function lookups(tenants: Record<string, string>, domains: Record<string, string
   };
 }
 
-const mirror = lookups({ acme: "active", globex: "active", sleepy: "suspended", old: "archived" }, { "portal.acme.example": "acme" });
+const mirror = lookups(
+  { acme: "active", globex: "active", sleepy: "suspended", old: "archived" },
+  { "portal.acme.example": "acme", "portal.sleepy.example": "sleepy" },
+);
 const resolve = (host: string | null, pathname = "/", tenantIdHeader: string | null = null, l: EdgeLookups = mirror) =>
   resolveRequest({ host, pathname, tenantIdHeader }, "localhost", l);
 
@@ -55,8 +58,15 @@ describe("resolveRequest", () => {
   });
 
   it("resolves verified custom domains through the mirror", async () => {
-    expect(await resolve("portal.acme.example")).toEqual({ type: "tenant", slug: "acme" });
+    // Found: handed to the Node side, which maps the hostname itself.
+    expect(await resolve("portal.acme.example")).toEqual({ type: "tenant-host", hostname: "portal.acme.example" });
+    expect(await resolve("portal.acme.example", "/api/v1/tenant", "acme")).toEqual({
+      type: "tenant-host",
+      hostname: "portal.acme.example",
+      headerSlug: "acme",
+    });
     expect((await resolve("unknown.example")).type).toBe("not-found");
+    expect((await resolve("portal.sleepy.example")).type).toBe("not-found");
   });
 
   it("uses X-Tenant-ID only on /api/*", async () => {

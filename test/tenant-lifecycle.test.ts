@@ -12,7 +12,7 @@ import { createTenant } from "@/lib/tenancy/create-tenant";
 import { addDomain, removeDomain } from "@/lib/tenancy/domains";
 import { dropTenant } from "@/lib/tenancy/drop-tenant";
 import { findTenantByHostname, findTenantBySlug } from "@/lib/tenancy/find-tenant";
-import { rebuildMirror } from "@/lib/tenancy/mirror";
+import { rebuildMirror, rebuildMirrorIfMissing } from "@/lib/tenancy/mirror";
 import { mirrorKeys } from "@/lib/tenancy/mirror-keys";
 import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
 import { defaultTenantSettings } from "@/lib/tenancy/settings";
@@ -386,6 +386,19 @@ describe("rebuildMirror", () => {
     expect(await mirrored(staleDomainKey)).toBeNull();
     // The rebuild marks the mirror complete, with its finishing time.
     expect(Date.parse((await mirrored(mirrorKeys.ready)) ?? "")).toBeGreaterThan(readyBefore);
+  });
+
+  it("at server start, builds the mirror only when Redis has none", async () => {
+    const tenant = await newTenant();
+    await redis().del(mirrorKeys.tenant(tenant.slug));
+    // A mirror exists (ready marker set): left alone, so the deleted key stays missing.
+    expect(await rebuildMirrorIfMissing()).toEqual({ ok: true });
+    expect(await mirrored(mirrorKeys.tenant(tenant.slug))).toBeNull();
+    // No marker (fresh or flushed Redis): built from PostgreSQL.
+    await redis().del(mirrorKeys.ready);
+    expect((await rebuildMirrorIfMissing()).ok).toBe(true);
+    expect(await mirrored(mirrorKeys.tenant(tenant.slug))).toBe("active");
+    expect(await mirrored(mirrorKeys.ready)).not.toBeNull();
   });
 });
 

@@ -72,3 +72,15 @@ export async function rebuildMirror(): Promise<MirrorResult & { tenants: number;
   });
   return { ...result, tenants: tenants.length, domains: domains.length, removed };
 }
+
+/** Builds the mirror only when Redis has none (its ready marker is missing). */
+export async function rebuildMirrorIfMissing(): Promise<MirrorResult> {
+  const redis = getRedis();
+  if (!redis) return { ok: false, error: "Redis is not configured" };
+  try {
+    if (await redis.get(mirrorKeys.ready)) return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  return rebuildMirror();
+}

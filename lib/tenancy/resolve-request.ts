@@ -1,6 +1,7 @@
 // Pure, Edge-safe resolution rules of the middleware, separated from I/O so that every
 // rule is unit-tested. Lookups answer "unknown" when Redis cannot say (down, or the
-// mirror was never built): then the Node side decides from PostgreSQL.
+// mirror was never built): then the Node side decides from PostgreSQL. The mirror is a
+// cache for early rejection: the Node side re-checks status and custom hostnames.
 import { classifyHost } from "./classify-host";
 import { isValidSlug } from "./slug";
 
@@ -61,12 +62,16 @@ export async function resolveRequest(
       return checkActive(host.label, lookups);
     }
     case "custom": {
+      // The mirror only rejects early; the Node side always maps a custom hostname
+      // itself (cached briefly), so a stale mirror cannot keep a removed domain alive.
+      const onward: Resolution = { type: "tenant-host", hostname: host.hostname, ...(headerSlug ? { headerSlug } : {}) };
       const slug = await lookups.domainTenant(host.hostname);
-      if (slug === "unknown") return { type: "tenant-host", hostname: host.hostname, headerSlug };
+      if (slug === "unknown") return onward;
       if (slug === null) return { type: "not-found", detail: "Unknown host." };
       if (headerSlug && headerSlug !== slug)
         return { type: "bad-request", detail: "The X-Tenant-ID header names a different tenant than the host." };
-      return checkActive(slug, lookups);
+      const active = await checkActive(slug, lookups);
+      return active.type === "tenant" ? onward : active;
     }
   }
 }
