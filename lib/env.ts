@@ -1,46 +1,63 @@
 // The one place configuration is read. Parsed once with zod; a missing or malformed
 // variable stops start-up with a message naming it. Edge code (middleware) may only
-// use `edgeEnv()`: it touches no Node API.
+// use `edgeEnv()`: it touches no Node API. `toolingEnv()` is for the dev stack, the
+// test runner and the Redis bridge, which run before DATABASE_URL exists.
 import { z } from "zod";
 
 const booleanFlag = z
   .enum(["0", "1", "true", "false"])
   .transform((v) => v === "1" || v === "true");
 
-const edgeSchema = z
-  .object({
-    APP_ROOT_DOMAIN: z
-      .string()
-      .regex(/^[a-z0-9.-]+$/, "must be a bare hostname such as localhost or example.com")
-      .default("localhost"),
-    UPSTASH_REDIS_REST_URL: z.url().optional(),
-    UPSTASH_REDIS_REST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-    REDIS_KEY_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]{0,64}$/, "must be up to 64 letters, digits, ':', '_' or '-'")
-      .default(""),
-  })
-  .refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
-    message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither",
-    path: ["UPSTASH_REDIS_REST_TOKEN"],
-  });
+const edgeFields = z.object({
+  APP_ROOT_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, "must be a bare hostname such as localhost or example.com")
+    .default("localhost"),
+  UPSTASH_REDIS_REST_URL: z.url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{0,64}$/, "must be up to 64 letters, digits, ':', '_' or '-'")
+    .default(""),
+});
+
+const edgeSchema = edgeFields.refine(
+  (e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN),
+  { message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither", path: ["UPSTASH_REDIS_REST_TOKEN"] },
+);
+
+const databaseUrl = z
+  .string({ error: "is required (npm run dev starts an embedded PostgreSQL and sets it)" })
+  .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL");
+const redisUrl = z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379");
+const port = z.coerce.number().int().min(0).max(65_535);
 
 const serverSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  DATABASE_URL: z
-    .string({ error: "is required (npm run dev starts an embedded PostgreSQL and sets it)" })
-    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL"),
+  DATABASE_URL: databaseUrl,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
   MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  REDIS_URL: redisUrl,
   INNGEST_BASE_URL: z.url().optional(),
   LOG_SQL: booleanFlag.default(false),
   /** Where retention purges write their sealed archives of removed audit rows. */
   AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
 });
 
+const toolingSchema = z.object({
+  /** Unset: the dev stack and the test runner start an embedded PostgreSQL. */
+  DATABASE_URL: databaseUrl.optional(),
+  REDIS_URL: redisUrl,
+  /** Port of `npm run dev`. */
+  PORT: port.default(3000),
+  REDIS_BRIDGE_PORT: port.default(8079),
+  REDIS_BRIDGE_HOST: z.string().min(1).default("127.0.0.1"),
+  INNGEST_BASE_URL: z.url().optional(),
+});
+
 export type EdgeEnv = z.infer<typeof edgeSchema>;
+export type ToolingEnv = z.infer<typeof toolingSchema> & EdgeEnv;
 export type ServerEnv = z.infer<typeof serverSchema> & EdgeEnv;
 
 export class EnvError extends Error {
@@ -75,6 +92,12 @@ export function edgeEnv(): EdgeEnv {
 export function serverEnv(): ServerEnv {
   serverCache ??= { ...parse(serverSchema, process.env), ...edgeEnv() };
   return serverCache;
+}
+
+/** Read fresh on every call: the dev stack changes process.env as it starts parts. */
+export function toolingEnv(): ToolingEnv {
+  // Without the both-or-neither rule: the Redis bridge is given only the token.
+  return { ...parse(toolingSchema, process.env), ...parse(edgeFields, process.env) };
 }
 
 /** For tests and scripts that change process.env after a first read. */

@@ -1,11 +1,11 @@
 // `npm run dev`: the whole platform on this machine, with demo tenants.
 import { spawn } from "node:child_process";
+import { toolingEnv } from "@/lib/env";
 import { printParts, startStack } from "./lib/stack";
 
-const port = Number(process.env.PORT ?? 3000);
+const { PORT: port, APP_ROOT_DOMAIN: root } = toolingEnv();
 console.log("Starting the platform for development…");
 const stack = await startStack("dev");
-const root = process.env.APP_ROOT_DOMAIN ?? "localhost";
 console.log("\nRunning:");
 printParts(stack.parts);
 console.log(`

@@ -6,7 +6,8 @@
 //   UPSTASH_REDIS_REST_TOKEN  required; clients must send it as a Bearer token
 //   REDIS_BRIDGE_PORT         default 8079 (0 = any free port)
 //   REDIS_BRIDGE_HOST         default 127.0.0.1
-import { startRedisRestBridge } from "../lib/redis/rest-bridge";
+import { EnvError, toolingEnv, type ToolingEnv } from "@/lib/env";
+import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 
 function fail(message: string): never {
   console.error(`redis-bridge: ${message}`);
@@ -24,13 +25,14 @@ function redact(url: string): string {
   }
 }
 
-const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
-const token = process.env.UPSTASH_REDIS_REST_TOKEN;
+let env: ToolingEnv;
+try {
+  env = toolingEnv();
+} catch (err) {
+  fail(err instanceof EnvError ? err.message : String(err));
+}
+const { REDIS_URL: redisUrl, UPSTASH_REDIS_REST_TOKEN: token, REDIS_BRIDGE_PORT: port, REDIS_BRIDGE_HOST: host } = env;
 if (!token) fail("UPSTASH_REDIS_REST_TOKEN is not set; clients must present it as their Bearer token");
-const portText = process.env.REDIS_BRIDGE_PORT || "8079";
-const port = Number(portText);
-if (!/^\d+$/.test(portText) || port > 65535) fail(`REDIS_BRIDGE_PORT must be 0-65535, got "${portText}"`);
-const host = process.env.REDIS_BRIDGE_HOST || "127.0.0.1";
 
 let bridge: Awaited<ReturnType<typeof startRedisRestBridge>>;
 try {

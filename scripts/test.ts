@@ -6,6 +6,7 @@
 //   npm test -- e2e      build + Playwright only
 //   npm test -- unit audit-report    Vitest on the files matching a filter
 import { spawn } from "node:child_process";
+import { toolingEnv } from "@/lib/env";
 import { printParts, startStack } from "./lib/stack";
 
 const [only, ...filters] = process.argv.slice(2);
@@ -24,7 +25,7 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
 const stack = await startStack("test");
 console.log("Test stack:");
 printParts(stack.parts);
-if (!stack.env.UPSTASH_REDIS_REST_URL && !process.env.UPSTASH_REDIS_REST_URL) {
+if (!stack.env.UPSTASH_REDIS_REST_URL && !toolingEnv().UPSTASH_REDIS_REST_URL) {
   console.error("\nThe tests need a Redis: set REDIS_URL, or install redis-server so it can be started.");
   await stack.stop();
   process.exit(1);

@@ -2,7 +2,7 @@
 // variable is reported by name. Every test starts from a known environment and
 // restores the real one afterwards (the cache is reset both times).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { edgeEnv, EnvError, resetEnvCache, serverEnv } from "@/lib/env";
+import { edgeEnv, EnvError, resetEnvCache, serverEnv, toolingEnv } from "@/lib/env";
 
 const saved = { ...process.env };
 
@@ -14,6 +14,10 @@ const managed = [
   "MIGRATION_CONCURRENCY",
   "REDIS_URL",
   "INNGEST_BASE_URL",
+  "PORT",
+  "REDIS_BRIDGE_PORT",
+  "REDIS_BRIDGE_HOST",
+  "AUDIT_ARCHIVE_DIR",
   "LOG_SQL",
   "APP_ROOT_DOMAIN",
   "UPSTASH_REDIS_REST_URL",
@@ -190,5 +194,27 @@ describe("edgeEnv", () => {
     expect(envErrorOf(() => edgeEnv()).message).toContain("UPSTASH_REDIS_REST_URL: ");
     setEnv({ UPSTASH_REDIS_REST_URL: "https://redis.example.com", UPSTASH_REDIS_REST_TOKEN: "short" });
     expect(envErrorOf(() => edgeEnv()).message).toMatch(/UPSTASH_REDIS_REST_TOKEN: must be at least 16 characters/);
+  });
+});
+
+describe("toolingEnv", () => {
+  it("needs no DATABASE_URL, applies defaults and re-reads process.env on every call", () => {
+    setEnv({});
+    expect(toolingEnv()).toMatchObject({ PORT: 3000, REDIS_BRIDGE_PORT: 8079, REDIS_BRIDGE_HOST: "127.0.0.1", REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(toolingEnv().DATABASE_URL).toBeUndefined();
+    process.env.PORT = "3999";
+    expect(toolingEnv().PORT).toBe(3999);
+  });
+
+  it("accepts a bridge token without a REST URL (the bridge is given only the token)", () => {
+    setEnv({ UPSTASH_REDIS_REST_TOKEN: validToken });
+    expect(toolingEnv().UPSTASH_REDIS_REST_TOKEN).toBe(validToken);
+  });
+
+  it("refuses malformed ports and URLs, naming the variable", () => {
+    setEnv({ REDIS_BRIDGE_PORT: "70000" });
+    expect(envErrorOf(() => toolingEnv()).message).toContain("REDIS_BRIDGE_PORT");
+    setEnv({ DATABASE_URL: "mysql://x" });
+    expect(envErrorOf(() => toolingEnv()).message).toContain("DATABASE_URL");
   });
 });

@@ -8,7 +8,7 @@ import pg from "pg";
 import { migrateAll } from "@/lib/db/migrations/runner";
 import { closePool, getPool } from "@/lib/db/pool";
 import { forgetPlatformClient } from "@/lib/db/platform-client";
-import { resetEnvCache } from "@/lib/env";
+import { resetEnvCache, toolingEnv } from "@/lib/env";
 import { resetRedisClient } from "@/lib/redis/client";
 import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
@@ -61,16 +61,17 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     for (const s of stops.reverse()) await s().catch((e: unknown) => console.error("[stack] stop failed:", e));
   };
 
+  const given = toolingEnv();
   try {
     // PostgreSQL
-    if (process.env.DATABASE_URL) {
+    if (given.DATABASE_URL) {
       if (mode === "test") {
-        const scratch = await createScratchDatabase(process.env.DATABASE_URL);
+        const scratch = await createScratchDatabase(given.DATABASE_URL);
         stops.push(scratch.drop);
         env.DATABASE_URL = scratch.url;
         parts.push({ name: "database", status: "on", detail: `${redact(scratch.url)} (throwaway database on DATABASE_URL's server)` });
       } else {
-        env.DATABASE_URL = process.env.DATABASE_URL;
+        env.DATABASE_URL = given.DATABASE_URL;
         parts.push({ name: "database", status: "on", detail: `${redact(env.DATABASE_URL)} (from DATABASE_URL)` });
       }
     } else {
@@ -88,20 +89,20 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     process.env.DATABASE_URL = env.DATABASE_URL;
 
     // Redis, behind the Upstash REST bridge the Edge middleware talks to
-    if (process.env.UPSTASH_REDIS_REST_URL) {
-      parts.push({ name: "redis", status: "on", detail: `Upstash REST at ${process.env.UPSTASH_REDIS_REST_URL}` });
+    if (given.UPSTASH_REDIS_REST_URL) {
+      parts.push({ name: "redis", status: "on", detail: `Upstash REST at ${given.UPSTASH_REDIS_REST_URL}` });
     } else {
-      const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+      const redisUrl = given.REDIS_URL;
       const redis = await ensureRedis(redisUrl);
       if (redis) {
         stops.push(redis.stop);
         // Tests use their own logical database so they never touch dev data.
         const bridgeRedisUrl = mode === "test" && !new URL(redis.url).pathname.replace("/", "") ? `${redis.url}/9` : redis.url;
-        const token = process.env.UPSTASH_REDIS_REST_TOKEN ?? randomBytes(24).toString("base64url");
+        const token = randomBytes(24).toString("base64url");
         const bridge = await startRedisRestBridge({
           redisUrl: bridgeRedisUrl,
           token,
-          port: mode === "dev" ? Number(process.env.REDIS_BRIDGE_PORT ?? 8079) : 0,
+          port: mode === "dev" ? given.REDIS_BRIDGE_PORT : 0,
         });
         stops.push(bridge.close);
         env.REDIS_URL = bridgeRedisUrl;
@@ -149,7 +150,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     parts.push({
       name: "workflows",
       status: "off",
-      detail: process.env.INNGEST_BASE_URL ? `Inngest at ${process.env.INNGEST_BASE_URL}` : "no workflow engine yet (integrations issue)",
+      detail: given.INNGEST_BASE_URL ? `Inngest at ${given.INNGEST_BASE_URL}` : "no workflow engine yet (integrations issue)",
     });
     await closePool();
     forgetPlatformClient();
