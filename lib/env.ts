@@ -41,6 +41,14 @@ const serverSchema = z.object({
   REDIS_URL: redisUrl,
   INNGEST_BASE_URL: z.url().optional(),
   LOG_SQL: booleanFlag.default(false),
+  /**
+   * A separate least-privilege role the application connects as (its DATABASE_URL),
+   * granted access by migrations and tenant creation, which run as the owning role.
+   */
+  DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL role name")
+    .optional(),
   /** Where retention purges write their sealed archives of removed audit rows. */
   AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
 });

@@ -68,7 +68,7 @@ await runCli(usage, async () => {
       positionals(a, 0, "no positional arguments");
       const concurrency = a.values.concurrency ? Number(a.values.concurrency) : serverEnv().MIGRATION_CONCURRENCY;
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError("--concurrency must be 1-64");
-      const report = await migrateAll(getPool(), { concurrency, lockWaitMs: 60_000 });
+      const report = await migrateAll(getPool(), { concurrency, lockWaitMs: 60_000, appRole: serverEnv().DATABASE_APP_ROLE });
       console.log(formatReport(report));
       return report.failed ? 1 : 0;
     }

@@ -9,6 +9,7 @@ import { loadMigrations, type MigrationFile } from "@/lib/db/migrations/files";
 import { takeSharedLockInTransaction } from "@/lib/db/migrations/lock";
 import { getPool } from "@/lib/db/pool";
 import { withPgTransaction } from "@/lib/db/transaction";
+import { serverEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { mirrorTenant } from "./mirror";
@@ -41,7 +42,7 @@ export async function createTenant(raw: CreateTenantInput, options: CreateTenant
          VALUES ($1, $2, $3, 'active', $4, $5, now(), now())`,
         [record.id, record.slug, record.name, schemaName, JSON.stringify(defaultTenantSettings())],
       );
-      await applyToSchemaInTransaction(client, schemaName, migrations, { createSchema: true });
+      await applyToSchemaInTransaction(client, schemaName, migrations, { createSchema: true, appRole: serverEnv().DATABASE_APP_ROLE });
       if (input.ownerEmail) {
         // Tenant writes are audited by trigger and need an audit context (see lib/audit).
         await client.query("SELECT set_config('audit.context', $1, true)", [JSON.stringify(options.actor ?? systemContext("platform"))]);

@@ -8,7 +8,7 @@ import pg from "pg";
 import { migrateAll } from "@/lib/db/migrations/runner";
 import { closePool, getPool } from "@/lib/db/pool";
 import { forgetPlatformClient } from "@/lib/db/platform-client";
-import { resetEnvCache, toolingEnv } from "@/lib/env";
+import { resetEnvCache, serverEnv, toolingEnv } from "@/lib/env";
 import { resetRedisClient } from "@/lib/redis/client";
 import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
@@ -132,7 +132,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     resetRedisClient();
     forgetPlatformClient();
 
-    const report = await migrateAll(getPool(), { concurrency: 8, lockWaitMs: 30_000 });
+    const report = await migrateAll(getPool(), { concurrency: 8, lockWaitMs: 30_000, appRole: serverEnv().DATABASE_APP_ROLE });
     if (report.failed) throw new Error(`migrations failed for ${report.failed} tenant(s)`);
     parts.push({ name: "migrations", status: "on", detail: `platform and ${report.tenantCount} tenant schema(s) up to date` });
 

@@ -5,13 +5,14 @@ import type pg from "pg";
 import { quoteIdent } from "@/lib/db/identifier";
 import type { MigrationFile } from "./files";
 import { withPgTransaction } from "@/lib/db/transaction";
+import { grantAppRole } from "./grants";
 import { ledgerInsert } from "./ledger";
 
 export async function applyToSchemaInTransaction(
   client: pg.ClientBase,
   schema: string,
   pending: MigrationFile[],
-  options: { createSchema: boolean },
+  options: { createSchema: boolean; appRole?: string },
 ): Promise<void> {
   const ident = quoteIdent(schema);
   if (options.createSchema) await client.query(`CREATE SCHEMA ${ident}`);
@@ -22,9 +23,11 @@ export async function applyToSchemaInTransaction(
   await client.query(pending.map((m) => m.sql).join("\n;\n"));
   await client.query("SET LOCAL search_path TO public");
   await client.query(ledgerInsert(schema, pending, Math.round(performance.now() - started)));
+  // New tables need the application role's grants in the same transaction.
+  await grantAppRole(client, schema, options.appRole);
 }
 
-export async function applyToSchema(pool: pg.Pool, schema: string, pending: MigrationFile[]): Promise<void> {
+export async function applyToSchema(pool: pg.Pool, schema: string, pending: MigrationFile[], appRole?: string): Promise<void> {
   if (pending.length === 0) return;
-  await withPgTransaction(pool, (client) => applyToSchemaInTransaction(client, schema, pending, { createSchema: false }));
+  await withPgTransaction(pool, (client) => applyToSchemaInTransaction(client, schema, pending, { createSchema: false, appRole }));
 }

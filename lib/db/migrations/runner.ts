@@ -9,6 +9,8 @@ import { schemaNameFor, slugSchema } from "@/lib/tenancy/slug";
 import { applyToSchema } from "./apply";
 import { loadMigrations, type MigrationFile } from "./files";
 import { ensureLedger, readLedger } from "./ledger";
+import { withPgTransaction } from "@/lib/db/transaction";
+import { grantAppRole } from "./grants";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock";
 
 export interface SchemaResult {
@@ -28,6 +30,10 @@ export interface MigrationReport {
 
 export interface MigrateOptions {
   concurrency: number;
+  /** The least-privilege application role to grant new tables to (DATABASE_APP_ROLE). */
+  appRole?: string;
+  /** Re-apply the application role's grants on every schema, migrated or not. */
+  regrant?: boolean;
   /** How long to wait for another run's lock before giving up. */
   lockWaitMs?: number;
   platformMigrations?: MigrationFile[];
@@ -97,7 +103,7 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       }
       const platformPending = pendingFor(ledger, "public", platformFiles);
       // The platform must be current before tenants are listed or touched.
-      await applyToSchema(pool, "public", platformPending);
+      await applyToSchema(pool, "public", platformPending, options.appRole);
       const platform: SchemaResult = { schema: "public", applied: platformPending.map((m) => m.name) };
       if (platformPending.length) ledger = await readLedger(lockClient);
 
@@ -119,7 +125,7 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       await runBounded(work, options.concurrency, async ({ tenant, pending }) => {
         const result: SchemaResult = { schema: tenant.schema_name, slug: tenant.slug, applied: [] };
         try {
-          await applyToSchema(pool, tenant.schema_name, pending);
+          await applyToSchema(pool, tenant.schema_name, pending, options.appRole);
           result.applied = pending.map((m) => m.name);
         } catch (err) {
           result.error = describe(err);
@@ -127,6 +133,20 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
         results.push(result);
         options.onTenantDone?.(result);
       });
+
+      if (options.regrant && options.appRole) {
+        const role = options.appRole;
+        await withPgTransaction(pool, (client) => grantAppRole(client, "public", role));
+        await runBounded(tenants, options.concurrency, async (t) => {
+          try {
+            await withPgTransaction(pool, (client) => grantAppRole(client, t.schema_name, role));
+          } catch (err) {
+            const failed: SchemaResult = { schema: t.schema_name, slug: t.slug, applied: [], error: `grants: ${describe(err)}` };
+            results.push(failed);
+            options.onTenantDone?.(failed);
+          }
+        });
+      }
 
       return {
         platform,

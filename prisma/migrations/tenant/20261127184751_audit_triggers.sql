@@ -1,7 +1,10 @@
 -- hand-written: the audit trail's database side (triggers cannot be expressed in
 -- tenant.prisma). Runs inside the tenant schema (search_path set by the runner);
 -- every function pins that search_path with SET search_path FROM CURRENT, because
--- triggers fire under whatever search_path the writing session has.
+-- triggers fire under whatever search_path the writing session has. The functions
+-- that write the chain are SECURITY DEFINER (owned by the migrating role), so where a
+-- least-privilege application role is used (DATABASE_APP_ROLE) it needs only INSERT
+-- and SELECT on audit_log, and nothing at all on the chain head or the anchors.
 
 -- The chain head: the newest row's seq and hash, updated once per INSERT statement.
 -- Verification compares it with the newest row, so removing the newest rows shows.
@@ -33,6 +36,7 @@ CREATE FUNCTION audit_canonical(r "audit_log") RETURNS text
 -- removed newest row then leaves a gap that verification reports.
 CREATE FUNCTION audit_append() RETURNS trigger
   LANGUAGE plpgsql
+  SECURITY DEFINER
   SET search_path FROM CURRENT
 AS $$
 DECLARE
@@ -63,6 +67,7 @@ CREATE TRIGGER "audit_log_append" BEFORE INSERT ON "audit_log"
 
 CREATE FUNCTION audit_move_head() RETURNS trigger
   LANGUAGE plpgsql
+  SECURITY DEFINER
   SET search_path FROM CURRENT
 AS $$
 BEGIN
@@ -137,6 +142,7 @@ CREATE FUNCTION audit_redact(data jsonb) RETURNS jsonb
 
 CREATE FUNCTION audit_row_change() RETURNS trigger
   LANGUAGE plpgsql
+  SECURITY DEFINER
   SET search_path FROM CURRENT
 AS $$
 DECLARE

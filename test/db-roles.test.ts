@@ -1,0 +1,94 @@
+// Least privilege: with a separate application role (DATABASE_APP_ROLE), the app reads
+// platform tables and reads and writes tenant data (audited by the SECURITY DEFINER
+// triggers), but the database itself refuses it UPDATE, DELETE and TRUNCATE on audit
+// rows, any write to the chain head and anchors, platform writes and DDL.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyChain } from "@/lib/audit/verify-chain";
+import { migrateAll } from "@/lib/db/migrations/runner";
+import { closePool, getPool } from "@/lib/db/pool";
+import { createTenant } from "@/lib/tenancy/create-tenant";
+import { resetEnvCache } from "@/lib/env";
+import { schemaNameFor } from "@/lib/tenancy/slug";
+import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
+
+const role = `app_test_${randomBytes(4).toString("hex")}`;
+const password = randomBytes(12).toString("hex");
+const slug = uniqueSlug("role");
+const later = uniqueSlug("role-later");
+const schema = `"${schemaNameFor(slug)}"`;
+let admin: pg.Client;
+let app: pg.Client;
+
+beforeAll(async () => {
+  admin = await rawClient();
+  await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+  process.env.DATABASE_APP_ROLE = role;
+  resetEnvCache();
+  // Created after the role is configured: granted at creation, in its transaction.
+  await createTenant({ slug, name: "Role Co", ownerEmail: "owner@role.test" });
+  // Re-applying grants to the platform schema, as `npm run db:migrate -- --grant` does.
+  await migrateAll(getPool(), { concurrency: 2, appRole: role, regrant: true, slugs: [slug] });
+  const url = new URL(process.env.DATABASE_URL!);
+  url.username = role;
+  url.password = password;
+  app = new pg.Client({ connectionString: url.toString() });
+  await app.connect();
+});
+
+afterAll(async () => {
+  await app?.end();
+  delete process.env.DATABASE_APP_ROLE;
+  resetEnvCache();
+  await dropTenantsQuietly([slug, later]);
+  await admin.query(`DROP OWNED BY ${role}`);
+  await admin.query(`DROP ROLE ${role}`);
+  await admin.end();
+  await closePool();
+});
+
+const withContext = (sql: string) =>
+  `BEGIN; SELECT set_config('audit.context', '{"actorType":"user","actorId":"u-app"}', true); ${sql}; COMMIT`;
+
+describe("the application role", () => {
+  it("reads the platform tables but cannot write them", async () => {
+    expect((await app.query("SELECT slug FROM public.tenants WHERE slug = $1", [slug])).rowCount).toBe(1);
+    await expect(app.query("UPDATE public.tenants SET name = 'x' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(app.query("SELECT * FROM public.schema_migrations")).rejects.toThrow(/permission denied/);
+  });
+
+  it("reads and writes tenant data, audited in the same transaction", async () => {
+    await app.query(withContext(`INSERT INTO ${schema}.users (id, email, updated_at) VALUES (gen_random_uuid(), 'member@role.test', now())`));
+    const { rows } = await app.query(`SELECT actor_id, action FROM ${schema}.audit_log ORDER BY seq DESC LIMIT 1`);
+    expect(rows[0]).toEqual({ actor_id: "u-app", action: "user.created" });
+    await app.query(`INSERT INTO ${schema}.audit_log (actor_type, action, summary) VALUES ('user', 'auth.sign_in_succeeded', 'signed in')`);
+    expect((await verifyChain(getPool(), slug)).ok).toBe(true);
+  });
+
+  it("is refused UPDATE, DELETE and TRUNCATE of audit rows by privilege, not only by trigger", async () => {
+    for (const sql of [`UPDATE ${schema}.audit_log SET summary = 'x'`, `DELETE FROM ${schema}.audit_log`, `TRUNCATE ${schema}.audit_log`]) {
+      await expect(app.query(sql)).rejects.toThrow(/permission denied for table audit_log/);
+    }
+    await expect(app.query(`ALTER TABLE ${schema}.audit_log DISABLE TRIGGER USER`)).rejects.toThrow(/must be owner/);
+  });
+
+  it("cannot move the chain head, forge anchors or change the schema", async () => {
+    await expect(app.query(`UPDATE ${schema}.audit_chain_head SET seq = 0`)).rejects.toThrow(/permission denied/);
+    await expect(
+      app.query(`INSERT INTO ${schema}.audit_retention_anchor (seq, hash, rows, archive_name, archive_sha256) VALUES (1, 'x', 1, 'x', 'x')`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(app.query(`CREATE TABLE ${schema}.sneaky (id int)`)).rejects.toThrow(/permission denied/);
+    await expect(app.query(`DROP TABLE ${schema}.users`)).rejects.toThrow(/must be owner/);
+  });
+
+  it("gets no access to a tenant created without the role configured, until grants are re-applied", async () => {
+    delete process.env.DATABASE_APP_ROLE;
+    resetEnvCache();
+    await createTenant({ slug: later, name: "Later Co" });
+    const laterSchema = `"${schemaNameFor(later)}"`;
+    await expect(app.query(`SELECT count(*) FROM ${laterSchema}.users`)).rejects.toThrow(/permission denied/);
+    await migrateAll(getPool(), { concurrency: 2, appRole: role, regrant: true, slugs: [later] });
+    expect((await app.query(`SELECT count(*)::int AS n FROM ${laterSchema}.users`)).rows[0].n).toBe(0);
+  });
+});
