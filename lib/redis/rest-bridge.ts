@@ -8,11 +8,20 @@
 //   Authorization: Bearer <token>; with "Upstash-Encoding: base64" every string in
 //   a result (nested arrays too) is base64 of its bytes; integers stay numbers and
 //   nil is null. Error messages are never encoded.
-// Not for production: no TLS, one shared connection, no per-command ACLs.
+// In production (self-hosted Redis instead of Upstash) keep it on a private network or
+// behind TLS termination: it speaks plain HTTP, multiplexes one Redis connection and
+// has no per-command ACLs beyond refusing connection-state commands.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
+import { BridgeError, isBlocking, parseCommand, parseCommandList, prepare, type Prepared } from "./bridge/commands";
+import { encodeReply, type Json } from "./bridge/encode-reply";
+import { ScriptShas } from "./bridge/scripts";
+
+export { rewriteScript } from "./bridge/scripts";
+
+const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
 
 export interface RedisRestBridgeOptions {
   redisUrl: string;
@@ -28,145 +37,9 @@ export interface RedisRestBridge {
   close(): Promise<void>;
 }
 
-type Json = string | number | null | Json[];
 type Reply = { result: Json } | { error: string };
 
-/** A command ready for ioredis, plus an optional fix-up of its raw reply. */
-interface Prepared {
-  name: string;
-  args: string[];
-  mapReply?: (reply: unknown) => unknown;
-}
-
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-const MAX_SCRIPT_SHAS = 1000;
-
-// They change the state of the one shared connection (or never reply), which
-// would corrupt every other caller's requests.
-const CONNECTION_STATE = new Set([
-  "AUTH", "CLIENT", "DISCARD", "EXEC", "HELLO", "MONITOR", "MULTI", "PSUBSCRIBE", "PSYNC",
-  "PUNSUBSCRIBE", "QUIT", "REPLCONF", "RESET", "SELECT", "SSUBSCRIBE", "SUBSCRIBE",
-  "SUNSUBSCRIBE", "SYNC", "UNSUBSCRIBE", "UNWATCH", "WATCH",
-]);
-// They can stall the shared connection for their whole timeout, so outside a
-// transaction they run on a short-lived connection of their own.
-const BLOCKING = new Set([
-  "BLMOVE", "BLMPOP", "BLPOP", "BRPOP", "BRPOPLPUSH", "BZMPOP", "BZPOPMAX", "BZPOPMIN", "WAIT",
-  "WAITAOF",
-]);
-
-class BridgeError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-const sha1 = (text: string): string => createHash("sha1").update(text, "utf8").digest("hex");
-const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
-
-/**
- * Open-source Redis rejects the Upstash-only shebang flag `allow-key-locking`
- * (@upstash/ratelimit >= 2.1 starts every script with `#!lua flags=allow-key-locking`).
- * Drop just that flag; the line stays so Lua error line numbers still match.
- */
-export function rewriteScript(script: string): string {
-  const eol = script.indexOf("\n");
-  const line = eol === -1 ? script : script.slice(0, eol);
-  if (!line.startsWith("#!") || !line.includes("allow-key-locking")) return script;
-  const words = line.slice(2).trim().split(/\s+/).flatMap((word) => {
-    if (!word.startsWith("flags=")) return [word];
-    const flags = word.slice("flags=".length).split(",").filter((f) => f !== "" && f !== "allow-key-locking");
-    return flags.length > 0 ? [`flags=${flags.join(",")}`] : [];
-  });
-  return `#!${words.join(" ")}${eol === -1 ? "" : script.slice(eol)}`;
-}
-
-/**
- * Clients compute EVALSHA hashes from the script text they hold (the ratelimit
- * ships them precomputed), but Redis knows the rewritten script under another
- * sha. Remember original -> rewritten for every script we rewrote.
- */
-class ScriptShas {
-  private readonly map = new Map<string, string>();
-
-  /** Rewrites the script, records the sha pair and returns the original sha. */
-  load(script: string): { script: string; originalSha: string } {
-    const rewritten = rewriteScript(script);
-    const originalSha = sha1(script);
-    if (rewritten !== script) {
-      this.map.delete(originalSha);
-      this.map.set(originalSha, sha1(rewritten));
-      // Bounded: drop the oldest entry. Worst case is a NOSCRIPT, which makes the
-      // client fall back to EVAL and re-register the pair.
-      if (this.map.size > MAX_SCRIPT_SHAS) this.map.delete(this.map.keys().next().value!);
-    }
-    return { script: rewritten, originalSha };
-  }
-
-  translate(sha: string): string {
-    return this.map.get(sha.toLowerCase()) ?? sha;
-  }
-}
-
-function parseCommand(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new BridgeError(400, "ERR a command must be a non-empty JSON array");
-  }
-  return value.map((arg: unknown) => {
-    // The client sends numbers and booleans unquoted; Redis only takes strings.
-    if (typeof arg === "string") return arg;
-    if (typeof arg === "number" || typeof arg === "boolean") return String(arg);
-    throw new BridgeError(400, "ERR command arguments must be strings, numbers or booleans");
-  });
-}
-
-function parseCommandList(value: unknown): string[][] {
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new BridgeError(400, "ERR a pipeline must be a non-empty JSON array of commands");
-  }
-  return value.map(parseCommand);
-}
-
-/** Applies the script translation; throws (as a command error) for unsupported commands. */
-function prepare(command: string[], shas: ScriptShas): Prepared {
-  // Upper-case on purpose: ioredis keys its argument/reply transformers (hgetall to
-  // an object, mset from an object, ...) on lower-case names.
-  const name = command[0]!.toUpperCase();
-  const args = command.slice(1);
-  if (CONNECTION_STATE.has(name)) throw new Error(`ERR Command is not available: '${name}'`);
-  if ((name === "EVAL" || name === "EVAL_RO") && args[0] !== undefined) {
-    args[0] = shas.load(args[0]).script;
-  } else if ((name === "EVALSHA" || name === "EVALSHA_RO") && args[0] !== undefined) {
-    args[0] = shas.translate(args[0]);
-  } else if (name === "SCRIPT") {
-    const sub = args[0]?.toUpperCase();
-    if (sub === "LOAD" && args[1] !== undefined) {
-      const loaded = shas.load(args[1]);
-      args[1] = loaded.script;
-      // Hand back the sha of the text the client sent, which is what it will use.
-      return { name, args, mapReply: () => Buffer.from(loaded.originalSha) };
-    }
-    if (sub === "EXISTS") return { name, args: args.map((a, i) => (i === 0 ? a : shas.translate(a))) };
-  }
-  return { name, args };
-}
-
-function isBlocking({ name, args }: Prepared): boolean {
-  if (BLOCKING.has(name)) return true;
-  return (name === "XREAD" || name === "XREADGROUP") && args.some((a) => a.toUpperCase() === "BLOCK");
-}
-
-/** ioredis Buffer replies -> JSON, base64-encoding every string when asked to. */
-function encodeReply(reply: unknown, base64: boolean): Json {
-  if (reply === null || reply === undefined) return null;
-  if (typeof reply === "number") return reply;
-  if (Array.isArray(reply)) return reply.map((item: unknown) => encodeReply(item, base64));
-  // Errors nested in arrays (e.g. from redis.pcall in Lua) become their message.
-  const bytes = Buffer.isBuffer(reply)
-    ? reply
-    : Buffer.from(reply instanceof Error ? reply.message : String(reply), "utf8");
-  return base64 ? bytes.toString("base64") : bytes.toString("utf8");
-}
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
