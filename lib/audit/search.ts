@@ -2,26 +2,16 @@
 // (stable under concurrent appends, unlike offsets). Parameterised SQL only; the
 // schema comes from a validated slug.
 import type pg from "pg";
+import type { HashedFields } from "./canonical";
 import { auditTables } from "./audit-table";
 import type { AuditQuery } from "./query-schema";
 
-export interface AuditEntry {
-  seq: string;
-  occurredAt: string;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  summary: string;
+/** A row as the API shows it: the hashed fields, with changes and metadata as JSON. */
+export type AuditEntry = Omit<HashedFields, "changes" | "metadata" | "prevHash"> & {
   changes: unknown;
   metadata: unknown;
-  requestId: string | null;
-  ip: string | null;
-  userAgent: string | null;
   hash: string;
-}
+};
 
 export interface AuditPage {
   items: AuditEntry[];
