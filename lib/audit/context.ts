@@ -14,6 +14,17 @@ export const auditContextSchema = z.object({
 
 export type AuditContext = z.infer<typeof auditContextSchema>;
 
+/**
+ * The statement that hands the context to the row-change triggers for the rest of the
+ * transaction ($1: the context as JSON). Used by withAudit and by raw pg transactions.
+ */
+export const setAuditContextSql = "SELECT set_config('audit.context', $1, true)";
+
+/** Validates a context and returns the parameter for setAuditContextSql. */
+export function auditContextParam(ctx: AuditContext): string {
+  return JSON.stringify(auditContextSchema.parse(ctx));
+}
+
 /** The context for work the platform does on its own (CLI, seed, scheduled jobs). */
 export function systemContext(label: string): AuditContext {
   return { actorType: "system", actorLabel: label };

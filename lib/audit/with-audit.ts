@@ -5,7 +5,7 @@
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
-import { auditContextSchema, type AuditContext } from "./context";
+import { auditContextSchema, setAuditContextSql, type AuditContext } from "./context";
 import { record, type AuditEvent } from "./record";
 
 export interface AuditHandle {
@@ -22,7 +22,7 @@ export async function withAudit<T>(
   const ctx = parseOrThrow(auditContextSchema, rawCtx, "audit context");
   return tenantDb(slug).$transaction(
     async (tx) => {
-      await tx.$queryRaw`SELECT set_config('audit.context', ${JSON.stringify(ctx)}, true)`;
+      await tx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
       return fn(tx, { record: (event) => record(tx, ctx, event) });
     },
     { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },

@@ -2,7 +2,7 @@
 // its owner user, in ONE transaction, so a failed create leaves no schema and no row.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { systemContext, type AuditContext } from "@/lib/audit/context";
+import { auditContextParam, setAuditContextSql, systemContext, type AuditContext } from "@/lib/audit/context";
 import { quoteIdent } from "@/lib/db/identifier";
 import { applyToSchemaInTransaction } from "@/lib/db/migrations/apply";
 import { loadMigrations, type MigrationFile } from "@/lib/db/migrations/files";
@@ -45,7 +45,7 @@ export async function createTenant(raw: CreateTenantInput, options: CreateTenant
       await applyToSchemaInTransaction(client, schemaName, migrations, { createSchema: true, appRole: serverEnv().DATABASE_APP_ROLE });
       if (input.ownerEmail) {
         // Tenant writes are audited by trigger and need an audit context (see lib/audit).
-        await client.query("SELECT set_config('audit.context', $1, true)", [JSON.stringify(options.actor ?? systemContext("platform"))]);
+        await client.query(setAuditContextSql, [auditContextParam(options.actor ?? systemContext("platform"))]);
         await client.query(
           `INSERT INTO ${quoteIdent(schemaName)}.users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
           [randomUUID(), input.ownerEmail, "Owner"],

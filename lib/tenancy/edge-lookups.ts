@@ -5,20 +5,24 @@ import { mirrorKeys } from "./mirror-keys";
 import type { EdgeLookups, Lookup } from "./resolve-request";
 
 const TTL_MS = 5_000;
+/** After a Redis failure, requests skip Redis this long instead of each waiting for its timeout. */
+const BACKOFF_MS = 5_000;
 const isolateCache = new Map<string, { value: Lookup<string>; expires: number }>();
+let redisDownUntil = 0;
 
 async function cachedGet(key: string): Promise<Lookup<string>> {
   const now = Date.now();
   const hit = isolateCache.get(key);
   if (hit && hit.expires > now) return hit.value;
   const redis = getRedis();
-  if (!redis) return "unknown";
+  if (!redis || now < redisDownUntil) return "unknown";
   let value: Lookup<string>;
   try {
     const [ready, found] = await redis.mget<(string | null)[]>(mirrorKeys.ready, key);
     value = found ?? (ready ? null : "unknown");
   } catch {
-    return "unknown"; // not cached: try Redis again on the next request
+    redisDownUntil = now + BACKOFF_MS; // the Node side decides meanwhile
+    return "unknown";
   }
   if (isolateCache.size > 10_000) isolateCache.clear();
   isolateCache.set(key, { value, expires: now + TTL_MS });

@@ -11,7 +11,7 @@ export interface MirrorResult {
   error?: string;
 }
 
-async function attempt(fn: (redis: Redis) => Promise<unknown>): Promise<MirrorResult> {
+async function attempt(what: string, fn: (redis: Redis) => Promise<unknown>): Promise<MirrorResult> {
   const redis = getRedis();
   if (!redis) return { ok: false, error: "Redis is not configured" };
   try {
@@ -19,17 +19,17 @@ async function attempt(fn: (redis: Redis) => Promise<unknown>): Promise<MirrorRe
     return { ok: true };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    console.warn(`[tenancy] Redis mirror not updated (${message}); run npm run domains:rebuild once Redis is back`);
+    console.warn(`[tenancy] Redis mirror not updated for ${what} (${message}); run npm run domains:rebuild once Redis is back`);
     return { ok: false, error: message };
   }
 }
 
 export function mirrorTenant(slug: string, status: string | null): Promise<MirrorResult> {
-  return attempt((r) => (status ? r.set(mirrorKeys.tenant(slug), status) : r.del(mirrorKeys.tenant(slug))));
+  return attempt(`tenant ${slug}`, (r) => (status ? r.set(mirrorKeys.tenant(slug), status) : r.del(mirrorKeys.tenant(slug))));
 }
 
 export function mirrorDomain(hostname: string, slug: string | null): Promise<MirrorResult> {
-  return attempt((r) => (slug ? r.set(mirrorKeys.domain(hostname), slug) : r.del(mirrorKeys.domain(hostname))));
+  return attempt(`domain ${hostname}`, (r) => (slug ? r.set(mirrorKeys.domain(hostname), slug) : r.del(mirrorKeys.domain(hostname))));
 }
 
 async function scanAll(redis: Redis, match: string): Promise<string[]> {
@@ -51,7 +51,7 @@ export async function rebuildMirror(): Promise<MirrorResult & { tenants: number;
     db.domain.findMany({ where: { verified: true }, select: { hostname: true, tenant: { select: { slug: true } } } }),
   ]);
   let removed = 0;
-  const result = await attempt(async (redis) => {
+  const result = await attempt("the full rebuild", async (redis) => {
     const wanted = new Map<string, string>();
     for (const t of tenants) wanted.set(mirrorKeys.tenant(t.slug), t.status);
     for (const d of domains) wanted.set(mirrorKeys.domain(d.hostname), d.tenant.slug);
