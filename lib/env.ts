@@ -26,6 +26,38 @@ const edgeSchema = edgeFields.refine(
   { message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither", path: ["UPSTASH_REDIS_REST_TOKEN"] },
 );
 
+/** `kid:secret,kid:secret`: distinct key ids, each secret long enough (or 32 bytes of base64). */
+function keyList(name: string, minLength: number, encoding?: "base64") {
+  return z
+    .string({ error: `is required: kid:<base64 of 32 random bytes> (npm run dev generates one)` })
+    .transform((raw, ctx) => {
+      const keys = raw.split(",").map((part) => {
+        const at = part.indexOf(":");
+        return { kid: part.slice(0, at).trim(), secret: part.slice(at + 1).trim(), ok: at > 0 };
+      });
+      for (const k of keys) {
+        const valid =
+          k.ok &&
+          /^[A-Za-z0-9_-]{1,32}$/.test(k.kid) &&
+          (encoding === "base64" ? Buffer.from(k.secret, "base64").length === minLength : k.secret.length >= minLength);
+        if (!valid) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${name} must be kid:secret pairs separated by commas, kid of 1-32 letters, digits, _ or -, ${
+              encoding === "base64" ? `secret the base64 of ${minLength} bytes` : `secret of ${minLength}+ characters`
+            }`,
+          });
+          return z.NEVER;
+        }
+      }
+      if (new Set(keys.map((k) => k.kid)).size !== keys.length) {
+        ctx.addIssue({ code: "custom", message: `${name} lists a key id twice` });
+        return z.NEVER;
+      }
+      return keys.map(({ kid, secret }) => ({ kid, secret }));
+    });
+}
+
 const databaseUrl = z
   .string({ error: "is required (npm run dev starts an embedded PostgreSQL and sets it)" })
   .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL");
@@ -51,6 +83,26 @@ const serverSchema = z.object({
     .optional(),
   /** Where retention purges write their sealed archives of removed audit rows. */
   AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
+  /**
+   * The root secret of authentication: next-auth's cookie encryption and, through
+   * HKDF, the keys of sign-in tickets and refresh tokens. `npm run dev` makes one.
+   */
+  AUTH_SECRET: z
+    .string({ error: "is required: 32+ random characters (npm run dev generates one; openssl rand -base64 32)" })
+    .min(32, "must be at least 32 characters"),
+  /**
+   * Access-token signing keys, newest first: `kid:secret,kid:secret`. The first signs,
+   * all verify, so adding a key in front rotates without logging anyone out. Unset:
+   * one key derived from AUTH_SECRET.
+   */
+  AUTH_JWT_KEYS: keyList("AUTH_JWT_KEYS", 32).optional(),
+  /**
+   * Keys that encrypt secrets at rest (AES-256-GCM), newest first: `kid:<base64 of 32
+   * bytes>,...`. The first encrypts; any listed key decrypts what it wrote.
+   */
+  ENCRYPTION_KEYS: keyList("ENCRYPTION_KEYS", 32, "base64"),
+  /** Cookies marked Secure. Default: on in production. */
+  AUTH_SECURE_COOKIES: booleanFlag.optional(),
 });
 
 const toolingSchema = z.object({

@@ -46,6 +46,10 @@ await runCli(usage, async () => {
       const ownerEmail = a.values["owner-email"];
       const t = await createTenant({ slug: slug!, name: a.values.name, ownerEmail: typeof ownerEmail === "string" ? ownerEmail : undefined });
       console.log(`created tenant ${t.slug} (${t.name}) in schema ${t.schemaName} in ${Math.round(performance.now() - started)} ms`);
+      if (t.ownerInvitationToken) {
+        // Printed once: the owner sets a password there. Only a hash is stored.
+        console.log(`owner invitation (valid 7 days): http://${t.slug}.${serverEnv().APP_ROOT_DOMAIN}/invite/${t.ownerInvitationToken}`);
+      }
       return;
     }
     case "list": {

@@ -20,15 +20,26 @@ export interface FieldError {
   message: string;
 }
 
+export interface AppErrorOptions {
+  /** Response headers that belong to this error (Retry-After, WWW-Authenticate, ...). */
+  headers?: Record<string, string>;
+  /** A stable machine-readable reason for clients, e.g. "mfa_required". */
+  reason?: string;
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly fieldErrors: FieldError[];
+  readonly headers: Record<string, string>;
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, fieldErrors: FieldError[] = []) {
+  constructor(code: ErrorCode, message: string, fieldErrors: FieldError[] = [], options: AppErrorOptions = {}) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.fieldErrors = fieldErrors;
+    this.headers = options.headers ?? {};
+    this.reason = options.reason;
   }
 
   get status(): number {

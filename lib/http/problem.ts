@@ -7,6 +7,8 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: FieldError[];
+  /** Machine-readable reason where the status alone is not enough (e.g. mfa_required). */
+  reason?: string;
   requestId?: string;
 }
 
@@ -26,7 +28,7 @@ const titles: Record<number, string> = {
 export function problemResponse(
   status: number,
   detail: string,
-  init: { errors?: FieldError[]; requestId?: string; headers?: HeadersInit; type?: string } = {},
+  init: { errors?: FieldError[]; requestId?: string; headers?: HeadersInit; type?: string; reason?: string } = {},
 ): Response {
   const body: Problem = {
     type: init.type ?? "about:blank",
@@ -34,6 +36,7 @@ export function problemResponse(
     status,
     detail,
     ...(init.errors?.length ? { errors: init.errors } : {}),
+    ...(init.reason ? { reason: init.reason } : {}),
     ...(init.requestId ? { requestId: init.requestId } : {}),
   };
   const headers = new Headers(init.headers);
@@ -44,7 +47,9 @@ export function problemResponse(
 
 /** Maps any thrown value to a problem response; unknown errors never leak details. */
 export function problemFromError(err: unknown, requestId?: string): Response {
-  if (err instanceof AppError) return problemResponse(err.status, err.message, { errors: err.fieldErrors, requestId });
+  if (err instanceof AppError) {
+    return problemResponse(err.status, err.message, { errors: err.fieldErrors, requestId, headers: err.headers, reason: err.reason });
+  }
   console.error(`[http] unhandled error (request ${requestId ?? "-"}):`, err instanceof Error ? err.stack : err);
   return problemResponse(500, "An unexpected error occurred.", { requestId });
 }

@@ -1,31 +1,97 @@
-// The one wrapper for tenant route handlers: request id, tenant, error mapping.
-// Later capabilities (authentication, permissions, rate limits, audit) hook in here,
-// never in handler bodies.
+// The one wrapper for tenant route handlers: request id, tenant, CORS, principal,
+// permission, rate limits and error mapping happen here, never in handler bodies.
+//   withTenant(handler)                       anyone (sign-in endpoints, public info)
+//   withPrincipal("members:read", handler)    a user token or API key holding it
+// Server actions use tenantAction (./tenant-action.ts), which shares the guard.
+import type { AuditContext } from "@/lib/audit/context";
+import type { Permission } from "@/lib/auth/permissions";
+import { principalAuditContext, type Principal } from "@/lib/auth/principal";
+import { principalFromBearer } from "@/lib/auth/resolve-principal";
 import { AppError } from "@/lib/errors/app-error";
+import { applyRateLimitHeaders, decodeForwardedRateLimit, tighter } from "@/lib/ratelimit/headers";
+import type { RateLimitResult } from "@/lib/ratelimit/limiter";
+import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
+import { allowedOrigin, applyCors, preflightResponse } from "./cors";
+import { authorize, type GuardOptions } from "./guard";
 import { problemFromError } from "./problem";
+import { requestMeta, type RequestMeta } from "./request-meta";
 
 export interface TenantRequestContext {
   request: Request;
   tenant: TenantRecord;
+  settings: TenantSettings;
   requestId: string;
+  meta: RequestMeta;
+  /** Set by a handler that applied a rate limit of its own (sign-in), for the response headers. */
+  rateLimit?: RateLimitResult;
+}
+
+export interface PrincipalRequestContext extends TenantRequestContext {
+  principal: Principal;
+  /** The audit context of this principal and request, for withAudit. */
+  actor: AuditContext;
 }
 
 type RouteParams = { params: Promise<Record<string, string | string[]>> };
+type Handler<C> = (ctx: C, route: RouteParams) => Promise<Response>;
 
-export function withTenant(handler: (ctx: TenantRequestContext, route: RouteParams) => Promise<Response>) {
+function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContext) => Promise<C>, handler: Handler<C>) {
   return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
+    let origin: string | null = null;
+    let limits = decodeForwardedRateLimit(request.headers.get(internalHeaders.rateLimit));
+    let response: Response;
     try {
       const tenant = await tenantFromHeaders(request.headers);
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
-      const response = await handler({ request, tenant, requestId }, route);
-      response.headers.set(internalHeaders.requestId, requestId);
-      return response;
+      const settings = await getTenantSettings(tenant.slug);
+      origin = allowedOrigin(request, settings);
+      const base: TenantRequestContext = { request, tenant, settings, requestId, meta: requestMeta(request.headers, requestId) };
+      const ctx = await prepare(base).finally(() => {
+        limits = tighter(limits, base.rateLimit);
+      });
+      response = await handler(ctx, route);
+      limits = tighter(limits, ctx.rateLimit);
     } catch (err) {
-      return problemFromError(err, requestId);
+      if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
+      response = problemFromError(err, requestId);
     }
+    response.headers.set(internalHeaders.requestId, requestId);
+    applyCors(response.headers, origin);
+    if (limits) applyRateLimitHeaders(response.headers, limits);
+    return response;
   };
+}
+
+/** A tenant route anyone may call. */
+export function withTenant(handler: Handler<TenantRequestContext>) {
+  return run(async (base) => base, handler);
+}
+
+/** A tenant route for a principal (Bearer access token or API key) holding `permission` (null: any principal). */
+export function withPrincipal(permission: Permission | null, handler: Handler<PrincipalRequestContext>, options: GuardOptions = {}) {
+  return run(async (base) => {
+    const principal = await principalFromBearer(base.tenant.slug, base.request.headers.get("authorization"), base.meta, base.settings);
+    if (!principal) {
+      throw new AppError("unauthorized", "Authenticate with `Authorization: Bearer <access token or API key>`.", [], {
+        headers: { "WWW-Authenticate": "Bearer" },
+        reason: "unauthenticated",
+      });
+    }
+    base.rateLimit = await limitPrincipal(base.tenant.slug, principal, base.settings);
+    await authorize(base.tenant.slug, principal, permission, base.meta, `${base.request.method} ${new URL(base.request.url).pathname}`, options);
+    return { ...base, principal, actor: principalAuditContext(principal, base.meta) };
+  }, handler);
+}
+
+/** The OPTIONS handler of every tenant API route (CORS preflight). */
+export async function corsPreflight(request: Request): Promise<Response> {
+  const tenant = await tenantFromHeaders(request.headers).catch(() => null);
+  if (!tenant) return preflightResponse(null);
+  return preflightResponse(allowedOrigin(request, await getTenantSettings(tenant.slug)));
 }

@@ -1,6 +1,7 @@
 // Creates a tenant: its row, its schema at the latest tenant migration and, optionally,
 // its owner user, in ONE transaction, so a failed create leaves no schema and no row.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { z } from "zod";
 import type pg from "pg";
 import { auditContextParam, setAuditContextSql, systemContext, type AuditContext } from "@/lib/audit/context";
 import { quoteIdent } from "@/lib/db/identifier";
@@ -10,7 +11,11 @@ import { takeSharedLockInTransaction } from "@/lib/db/migrations/lock";
 import { getPool } from "@/lib/db/pool";
 import { withPgTransaction } from "@/lib/db/transaction";
 import { serverEnv } from "@/lib/env";
+import { newPasswordSchema } from "@/lib/auth/password-policy";
+import { hashPassword } from "@/lib/auth/passwords";
+import { sha256Hex } from "@/lib/crypto/compare";
 import { AppError } from "@/lib/errors/app-error";
+import { invitationTtlMs } from "@/lib/members/invitation-ttl";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { mirrorTenant } from "./mirror";
 import { defaultTenantSettings } from "./settings";
@@ -28,11 +33,21 @@ export interface CreateTenantOptions {
 
 let cachedMigrations: MigrationFile[] | undefined;
 
-export async function createTenant(raw: CreateTenantInput, options: CreateTenantOptions = {}): Promise<TenantRecord> {
+export interface CreatedTenant extends TenantRecord {
+  /** When the owner was created without a password: the token of their invitation link (/invite/<token>). */
+  ownerInvitationToken?: string;
+}
+
+export async function createTenant(raw: CreateTenantInput, options: CreateTenantOptions = {}): Promise<CreatedTenant> {
   const input = parseOrThrow(createTenantInput, raw, "tenant");
   const schemaName = schemaNameFor(input.slug);
   const migrations = options.tenantMigrations ?? (cachedMigrations ??= loadMigrations("tenant"));
-  const record: TenantRecord = { id: randomUUID(), slug: input.slug, name: input.name, status: "active", schemaName };
+  const record: CreatedTenant = { id: randomUUID(), slug: input.slug, name: input.name, status: "active", schemaName };
+  if (input.ownerPassword !== undefined) {
+    parseOrThrow(z.object({ ownerPassword: newPasswordSchema(input.ownerEmail) }), { ownerPassword: input.ownerPassword }, "tenant");
+  }
+  const passwordHash = input.ownerEmail && input.ownerPassword !== undefined ? await hashPassword(input.ownerPassword) : null;
+  const invitationToken = randomBytes(32).toString("base64url");
 
   try {
     await withPgTransaction(getPool(), async (client) => {
@@ -46,10 +61,20 @@ export async function createTenant(raw: CreateTenantInput, options: CreateTenant
       if (input.ownerEmail) {
         // Tenant writes are audited by trigger and need an audit context (see lib/audit).
         await client.query(setAuditContextSql, [auditContextParam(options.actor ?? systemContext("platform"))]);
+        const ownerId = randomUUID();
         await client.query(
-          `INSERT INTO ${quoteIdent(schemaName)}.users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())`,
-          [randomUUID(), input.ownerEmail, "Owner"],
+          `INSERT INTO ${quoteIdent(schemaName)}.users (id, email, name, role, status, password_hash, password_changed_at, created_at, updated_at)
+           VALUES ($1, $2, $3, 'owner', $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, now(), now())`,
+          [ownerId, input.ownerEmail, "Owner", passwordHash ? "active" : "invited", passwordHash],
         );
+        if (!passwordHash) {
+          await client.query(
+            `INSERT INTO ${quoteIdent(schemaName)}.invitations (id, user_id, token_hash, created_at, expires_at)
+             VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4))`,
+            [randomUUID(), ownerId, sha256Hex(invitationToken), invitationTtlMs / 1000],
+          );
+          record.ownerInvitationToken = invitationToken;
+        }
       }
       await options.beforeCommit?.(client);
     });

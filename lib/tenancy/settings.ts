@@ -9,6 +9,19 @@ export const tenantSettingsSchema = z
     corsOrigins: z.array(z.url()).max(50).default([]),
     /** Audit rows older than this many days are archived and removed; null keeps them forever. */
     auditRetentionDays: z.number().int().min(1).max(36_500).nullable().default(null),
+    /** Owners and admins must enrol in TOTP MFA before they can do anything else. */
+    mfaRequiredForAdmins: z.boolean().default(false),
+    /** Overrides of the platform's rate limits (lib/ratelimit/limits.ts); unset keys use the defaults. */
+    rateLimits: z
+      .object({
+        apiPerMinute: z.number().int().min(1).max(1_000_000),
+        principalPerMinute: z.number().int().min(1).max(1_000_000),
+        signInPerIpPer15Minutes: z.number().int().min(1).max(10_000),
+        signInPerEmailPer15Minutes: z.number().int().min(1).max(10_000),
+      })
+      .partial()
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -5,14 +5,18 @@ import { slugSchema } from "./slug";
 export const tenantNameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
 export const emailSchema = z
-  .email("must be an email address")
+  .string()
+  .trim()
+  .toLowerCase()
   .max(254)
-  .transform((e) => e.toLowerCase());
+  .pipe(z.email("must be an email address"));
 
 export const createTenantInput = z.object({
   slug: slugSchema,
   name: tenantNameSchema,
   ownerEmail: emailSchema.optional(),
+  /** Without it, the owner is invited: createTenant returns the invitation token. */
+  ownerPassword: z.string().max(256).optional(),
 });
 export type CreateTenantInput = z.input<typeof createTenantInput>;
 

@@ -9,10 +9,11 @@ import { migrateAll } from "@/lib/db/migrations/runner";
 import { closePool, getPool } from "@/lib/db/pool";
 import { forgetPlatformClient } from "@/lib/db/platform-client";
 import { resetEnvCache, serverEnv, toolingEnv } from "@/lib/env";
+import { devSecrets } from "./dev-secrets";
 import { resetRedisClient } from "@/lib/redis/client";
 import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
-import { seedDemoTenants } from "@/lib/tenancy/seed-demo";
+import { demoPassword, seedDemoTenants } from "@/lib/tenancy/seed-demo";
 import { startEmbeddedDb } from "./embedded-db";
 import { deleteKeys, ensureRedis } from "./redis-setup";
 
@@ -63,6 +64,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
 
   const given = toolingEnv();
   try {
+    Object.assign(env, devSecrets(mode, root));
     // PostgreSQL
     if (given.DATABASE_URL) {
       if (mode === "test") {
@@ -141,7 +143,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       parts.push({
         name: "demo tenants",
         status: "on",
-        detail: `acme, globex${created.length ? ` (created ${created.join(", ")})` : ""}`,
+        detail: `acme, globex${created.length ? ` (created ${created.join(", ")})` : ""}; sign in as owner@acme.test or owner@globex.test with ${demoPassword}`,
       });
     }
     const mirror = await rebuildMirror();

@@ -1,5 +1,5 @@
 // Least privilege where a separate application role is used (DATABASE_APP_ROLE): the
-// app may read the platform tables and read and write tenant data, but may only
+// app may read the platform tables (and change a tenant's settings) and read and write tenant data, but may only
 // INSERT and SELECT audit rows and never touch the chain head or retention anchors
 // (the chain's trigger functions are SECURITY DEFINER). It owns nothing, so it can
 // neither disable triggers nor change the schema. Migrations run as the owning role.
@@ -10,7 +10,8 @@ export function appRoleGrantsSql(schema: string, role: string): string {
   const r = quoteIdent(role);
   if (schema === "public") {
     return `GRANT USAGE ON SCHEMA public TO ${r};
-      GRANT SELECT ON public.tenants, public.domains TO ${r};`;
+      GRANT SELECT ON public.tenants, public.domains TO ${r};
+      GRANT UPDATE (settings, updated_at) ON public.tenants TO ${r};`;
   }
   const s = quoteIdent(schema);
   return `GRANT USAGE ON SCHEMA ${s} TO ${r};

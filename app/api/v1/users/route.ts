@@ -1,0 +1,14 @@
+import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
+import { queryObject, readJson } from "@/lib/http/read-json";
+import { invitationUrl } from "@/lib/http/tenant-url";
+import { createMember, createMemberInput, listMembers } from "@/lib/members/members";
+
+export const GET = withPrincipal("members:read", async ({ tenant, request }) => Response.json(await listMembers(tenant.slug, queryObject(request))));
+
+export const POST = withPrincipal("members:write", async ({ tenant, request, principal, actor }) => {
+  const input = await readJson(request, createMemberInput, "member");
+  const { member, invitationToken } = await createMember(tenant.slug, principal, input, actor);
+  const body = invitationToken ? { ...member, invitation_url: invitationUrl(request, invitationToken) } : member;
+  return Response.json(body, { status: 201, headers: { location: `/api/v1/users/${member.id}` } });
+});
+export const OPTIONS = corsPreflight;

@@ -1,0 +1,132 @@
+// API keys: `tpk_<12 hex>_<43 chars>`, shown once. The table keeps the visible prefix
+// (`tpk_<12 hex>`, unique, for lookup) and a SHA-256 of the whole key: the secret part
+// has 256 bits of randomness, so a fast hash is enough. Compared in constant time.
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { auditActions } from "@/lib/audit/actions";
+import type { AuditContext } from "@/lib/audit/context";
+import { withAudit } from "@/lib/audit/with-audit";
+import { safeEqual, sha256Hex } from "@/lib/crypto/compare";
+import { tenantDb } from "@/lib/db/tenant-client";
+import { AppError } from "@/lib/errors/app-error";
+import { parseOrThrow } from "@/lib/errors/from-zod";
+import { permissionSchema, type Permission } from "./permissions";
+import type { ApiKeyPrincipal, Principal } from "./principal";
+
+const keyPattern = /^(tpk_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
+/** last_used_at is written at most this often; the audit event at most once per UTC day. */
+const touchEveryMs = 60_000;
+
+export const createApiKeyInput = z
+  .object({
+    name: z.string().trim().min(1, "Give the key a name.").max(100),
+    scopes: z.array(permissionSchema).min(1, "Choose at least one permission.").max(20),
+    expiresAt: z.coerce.date().min(new Date(0)).nullable().optional(),
+  })
+  .strict();
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  createdBy: { id: string; email: string } | null;
+}
+
+const viewSelect = {
+  id: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  createdAt: true,
+  expiresAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+  createdBy: { select: { id: true, email: true } },
+} as const;
+
+export function looksLikeApiKey(token: string): boolean {
+  return keyPattern.test(token);
+}
+
+/** Creates a key with scopes the creator holds; returns the key once, in clear. */
+export async function createApiKey(
+  slug: string,
+  creator: Principal,
+  raw: unknown,
+  ctx: AuditContext,
+): Promise<{ key: string; apiKey: ApiKeyView }> {
+  const input = parseOrThrow(createApiKeyInput, raw, "API key");
+  const beyond = input.scopes.filter((s) => !creator.permissions.includes(s));
+  if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`);
+  if (input.expiresAt && input.expiresAt <= new Date()) {
+    throw new AppError("bad_request", "Invalid API key: expiresAt must be in the future.", [{ path: "expiresAt", message: "must be in the future" }]);
+  }
+  const prefix = `tpk_${randomBytes(6).toString("hex")}`;
+  const key = `${prefix}_${randomBytes(32).toString("base64url")}`;
+  const apiKey = await withAudit(slug, ctx, (tx) =>
+    tx.apiKey.create({
+      data: {
+        name: input.name,
+        prefix,
+        keyHash: sha256Hex(key),
+        scopes: [...new Set(input.scopes)],
+        createdById: creator.kind === "user" ? creator.id : creator.createdById,
+        expiresAt: input.expiresAt ?? null,
+      },
+      select: viewSelect,
+    }),
+  );
+  return { key, apiKey };
+}
+
+export function listApiKeys(slug: string): Promise<ApiKeyView[]> {
+  return tenantDb(slug).apiKey.findMany({ orderBy: { createdAt: "desc" }, select: viewSelect, take: 500 });
+}
+
+export async function revokeApiKey(slug: string, id: string, ctx: AuditContext): Promise<void> {
+  if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such active API key.");
+  const done = await withAudit(slug, ctx, (tx) =>
+    tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } }),
+  );
+  if (done.count === 0) throw new AppError("not_found", "No such active API key.");
+}
+
+/** The principal of a valid, unrevoked, unexpired key of this tenant, else null. */
+export async function authenticateApiKey(slug: string, key: string, ctx: Omit<AuditContext, "actorType">): Promise<ApiKeyPrincipal | null> {
+  const match = keyPattern.exec(key);
+  if (!match) return null;
+  const row = await tenantDb(slug).apiKey.findUnique({ where: { prefix: match[1]! } });
+  if (!row || !safeEqual(row.keyHash, sha256Hex(key))) return null;
+  const now = new Date();
+  if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+  const principal: ApiKeyPrincipal = {
+    kind: "api_key",
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    permissions: row.scopes.filter((s): s is Permission => permissionSchema.safeParse(s).success),
+    createdById: row.createdById,
+  };
+  const last = row.lastUsedAt;
+  if (!last || now.getTime() - last.getTime() > touchEveryMs) {
+    const firstToday = !last || last.toISOString().slice(0, 10) !== now.toISOString().slice(0, 10);
+    const actor: AuditContext = { ...ctx, actorType: "api_key", actorId: row.id, actorLabel: `api key ${row.prefix} (${row.name})`.slice(0, 200) };
+    await withAudit(slug, actor, async (tx, audit) => {
+      await tx.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+      if (firstToday) {
+        await audit.record({
+          action: auditActions.apiKeyUsed,
+          targetType: "api_key",
+          targetId: row.id,
+          summary: `API key ${row.prefix} (${row.name}) used (first use on ${now.toISOString().slice(0, 10)})`,
+        });
+      }
+    });
+  }
+  return principal;
+}

@@ -1,0 +1,104 @@
+// Server-side session records: one per browser sign-in or API token grant. The
+// browser's JWT cookie and every access token name their session, and each request
+// checks it, so revoking a session takes effect on its next request.
+import type { AuditContext } from "@/lib/audit/context";
+import { withAudit } from "@/lib/audit/with-audit";
+import type { Prisma } from "@/lib/db/generated/tenant/client";
+import { tenantDb } from "@/lib/db/tenant-client";
+import type { RequestMeta } from "@/lib/http/request-meta";
+import { AppError } from "@/lib/errors/app-error";
+
+export const sessionLifetimeMs = { browser: 7 * 24 * 3600_000, api: 30 * 24 * 3600_000 } as const;
+/** last_seen_at is refreshed at most this often (a write per request would be waste). */
+const touchEveryMs = 60_000;
+
+export type SessionKind = keyof typeof sessionLifetimeMs;
+
+export async function createSession(
+  tx: Prisma.TransactionClient,
+  input: { id?: string; userId: string; kind: SessionKind; meta: RequestMeta; now?: Date },
+): Promise<{ id: string; expiresAt: Date }> {
+  const now = input.now ?? new Date();
+  const expiresAt = new Date(now.getTime() + sessionLifetimeMs[input.kind]);
+  const row = await tx.session.create({
+    data: {
+      id: input.id ?? crypto.randomUUID(),
+      userId: input.userId,
+      kind: input.kind,
+      ip: input.meta.ip ?? null,
+      userAgent: input.meta.userAgent ?? null,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+    },
+    select: { id: true, expiresAt: true },
+  });
+  return row;
+}
+
+export interface LiveSession {
+  id: string;
+  kind: string;
+  user: { id: string; email: string; name: string | null; role: string; status: string; mfaEnabledAt: Date | null };
+}
+
+/** The session and its user when the session is live (not revoked, not expired, user active). */
+export async function liveSession(slug: string, sessionId: string, ctx: AuditContext): Promise<LiveSession | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
+  const row = await tenantDb(slug).session.findUnique({
+    where: { id: sessionId },
+    select: {
+      id: true,
+      kind: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastSeenAt: true,
+      user: { select: { id: true, email: true, name: true, role: true, status: true, mfaEnabledAt: true } },
+    },
+  });
+  const now = Date.now();
+  if (!row || row.revokedAt || row.expiresAt.getTime() <= now || row.user.status !== "active") return null;
+  if (now - row.lastSeenAt.getTime() > touchEveryMs) {
+    // Housekeeping: a change to last_seen_at alone writes no audit row (see the auth migration).
+    await withAudit(slug, ctx, (tx) => tx.session.update({ where: { id: row.id }, data: { lastSeenAt: new Date(now) } })).catch(
+      () => undefined,
+    );
+  }
+  return { id: row.id, kind: row.kind, user: row.user };
+}
+
+export interface SessionView {
+  id: string;
+  kind: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+export async function listSessions(slug: string, userId: string): Promise<SessionView[]> {
+  return tenantDb(slug).session.findMany({
+    where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, kind: true, ip: true, userAgent: true, createdAt: true, lastSeenAt: true, expiresAt: true },
+    take: 100,
+  });
+}
+
+/** Revokes one of `userId`'s sessions (its refresh token family with it). */
+export async function revokeSession(slug: string, userId: string, sessionId: string, ctx: AuditContext, reason = "revoked by user"): Promise<void> {
+  const done = await withAudit(slug, ctx, (tx) =>
+    tx.session.updateMany({ where: { id: sessionId, userId, revokedAt: null }, data: { revokedAt: new Date(), revokedReason: reason } }),
+  );
+  if (done.count === 0) throw new AppError("not_found", "No such active session.");
+}
+
+/** Revokes every session of a user (password change, removal from the tenant, ...). */
+export async function revokeAllSessions(tx: Prisma.TransactionClient, userId: string, reason: string, exceptId?: string): Promise<number> {
+  const done = await tx.session.updateMany({
+    where: { userId, revokedAt: null, ...(exceptId ? { id: { not: exceptId } } : {}) },
+    data: { revokedAt: new Date(), revokedReason: reason },
+  });
+  return done.count;
+}

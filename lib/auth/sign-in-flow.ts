@@ -1,0 +1,78 @@
+// The two sign-in front doors over one set of checks: the browser (password, then a
+// second factor when enrolled, then a one-time ticket next-auth redeems) and the API
+// token endpoint (password and optional code in one request, then a token pair).
+import { z } from "zod";
+import { withAudit } from "@/lib/audit/with-audit";
+import { AppError } from "@/lib/errors/app-error";
+import type { RequestMeta } from "@/lib/http/request-meta";
+import { limitSignIn } from "@/lib/ratelimit/sign-in-limit";
+import type { RateLimitResult } from "@/lib/ratelimit/limiter";
+import type { TenantSettings } from "@/lib/tenancy/settings";
+import { adminRoles } from "./permissions";
+import { checkPassword, checkSecondFactor, invalidCredentialsMessage, recordSignIn, type AuthenticatedUser } from "./authenticate";
+import { issueTokenPair, type TokenPair } from "./refresh-tokens";
+import { createSession } from "./sessions";
+import { signToken, verifyToken } from "./signed-tokens";
+
+export const passwordStepInput = z.object({
+  email: z.string().trim().min(1, "Enter your email address.").max(254),
+  password: z.string().min(1, "Enter your password.").max(256),
+});
+
+export const tokenRequestInput = passwordStepInput.extend({ otp: z.string().trim().max(32).optional() }).strict();
+
+const invalid = () => new AppError("unauthorized", invalidCredentialsMessage, [], { reason: "invalid_credentials" });
+
+export type BrowserStep = { step: "ticket"; ticket: string } | { step: "mfa"; challenge: string };
+
+/** Browser, step one. */
+export async function browserPasswordStep(tenant: string, settings: TenantSettings, raw: z.input<typeof passwordStepInput>, meta: RequestMeta): Promise<BrowserStep> {
+  const input = passwordStepInput.parse(raw);
+  await limitSignIn(tenant, { ip: meta.ip, email: input.email.toLowerCase() }, settings);
+  const result = await checkPassword(tenant, input.email, input.password, meta);
+  if (result.status === "invalid") throw invalid();
+  if (result.status === "mfa_required") return { step: "mfa", challenge: await signToken("mfa-challenge", { tenant, userId: result.user.id }) };
+  return { step: "ticket", ticket: await signToken("sign-in-ticket", { tenant, userId: result.user.id }) };
+}
+
+/** Browser, step two: the challenge from step one and a TOTP or recovery code. */
+export async function browserSecondFactorStep(tenant: string, settings: TenantSettings, challenge: string, code: string, meta: RequestMeta): Promise<string> {
+  const claims = await verifyToken("mfa-challenge", challenge, tenant);
+  if (!claims) throw new AppError("unauthorized", "The sign-in took too long; start again with your email and password.", [], { reason: "challenge_expired" });
+  await limitSignIn(tenant, { ip: meta.ip, email: `user:${claims.userId}` }, settings);
+  const user = await checkSecondFactor(tenant, claims.userId, code, meta);
+  if (!user) throw new AppError("unauthorized", "That code is not right. Use the 6-digit code from your app, or a recovery code.", [{ path: "code", message: "Wrong code." }], { reason: "invalid_code" });
+  return signToken("sign-in-ticket", { tenant, userId: user.id, mfa: true });
+}
+
+/** POST /api/v1/auth/token: a new API session (token family) and its first pair. */
+export async function issueTokensForPassword(
+  tenant: string,
+  settings: TenantSettings,
+  raw: z.infer<typeof tokenRequestInput>,
+  meta: RequestMeta,
+): Promise<{ pair: TokenPair; rateLimit: RateLimitResult }> {
+  const rateLimit = await limitSignIn(tenant, { ip: meta.ip, email: raw.email.toLowerCase() }, settings);
+  const result = await checkPassword(tenant, raw.email, raw.password, meta);
+  if (result.status === "invalid") throw invalid();
+  let user: AuthenticatedUser = result.user;
+  if (result.status === "mfa_required") {
+    if (!raw.otp) {
+      throw new AppError("unauthorized", "This account uses two-factor authentication: send the current code as `otp`.", [], { reason: "mfa_required" });
+    }
+    const second = await checkSecondFactor(tenant, result.user.id, raw.otp, meta);
+    if (!second) throw new AppError("unauthorized", "The one-time code is not right.", [], { reason: "invalid_otp" });
+    user = second;
+  } else if (settings.mfaRequiredForAdmins && adminRoles.includes(user.role)) {
+    throw new AppError("forbidden", "This organisation requires two-factor authentication for admins: set it up in the browser first.", [], {
+      reason: "mfa_setup_required",
+    });
+  }
+  const ctx = { actorType: "user" as const, actorId: user.id, actorLabel: user.email, requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent };
+  const pair = await withAudit(tenant, ctx, async (tx) => {
+    const session = await createSession(tx, { userId: user.id, kind: "api", meta });
+    return issueTokenPair(tx, tenant, user, session.id);
+  });
+  await recordSignIn(tenant, user, meta, "api");
+  return { pair, rateLimit };
+}

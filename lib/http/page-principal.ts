@@ -1,0 +1,35 @@
+// For server components of the admin UI: the tenant and the signed-in user, or a
+// redirect to sign-in. Pages that need a permission get the 403 page instead.
+import { headers } from "next/headers";
+import { forbidden, notFound, redirect } from "next/navigation";
+import type { Permission } from "@/lib/auth/permissions";
+import { can, type UserPrincipal } from "@/lib/auth/principal";
+import { principalFromCookie } from "@/lib/auth/resolve-principal";
+import type { TenantSettings } from "@/lib/tenancy/settings";
+import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
+import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
+import { requestMeta } from "./request-meta";
+
+export interface PageContext {
+  tenant: TenantRecord;
+  settings: TenantSettings;
+  principal: UserPrincipal;
+}
+
+export async function optionalPagePrincipal(): Promise<{ tenant: TenantRecord; settings: TenantSettings; principal: UserPrincipal | null }> {
+  const h = await headers();
+  const tenant = await tenantFromHeaders(h).catch(() => null);
+  if (!tenant) notFound();
+  const settings = await getTenantSettings(tenant.slug);
+  const principal = await principalFromCookie(tenant.slug, requestMeta(h), settings);
+  return { tenant, settings, principal };
+}
+
+export async function requirePagePrincipal(permission: Permission | null = null, options: { allowMfaSetup?: boolean } = {}): Promise<PageContext> {
+  const { tenant, settings, principal } = await optionalPagePrincipal();
+  if (!principal) redirect("/sign-in");
+  if (principal.mfaSetupRequired && !options.allowMfaSetup) redirect("/account?mfa=required");
+  if (permission && !can(principal, permission)) forbidden();
+  return { tenant, settings, principal };
+}

@@ -1,0 +1,105 @@
+// The server-action side of the request wrapper: tenant, session principal, the same
+// permission guard and per-principal rate limit as route handlers, zod parsing of the
+// form, and errors turned into state the form can show (field errors included).
+// Next's own origin check on server actions stays on (nothing here disables it).
+import { headers } from "next/headers";
+import { redirect, unstable_rethrow } from "next/navigation";
+import type { z } from "zod";
+import type { AuditContext } from "@/lib/audit/context";
+import type { Permission } from "@/lib/auth/permissions";
+import { principalAuditContext, type UserPrincipal } from "@/lib/auth/principal";
+import { principalFromCookie } from "@/lib/auth/resolve-principal";
+import { AppError } from "@/lib/errors/app-error";
+import { parseOrThrow } from "@/lib/errors/from-zod";
+import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
+import type { TenantSettings } from "@/lib/tenancy/settings";
+import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
+import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
+import { authorize, type GuardOptions } from "./guard";
+import { requestMeta, type RequestMeta } from "./request-meta";
+
+export interface ActionState<R = unknown> {
+  ok: boolean;
+  message?: string;
+  fieldErrors?: Record<string, string>;
+  result?: R;
+  /** Changes on every submission, so a form can tell two identical answers apart. */
+  at?: number;
+}
+
+export interface PublicActionContext {
+  tenant: TenantRecord;
+  settings: TenantSettings;
+  meta: RequestMeta;
+}
+
+export interface ActionContext extends PublicActionContext {
+  principal: UserPrincipal;
+  actor: AuditContext;
+}
+
+function failure(err: unknown): ActionState<never> {
+  unstable_rethrow(err); // redirect() and notFound() are not failures
+  if (err instanceof AppError) {
+    const fieldErrors = Object.fromEntries(err.fieldErrors.map((f) => [f.path || "form", f.message]));
+    return { ok: false, message: err.message, fieldErrors, at: Date.now() };
+  }
+  console.error("[action] unhandled error:", err instanceof Error ? err.stack : err);
+  return { ok: false, message: "Something went wrong; nothing was changed. Try again.", at: Date.now() };
+}
+
+async function publicContext(): Promise<PublicActionContext> {
+  const h = await headers();
+  const tenant = await tenantFromHeaders(h);
+  if (!tenant) throw new AppError("not_found", "Unknown tenant.");
+  return { tenant, settings: await getTenantSettings(tenant.slug), meta: requestMeta(h) };
+}
+
+function formObject(formData: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of formData.entries()) {
+    if (key.startsWith("$ACTION")) continue;
+    if (typeof value !== "string") continue;
+    // Repeated keys (checkbox groups) become arrays.
+    out[key] = key in out ? [...([] as unknown[]).concat(out[key]), value] : value;
+  }
+  return out;
+}
+
+/** A server action for a signed-in user holding `permission` (null: any signed-in user). */
+export function tenantAction<S extends z.ZodType, R>(
+  options: { permission: Permission | null; input: S; what: string } & GuardOptions,
+  fn: (ctx: ActionContext, input: z.infer<S>) => Promise<R>,
+) {
+  return async (_prev: ActionState<R>, formData: FormData): Promise<ActionState<R>> => {
+    try {
+      const base = await publicContext();
+      const principal = await principalFromCookie(base.tenant.slug, base.meta, base.settings);
+      if (!principal) redirect("/sign-in");
+      await limitPrincipal(base.tenant.slug, principal, base.settings);
+      await authorize(base.tenant.slug, principal, options.permission, base.meta, options.what, options);
+      const input = parseOrThrow(options.input, formObject(formData), options.what);
+      const result = await fn({ ...base, principal, actor: principalAuditContext(principal, base.meta) }, input);
+      return { ok: true, result, at: Date.now() };
+    } catch (err) {
+      return failure(err);
+    }
+  };
+}
+
+/** A server action anyone may call on a tenant's host (sign-in, accepting an invitation). */
+export function publicTenantAction<S extends z.ZodType, R>(
+  options: { input: S; what: string },
+  fn: (ctx: PublicActionContext, input: z.infer<S>) => Promise<R>,
+) {
+  return async (_prev: ActionState<R>, formData: FormData): Promise<ActionState<R>> => {
+    try {
+      const base = await publicContext();
+      const input = parseOrThrow(options.input, formObject(formData), options.what);
+      return { ok: true, result: await fn(base, input), at: Date.now() };
+    } catch (err) {
+      return failure(err);
+    }
+  };
+}

@@ -1,0 +1,1 @@
+export const invitationTtlMs = 7 * 24 * 3600_000;

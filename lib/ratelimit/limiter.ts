@@ -1,0 +1,160 @@
+// The one way to take a token from a rate-limit bucket, over getRedis(). Edge-safe: the
+// middleware imports it. A Redis outage must never add seconds to requests: each call
+// waits at most TIMEOUT_MS, and after a failure calls skip Redis for BACKOFF_MS, then
+// answer open (ordinary traffic) or closed (sign-in), as the caller chose.
+//
+// Algorithm: sliding window. A fixed window lets a client spend its whole budget just
+// before a window edge and again just after it (2x the limit in a moment), which for
+// 15-minute sign-in windows doubles the guesses an attacker gets. The sliding window
+// weighs the previous window in, costs one extra GET, and its rejected calls do not
+// count, so a client hammering a closed bucket does not keep itself locked out. Its
+// `reset` (end of the current window) is when at least one more call passes.
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis";
+import { edgeEnv } from "@/lib/env";
+import { getRedis } from "@/lib/redis/client";
+
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the bucket has room again (delta seconds, as in RateLimit-Reset). */
+  resetSeconds: number;
+  /** Set when no limit was applied: Redis is not configured, or did not answer. */
+  skipped?: "disabled" | "unavailable";
+}
+
+export interface ConsumeOptions {
+  /** Names the kind of limit, e.g. "api", "principal", "sign-in-ip"; part of the Redis key. */
+  bucket: string;
+  /** Who is limited inside the bucket (tenant slug, principal id, ...). Never an email in clear. */
+  key: string;
+  limit: number;
+  windowSeconds: number;
+  /** What to answer when Redis does not: let the call through, or refuse it. */
+  onFailure: "open" | "closed";
+}
+
+const TIMEOUT_MS = 250;
+const BACKOFF_MS = 5_000;
+const LOG_EVERY_MS = 60_000;
+/** Bounds on the isolate's memory: limiter instances and blocked identifiers. */
+const MAX_LIMITERS = 1_000;
+const MAX_BLOCKED = 10_000;
+
+const bucketPattern = /^[a-z0-9-]{1,32}$/;
+
+interface State {
+  /** The client the state below belongs to; a new client (tests, env change) starts afresh. */
+  redis: Redis;
+  limiters: Map<string, Ratelimit>;
+  /** @upstash/ratelimit's in-memory cache of exhausted identifiers (saves Redis calls). */
+  blocked: Map<string, number>;
+  downUntil: number;
+  lastLogAt: number;
+  suppressed: number;
+}
+
+let state: State | undefined;
+let loggedDisabled = false;
+
+function stateFor(redis: Redis): State {
+  if (state?.redis !== redis) {
+    state = { redis, limiters: new Map(), blocked: new Map(), downUntil: 0, lastLogAt: 0, suppressed: 0 };
+  }
+  return state;
+}
+
+function limiterFor(s: State, bucket: string, limit: number, windowSeconds: number): Ratelimit {
+  const prefix = `${edgeEnv().REDIS_KEY_PREFIX}ratelimit:${bucket}`;
+  const id = `${prefix}|${limit}|${windowSeconds}`;
+  let limiter = s.limiters.get(id);
+  if (!limiter) {
+    if (s.limiters.size >= MAX_LIMITERS) s.limiters.clear();
+    limiter = new Ratelimit({
+      redis: s.redis,
+      // The prefix has no limit in it, so changing a tenant's limit keeps its count.
+      prefix,
+      limiter: Ratelimit.slidingWindow(limit, `${windowSeconds} s`),
+      ephemeralCache: s.blocked,
+      // Our own timeout below: the library's one answers "allowed", even for sign-in.
+      timeout: 0,
+      analytics: false,
+      enableTelemetry: false,
+    });
+    s.limiters.set(id, limiter);
+  }
+  if (s.blocked.size > MAX_BLOCKED) s.blocked.clear();
+  return limiter;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The error's gist without what @upstash/redis appends (", command was: [...]" holds keys). */
+function gist(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+  return (message.split(", command was:")[0] + cause).slice(0, 200);
+}
+
+/** At most one line a minute, saying how many failures it stands for. */
+function logFailure(s: State, err: unknown, now: number): void {
+  if (now - s.lastLogAt < LOG_EVERY_MS) {
+    s.suppressed++;
+    return;
+  }
+  const more = s.suppressed ? `; ${s.suppressed} more failed or skipped calls since the last report` : "";
+  console.warn(
+    `[ratelimit] Redis unavailable: ${gist(err)}. Limits fail open for API traffic and closed for sign-in; Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
+  );
+  s.lastLogAt = now;
+  s.suppressed = 0;
+}
+
+function unavailable(opts: ConsumeOptions, s: State, now: number): RateLimitResult {
+  if (opts.onFailure === "open") return { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "unavailable" };
+  return { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: Math.max(1, Math.ceil((s.downUntil - now) / 1000)), skipped: "unavailable" };
+}
+
+export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
+  if (!bucketPattern.test(opts.bucket)) throw new Error(`rate-limit bucket "${opts.bucket}" must be 1-32 of a-z, 0-9, -`);
+  if (!Number.isInteger(opts.limit) || opts.limit < 1 || !Number.isInteger(opts.windowSeconds) || opts.windowSeconds < 1)
+    throw new Error("rate-limit limit and windowSeconds must be positive integers");
+
+  const redis = getRedis();
+  if (!redis) {
+    if (!loggedDisabled) {
+      console.warn("[ratelimit] Redis is not configured (UPSTASH_REDIS_REST_URL): rate limits are disabled.");
+      loggedDisabled = true;
+    }
+    return { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "disabled" };
+  }
+  loggedDisabled = false;
+
+  const s = stateFor(redis);
+  const started = Date.now();
+  if (started < s.downUntil) {
+    s.suppressed++;
+    return unavailable(opts, s, started);
+  }
+  try {
+    const res = await withTimeout(limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds).limit(opts.key), TIMEOUT_MS);
+    return {
+      allowed: res.success,
+      limit: res.limit,
+      remaining: Math.max(0, res.remaining),
+      resetSeconds: Math.max(0, Math.ceil((res.reset - Date.now()) / 1000)),
+    };
+  } catch (err) {
+    const now = Date.now();
+    s.downUntil = now + BACKOFF_MS;
+    logFailure(s, err, now);
+    return unavailable(opts, s, now);
+  }
+}
