@@ -45,7 +45,7 @@ describe("verifyChain on an intact log", () => {
       await audit.record({ action: "org.noted", summary: "second row of the same transaction" });
     });
     const total = await auditCount(raw, slug);
-    expect(total).toBe(1 + 9 + 2);
+    expect(total).toBe(2 + 9 + 2); // owner + their invitation, 9 rows, 2 in the last transaction
     const report = await verifyChain(getPool(), slug);
     expect(report).toEqual({ ok: true, rowsChecked: total, startedAfterSeq: "0", lastSeq: String(total) });
     // The first row links to the genesis hash, and the chain head is the last row.
@@ -56,9 +56,9 @@ describe("verifyChain on an intact log", () => {
     expect(head.rows).toEqual(last.rows);
   });
 
-  it("is ok on a tenant whose log holds only the genesis-linked owner row", async () => {
+  it("is ok on a tenant whose log holds only the owner's rows (user and invitation, from genesis)", async () => {
     const slug = await tenantWithRows("one", 0);
-    expect(await verifyChain(getPool(), slug)).toMatchObject({ ok: true, rowsChecked: 1, lastSeq: "1" });
+    expect(await verifyChain(getPool(), slug)).toMatchObject({ ok: true, rowsChecked: 2, lastSeq: "2" });
   });
 });
 
@@ -126,7 +126,7 @@ describe("tampering as a superuser (triggers off) is found", () => {
 
   it("every row deleted, then new rows written: still found", async () => {
     const slug = await tenantWithRows("delall", 4);
-    expect(await tamper(raw, `DELETE FROM ${logTable(slug)}`)).toBe(5);
+    expect(await tamper(raw, `DELETE FROM ${logTable(slug)}`)).toBe(6);
     await recordEvent(slug, userActor, { action: "test.after", summary: "a fresh start?" });
     const report = await verifyChain(getPool(), slug);
     expect(report.ok).toBe(false);
@@ -155,7 +155,7 @@ describe("npm run audit:verify", () => {
     const r = await runScript("scripts/audit.ts", ["verify", intact]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`${intact}: chain intact, 5 rows checked`);
+    expect(r.stdout).toContain(`${intact}: chain intact, 6 rows checked`);
   });
 
   it("exits 1 with CHAIN BROKEN and the seq on a tampered one", { timeout: 60_000 }, async () => {

@@ -454,7 +454,9 @@ describe("the tenants CLI", { timeout: 120_000 }, () => {
 
     await ok(
       ["create", slug, "--name", "CLI Tenant", "--owner-email", "Owner@CLI.test"],
-      new RegExp(`^created tenant ${slug} \\(CLI Tenant\\) in schema ${schema} in \\d+ ms\\n$`),
+      new RegExp(
+        `^created tenant ${slug} \\(CLI Tenant\\) in schema ${schema} in \\d+ ms\\nowner invitation \\(valid 7 days\\): http://${slug}\\.localhost/invite/[A-Za-z0-9_-]{43}\\n$`,
+      ),
     );
     expect((await raw.query(`SELECT email FROM "${schema}".users`)).rows).toEqual([{ email: "owner@cli.test" }]);
     expect(await mirrored(mirrorKeys.tenant(slug))).toBe("active");

@@ -20,9 +20,31 @@ export const auditActions = {
   retentionPurged: "audit.retention_purged",
 } as const;
 
-/** Action prefixes whose changes a compliance report lists one by one. */
-export const sensitiveChangePrefixes = {
-  roles: ["membership.", "role."],
-  apiKeys: ["api_key.created", "api_key.updated", "api_key.deleted", "api_key.revoked"],
-  integrations: ["integration.created", "integration.updated", "integration.deleted", "integration.secret_rotated"],
-} as const;
+/**
+ * The changes a compliance report lists one by one. `actions` are exact action names,
+ * or prefixes when they end in '.'. `fieldUpdates` are row-change updates that count
+ * only when they touch one of the fields: a member's role lives on the users row, so a
+ * role change is a `user.updated` row whose `changes` has `role`, and adding or
+ * removing a member (granting or taking away a role) is `user.created` / `user.deleted`.
+ */
+export interface SensitiveChangeRule {
+  actions: readonly string[];
+  fieldUpdates: readonly { action: string; fields: readonly string[] }[];
+}
+
+export const sensitiveChanges = {
+  roles: {
+    actions: ["user.created", "user.deleted", "membership.", "role."],
+    fieldUpdates: [{ action: "user.updated", fields: ["role"] }],
+  },
+  apiKeys: {
+    actions: ["api_key.created", "api_key.updated", "api_key.deleted", "api_key.revoked"],
+    fieldUpdates: [],
+  },
+  integrations: {
+    actions: ["integration.created", "integration.updated", "integration.deleted", "integration.secret_rotated"],
+    fieldUpdates: [],
+  },
+} as const satisfies Record<string, SensitiveChangeRule>;
+
+export type SensitiveChangeKind = keyof typeof sensitiveChanges;

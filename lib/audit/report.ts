@@ -3,7 +3,7 @@
 // integrations, listed one by one (newest first, capped).
 import type pg from "pg";
 import { z } from "zod";
-import { auditActions, sensitiveChangePrefixes } from "./actions";
+import { auditActions, sensitiveChanges, type SensitiveChangeKind, type SensitiveChangeRule } from "./actions";
 import { auditTables } from "./audit-table";
 
 export const reportQuerySchema = z
@@ -20,6 +20,8 @@ export interface ChangeItem {
   targetType: string | null;
   targetId: string | null;
   summary: string;
+  /** The row's changed fields (row changes), as recorded: before/after per field on updates. */
+  changes: unknown;
 }
 
 export interface ComplianceReport {
@@ -31,10 +33,23 @@ export interface ComplianceReport {
   signInFailures: number;
   lockouts: number;
   permissionDenials: number;
-  changes: Record<keyof typeof sensitiveChangePrefixes, ChangeItem[]>;
+  changes: Record<SensitiveChangeKind, ChangeItem[]>;
 }
 
 const CHANGE_LIMIT = 200;
+
+/** The WHERE condition of one rule (parameters numbered after the first `offset`). */
+export function changeCondition(rule: SensitiveChangeRule, offset: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `$${offset + params.push(value)}`;
+  const parts: string[] = [];
+  const exact = rule.actions.filter((a) => !a.endsWith("."));
+  const prefixes = rule.actions.filter((a) => a.endsWith(".")).map((a) => `${a.replaceAll("_", "\\_")}%`);
+  if (exact.length) parts.push(`r."action" = ANY(${p(exact)}::text[])`);
+  if (prefixes.length) parts.push(`r."action" LIKE ANY(${p(prefixes)}::text[])`);
+  for (const u of rule.fieldUpdates) parts.push(`(r."action" = ${p(u.action)} AND r."changes" ?| ${p([...u.fields])}::text[])`);
+  return { sql: parts.length ? parts.join(" OR ") : "false", params };
+}
 
 export async function complianceReport(pool: pg.Pool, slug: string, query: ReportQuery): Promise<ComplianceReport> {
   const { log } = auditTables(slug);
@@ -54,13 +69,14 @@ export async function complianceReport(pool: pg.Pool, slug: string, query: Repor
   const countOf = (action: string) => byAction.rows.find((r) => r.action === action)?.count ?? 0;
 
   const changes = {} as ComplianceReport["changes"];
-  for (const [kind, prefixes] of Object.entries(sensitiveChangePrefixes) as [keyof typeof sensitiveChangePrefixes, readonly string[]][]) {
-    const patterns = prefixes.map((p) => `${p.replaceAll("_", "\\_")}%`);
+  for (const [kind, rule] of Object.entries(sensitiveChanges) as [SensitiveChangeKind, SensitiveChangeRule][]) {
+    const { sql, params: ruleParams } = changeCondition(rule, params.length);
     const { rows } = await pool.query<ChangeItem>(
       `SELECT r."seq"::text AS "seq", to_char(r."occurred_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "occurredAt",
-              r."action", r."actor_label" AS "actorLabel", r."target_type" AS "targetType", r."target_id" AS "targetId", r."summary"
-         FROM ${log} AS r WHERE ${range} AND r."action" LIKE ANY($3) ORDER BY r."seq" DESC LIMIT ${CHANGE_LIMIT}`,
-      [...params, patterns],
+              r."action", r."actor_label" AS "actorLabel", r."target_type" AS "targetType", r."target_id" AS "targetId", r."summary",
+              r."changes"
+         FROM ${log} AS r WHERE ${range} AND (${sql}) ORDER BY r."seq" DESC LIMIT ${CHANGE_LIMIT}`,
+      [...params, ...ruleParams],
     );
     changes[kind] = rows;
   }

@@ -33,8 +33,16 @@ export async function verifyChain(pool: pg.Pool, slug: string): Promise<ChainRep
     firstBroken: { seq: seq.toString(), problem },
   });
 
+  // The head is read first: the walk checks the chain up to that point, so rows that
+  // concurrent writers append meanwhile neither count as tampering nor keep it going.
+  const head = await pool.query<{ seq: string; hash: string }>(`SELECT "seq"::text AS seq, "hash" FROM ${t.head} WHERE "id" = 1`);
+  const h = head.rows[0];
+  if (!h) return broken(prevSeq + 1n, "the chain head is missing");
+  const headSeq = BigInt(h.seq);
+
   for await (const row of streamRows(pool, slug, { afterSeq: prevSeq })) {
     const seq = BigInt(row.seq);
+    if (seq > headSeq && prevSeq >= headSeq) break; // written after the walk began
     if (seq !== prevSeq + 1n) return broken(prevSeq + 1n, `row ${prevSeq + 1n} is missing (the next row is ${seq})`);
     if (row.prevHash !== prevHash) return broken(seq, `row ${seq} does not link to row ${prevSeq} (prev_hash mismatch)`);
     if (rowHash(row) !== row.hash) return broken(seq, `row ${seq} was changed after it was written (hash mismatch)`);
@@ -43,10 +51,7 @@ export async function verifyChain(pool: pg.Pool, slug: string): Promise<ChainRep
     rowsChecked++;
   }
 
-  const head = await pool.query<{ seq: string; hash: string }>(`SELECT "seq"::text AS seq, "hash" FROM ${t.head} WHERE "id" = 1`);
-  const h = head.rows[0];
-  if (!h) return broken(prevSeq + 1n, "the chain head is missing");
-  if (BigInt(h.seq) !== prevSeq || h.hash !== prevHash)
+  if (prevSeq !== headSeq || h.hash !== prevHash)
     return broken(prevSeq + 1n, `rows after ${prevSeq} are missing (the chain head is at ${h.seq})`);
   return { ok: true, rowsChecked, startedAfterSeq, lastSeq: prevSeq.toString() };
 }

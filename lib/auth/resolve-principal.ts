@@ -1,5 +1,5 @@
 // Turns credentials into a principal for one tenant: a Bearer access token or API key
-// (the API), or the session cookie (pages and server actions). Every path re-reads
+// (the API) here, or the session cookie (pages and server actions, cookie-principal.ts). Every path re-reads
 // the session or key from the tenant's own schema, so revocation and role changes
 // apply on the next request, and nothing from another tenant can match.
 import { AppError } from "@/lib/errors/app-error";
@@ -7,12 +7,11 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { looksLikeJwt, verifyAccessToken } from "./access-tokens";
 import { authenticateApiKey, looksLikeApiKey } from "./api-keys";
-import { cookieSession } from "./next-auth";
 import { adminRoles, permissionsOf, roleSchema } from "./permissions";
 import type { Principal, UserPrincipal } from "./principal";
 import { liveSession, type LiveSession } from "./sessions";
 
-function userPrincipal(live: LiveSession, settings: TenantSettings): UserPrincipal {
+export function userPrincipal(live: LiveSession, settings: TenantSettings): UserPrincipal {
   const role = roleSchema.parse(live.user.role);
   const mfaEnabled = live.user.mfaEnabledAt !== null;
   return {
@@ -59,19 +58,4 @@ export async function principalFromBearer(
     return userPrincipal(live, settings);
   }
   throw unauthorized("The bearer token is neither an access token nor an API key.");
-}
-
-/** The signed-in user of the session cookie on this tenant's host, or null. */
-export async function principalFromCookie(tenant: string, meta: RequestMeta, settings: TenantSettings): Promise<UserPrincipal | null> {
-  const claims = await cookieSession().catch(() => null);
-  if (!claims?.sid || claims.tid !== tenant || !claims.userId) return null;
-  const live = await liveSession(tenant, claims.sid, {
-    actorType: "user",
-    actorId: claims.userId,
-    requestId: meta.requestId,
-    ip: meta.ip,
-    userAgent: meta.userAgent,
-  });
-  if (!live || live.user.id !== claims.userId || live.kind !== "browser") return null;
-  return userPrincipal(live, settings);
 }

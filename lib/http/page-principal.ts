@@ -4,7 +4,7 @@ import { headers } from "next/headers";
 import { forbidden, notFound, redirect } from "next/navigation";
 import type { Permission } from "@/lib/auth/permissions";
 import { can, type UserPrincipal } from "@/lib/auth/principal";
-import { principalFromCookie } from "@/lib/auth/resolve-principal";
+import { principalFromCookie } from "@/lib/auth/cookie-principal";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";

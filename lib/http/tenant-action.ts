@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { AuditContext } from "@/lib/audit/context";
 import type { Permission } from "@/lib/auth/permissions";
 import { principalAuditContext, type UserPrincipal } from "@/lib/auth/principal";
-import { principalFromCookie } from "@/lib/auth/resolve-principal";
+import { principalFromCookie } from "@/lib/auth/cookie-principal";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";

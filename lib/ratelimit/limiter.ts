@@ -135,7 +135,7 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
     }
     return { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "disabled" };
   }
-  loggedDisabled = false;
+  loggedDisabled = false; // re-armed: a later switch back to "not configured" is reported again
 
   const s = stateFor(redis);
   const started = Date.now();

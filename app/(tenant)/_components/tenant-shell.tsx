@@ -1,0 +1,66 @@
+// The frame of every tenant page: the tenant's name, and for a signed-in user their
+// navigation (by permission), who they are and a sign-out button.
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { PageShell } from "@/components/page-shell";
+import { can, type UserPrincipal } from "@/lib/auth/principal";
+import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { SignOutButton } from "./sign-out-button";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  testId: string;
+}
+
+/** The admin pages a principal may open, in menu order. */
+export function navItems(principal: UserPrincipal): NavItem[] {
+  const items: NavItem[] = [];
+  if (can(principal, "members:read")) items.push({ href: "/members", label: "Members", testId: "nav-members" });
+  items.push({ href: "/account", label: "My account", testId: "nav-account" });
+  if (can(principal, "api_keys:read")) items.push({ href: "/api-keys", label: "API keys", testId: "nav-api-keys" });
+  if (can(principal, "audit:read")) items.push({ href: "/audit", label: "Audit log", testId: "nav-audit" });
+  return items;
+}
+
+export function TenantShell({ tenant, principal, children }: { tenant: TenantRecord; principal: UserPrincipal | null; children: ReactNode }) {
+  const nav = principal ? (
+    <>
+      {navItems(principal).map((item) => (
+        <Link key={item.href} href={item.href} className="self-center hover:text-slate-900 hover:underline">
+          {item.label}
+        </Link>
+      ))}
+      <span className="self-center text-slate-500" data-testid="header-user">
+        {principal.email}
+      </span>
+      <SignOutButton />
+    </>
+  ) : (
+    <Link href="/sign-in" className="self-center font-medium text-indigo-700 hover:underline" data-testid="header-sign-in">
+      Sign in
+    </Link>
+  );
+  return (
+    <PageShell
+      brand={
+        <Link href="/" className="hover:underline">
+          <span data-testid="tenant-name">{tenant.name}</span>
+        </Link>
+      }
+      nav={nav}
+    >
+      {children}
+    </PageShell>
+  );
+}
+
+/** A page's title and an optional line under it. */
+export function PageTitle({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="mb-6">
+      <h1 className="text-2xl font-bold sm:text-3xl">{title}</h1>
+      {children ? <p className="mt-1 text-slate-600">{children}</p> : null}
+    </div>
+  );
+}

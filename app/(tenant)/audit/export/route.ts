@@ -1,0 +1,26 @@
+// GET /audit/export?format=csv|jsonl&from=&to=: the export links of the audit page.
+// The same export as /api/v1/audit-logs/export, for a signed-in browser session (the
+// API itself takes Bearer credentials only); audited with the user as the actor.
+import { startAuditExport } from "@/lib/audit/export";
+import { exportResponse } from "@/lib/audit/export-response";
+import { parseExportParams } from "@/lib/audit/query-params";
+import { principalAuditContext } from "@/lib/auth/principal";
+import { getPool } from "@/lib/db/pool";
+import { problemFromError } from "@/lib/http/problem";
+import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { requestMeta } from "@/lib/http/request-meta";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(request: Request): Promise<Response> {
+  // Redirects to sign-in, or renders the 403 page, like any admin page.
+  const { tenant, principal } = await requirePagePrincipal("audit:read");
+  const meta = requestMeta(request.headers);
+  try {
+    const query = parseExportParams(Object.fromEntries(new URL(request.url).searchParams.entries()));
+    const lines = await startAuditExport(getPool(), tenant.slug, principalAuditContext(principal, meta), query);
+    return exportResponse(tenant.slug, query, lines);
+  } catch (err) {
+    return problemFromError(err, meta.requestId);
+  }
+}

@@ -1,0 +1,32 @@
+"use client";
+import { useActionState } from "react";
+import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
+import { acceptInvitationAction } from "./actions";
+
+export function AcceptInvitationForm({ token, email }: { token: string; email: string }) {
+  const [state, action] = useActionState(acceptInvitationAction, initialFormState);
+  return (
+    <form action={action} className="space-y-4" noValidate data-testid="accept-form">
+      <input type="hidden" name="token" value={token} />
+      <div>
+        <span className="block text-sm font-medium text-slate-700">Email</span>
+        <p className="mt-1 text-sm text-slate-900" data-testid="invite-email">
+          {email}
+        </p>
+      </div>
+      <Field label="Your name" name="name" autoComplete="name" state={state} hint="Optional: how others in the organisation see you." />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        state={state}
+        required
+        hint="At least 12 characters; not your email address and not a common password."
+      />
+      <Field label="Repeat the password" name="confirmPassword" type="password" autoComplete="new-password" state={state} required />
+      <FormMessage state={state} testId="accept-error" />
+      <SubmitButton pendingText="Saving…">Set password and continue</SubmitButton>
+    </form>
+  );
+}

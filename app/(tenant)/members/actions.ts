@@ -1,0 +1,56 @@
+"use server";
+// Members page mutations: thin glue over lib/members (which holds the object rules:
+// owner-only changes, the last owner) with the permission checked by tenantAction.
+import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
+import { z } from "zod";
+import { tenantAction } from "@/lib/http/tenant-action";
+import { invitationPath, tenantOrigin } from "@/lib/http/tenant-url";
+import { createMember, removeMember, unlockMember, updateMember } from "@/lib/members/members";
+
+const optionalText = z
+  .string()
+  .max(300)
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+
+export type InviteResult = { email: string; link: string };
+
+export const inviteMemberAction = tenantAction(
+  { permission: "members:write", input: z.object({ email: z.string().max(300), name: optionalText, role: z.string().max(40) }), what: "member invitation" },
+  async (ctx, v): Promise<InviteResult> => {
+    // No password: the member is created as invited, with a one-time link.
+    const { member, invitationToken } = await createMember(ctx.tenant.slug, ctx.principal, { email: v.email, name: v.name, role: v.role }, ctx.actor);
+    revalidatePath("/members");
+    return { email: member.email, link: `${tenantOrigin(await headers())}${invitationPath(invitationToken ?? "")}` };
+  },
+);
+
+const idInput = { id: z.string().max(100) };
+
+export const changeRoleAction = tenantAction(
+  { permission: "members:write", input: z.object({ ...idInput, role: z.string().max(40) }), what: "role change" },
+  async (ctx, v) => {
+    const member = await updateMember(ctx.tenant.slug, ctx.principal, v.id, { role: v.role }, ctx.actor);
+    revalidatePath("/members");
+    return { email: member.email, role: member.role };
+  },
+);
+
+export const removeMemberAction = tenantAction(
+  { permission: "members:write", input: z.object(idInput), what: "member removal" },
+  async (ctx, v) => {
+    await removeMember(ctx.tenant.slug, ctx.principal, v.id, ctx.actor);
+    revalidatePath("/members");
+    return { removed: true };
+  },
+);
+
+export const unlockMemberAction = tenantAction(
+  { permission: "members:unlock", input: z.object(idInput), what: "member unlock" },
+  async (ctx, v) => {
+    await unlockMember(ctx.tenant.slug, v.id, ctx.actor);
+    revalidatePath("/members");
+    return { unlocked: true };
+  },
+);

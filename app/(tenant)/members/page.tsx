@@ -1,0 +1,82 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { can } from "@/lib/auth/principal";
+import { roles } from "@/lib/auth/permissions";
+import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { listMembers } from "@/lib/members/members";
+import { PageTitle, TenantShell } from "../_components/tenant-shell";
+import { InviteForm, MemberActions } from "./member-forms";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Members" };
+
+function when(iso: string): string {
+  return new Date(iso).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+export default async function MembersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { tenant, principal } = await requirePagePrincipal("members:read");
+  const { cursor } = await searchParams;
+  const page = await listMembers(tenant.slug, { limit: 100, ...(typeof cursor === "string" && cursor ? { cursor } : {}) });
+  const canWrite = can(principal, "members:write");
+  const canUnlock = can(principal, "members:unlock");
+  return (
+    <TenantShell tenant={tenant} principal={principal}>
+      <PageTitle title="Members">Everyone who can sign in to {tenant.name}.</PageTitle>
+
+      {canWrite ? (
+        <section aria-labelledby="invite-heading" className="mb-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+          <h2 id="invite-heading" className="mb-3 text-lg font-semibold">
+            Invite a member
+          </h2>
+          <InviteForm roles={roles} />
+        </section>
+      ) : null}
+
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+        <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="members-table">
+          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+            <tr>
+              <th scope="col" className="px-3 py-2">Email</th>
+              <th scope="col" className="px-3 py-2">Name</th>
+              <th scope="col" className="px-3 py-2">Role</th>
+              <th scope="col" className="px-3 py-2">Status</th>
+              <th scope="col" className="px-3 py-2">MFA</th>
+              <th scope="col" className="px-3 py-2">Locked</th>
+              {canWrite || canUnlock ? <th scope="col" className="px-3 py-2">Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {page.data.map((m) => (
+              <tr key={m.id} data-testid={`member-${m.email}`} className="align-top">
+                <td className="px-3 py-2 font-medium text-slate-900">
+                  {m.email}
+                  {m.id === principal.id ? <span className="ml-1 text-xs font-normal text-slate-500">(you)</span> : null}
+                </td>
+                <td className="px-3 py-2">{m.name ?? <span className="text-slate-400">—</span>}</td>
+                <td className="px-3 py-2" data-testid="member-role">{m.role}</td>
+                <td className="px-3 py-2" data-testid="member-status">{m.status}</td>
+                <td className="px-3 py-2" data-testid="member-mfa">{m.mfaEnabled ? "On" : "Off"}</td>
+                <td className="px-3 py-2" data-testid="member-locked">
+                  {m.lockedUntil ? <span className="text-red-700">Until {when(m.lockedUntil)}</span> : "No"}
+                </td>
+                {canWrite || canUnlock ? (
+                  <td className="px-3 py-2">
+                    <MemberActions member={m} roles={roles} canWrite={canWrite} canUnlock={canUnlock} isSelf={m.id === principal.id} />
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {page.nextCursor ? (
+        <p className="mt-4 text-sm">
+          <Link href={`/members?cursor=${encodeURIComponent(page.nextCursor)}`} className="text-indigo-700 underline">
+            Next page
+          </Link>
+        </p>
+      ) : null}
+    </TenantShell>
+  );
+}

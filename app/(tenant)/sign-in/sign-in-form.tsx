@@ -1,0 +1,55 @@
+"use client";
+// Two steps on one page: email + password; then, for accounts with two-factor
+// authentication, a code (TOTP or recovery code) with the challenge in a hidden field.
+import { useActionState, useState } from "react";
+import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
+import type { ActionState } from "@/lib/http/tenant-action";
+import { codeStepAction, passwordStepAction, type SignInResult } from "./actions";
+
+const initial: ActionState<SignInResult> = initialFormState;
+
+export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
+  const [passwordState, passwordAction] = useActionState(passwordStepAction, initial);
+  const [codeState, codeAction] = useActionState(codeStepAction, initial);
+  // Controlled, so a failed attempt (React resets uncontrolled fields after an action) keeps the address.
+  const [email, setEmail] = useState(defaultEmail ?? "");
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const offered = passwordState.ok ? passwordState.result?.challenge : undefined;
+  const challenge = offered && offered !== dismissed ? offered : undefined;
+
+  if (challenge) {
+    return (
+      <form action={codeAction} className="space-y-4" data-testid="mfa-step" noValidate>
+        <p className="text-sm text-slate-600">
+          This account uses two-factor authentication. Enter the 6-digit code from your authenticator app, or one of your recovery codes.
+        </p>
+        <input type="hidden" name="challenge" value={challenge} />
+        <Field
+          label="Authentication code"
+          name="code"
+          state={codeState}
+          autoComplete="one-time-code"
+          autoFocus
+          required
+          hint="A 6-digit code, or a recovery code such as abcde-12345."
+        />
+        <FormMessage state={codeState} testId="sign-in-error" />
+        <div className="flex items-center gap-3">
+          <SubmitButton pendingText="Checking…">Verify and sign in</SubmitButton>
+          <button type="button" className="text-sm text-slate-600 underline" onClick={() => setDismissed(challenge)}>
+            Start again
+          </button>
+        </div>
+      </form>
+    );
+  }
+
+  return (
+    <form action={passwordAction} className="space-y-4" data-testid="password-step" noValidate>
+      <Field label="Email" name="email" type="email" autoComplete="username" state={passwordState} value={email} onChange={(e) => setEmail(e.target.value)} required />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" state={passwordState} required />
+      <FormMessage state={passwordState} testId="sign-in-error" />
+      <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+    </form>
+  );
+}

@@ -1,0 +1,399 @@
+// Rate limiting against real Redis through the Upstash REST bridge (the test stack's
+// UPSTASH_* env and REDIS_KEY_PREFIX), plus Redis unreachable, hanging and not
+// configured, and the Edge middleware called directly.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { NextRequest } from "next/server";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { middleware } from "@/middleware";
+import { systemContext } from "@/lib/audit/context";
+import { closePool } from "@/lib/db/pool";
+import { edgeEnv, resetEnvCache } from "@/lib/env";
+import { AppError } from "@/lib/errors/app-error";
+import { problemFromError } from "@/lib/http/problem";
+import {
+  applyRateLimitHeaders,
+  decodeForwardedRateLimit,
+  encodeForwardedRateLimit,
+  rateLimitedError,
+  tighter,
+} from "@/lib/ratelimit/headers";
+import { consume, type RateLimitResult } from "@/lib/ratelimit/limiter";
+import { effectiveRateLimits, platformRateLimits } from "@/lib/ratelimit/limits";
+import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
+import { ipBucketKey, limitSignIn } from "@/lib/ratelimit/sign-in-limit";
+import { getRedis, resetRedisClient } from "@/lib/redis/client";
+import { createTenant } from "@/lib/tenancy/create-tenant";
+import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { mirrorKeys } from "@/lib/tenancy/mirror-keys";
+import { defaultTenantSettings, type TenantSettings } from "@/lib/tenancy/settings";
+import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
+import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
+
+const run = randomBytes(4).toString("hex");
+const key = (name: string) => `${name}-${run}`;
+const created = new Set<string>();
+
+function settingsWith(rateLimits: TenantSettings["rateLimits"]): TenantSettings {
+  return { ...defaultTenantSettings(), rateLimits };
+}
+
+function redis() {
+  const client = getRedis();
+  if (!client) throw new Error("Redis is not configured: run the tests with `npx tsx scripts/test.ts unit ratelimit`");
+  return client;
+}
+
+/** Sliding windows weigh in the previous window: keep a test from straddling a window edge. */
+async function awayFromEdge(windowSeconds: number, marginMs = 3_000): Promise<void> {
+  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000));
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - start };
+}
+
+/** The AppError a promise rejects with (fails on anything else). */
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  return err as AppError;
+}
+
+/** Runs fn with the Redis client pointed elsewhere (undefined: not configured), then restores it. */
+async function withUpstash(url: string | undefined, fn: () => Promise<void>): Promise<void> {
+  const saved = { url: process.env.UPSTASH_REDIS_REST_URL, token: process.env.UPSTASH_REDIS_REST_TOKEN };
+  if (url) process.env.UPSTASH_REDIS_REST_URL = url;
+  else {
+    delete process.env.UPSTASH_REDIS_REST_URL;
+    delete process.env.UPSTASH_REDIS_REST_TOKEN;
+  }
+  resetEnvCache();
+  resetRedisClient();
+  try {
+    await fn();
+  } finally {
+    process.env.UPSTASH_REDIS_REST_URL = saved.url;
+    process.env.UPSTASH_REDIS_REST_TOKEN = saved.token;
+    resetEnvCache();
+    resetRedisClient();
+  }
+}
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+afterAll(async () => {
+  await dropTenantsQuietly(created);
+  await closePool();
+});
+
+describe("consume", () => {
+  it("counts down to the limit, then refuses with RateLimit-* and Retry-After", async () => {
+    await awayFromEdge(3600);
+    const k = key("count");
+    const results: RateLimitResult[] = [];
+    for (let i = 0; i < 4; i++) results.push(await consume({ bucket: "test", key: k, limit: 3, windowSeconds: 3600, onFailure: "open" }));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
+    expect(results.map((r) => r.remaining)).toEqual([2, 1, 0, 0]);
+    for (const r of results) {
+      expect(r.limit).toBe(3);
+      expect(r.skipped).toBeUndefined();
+      expect(r.resetSeconds).toBeGreaterThan(0);
+      expect(r.resetSeconds).toBeLessThanOrEqual(3600);
+    }
+
+    const allowedHeaders = new Headers();
+    applyRateLimitHeaders(allowedHeaders, results[0]);
+    expect(allowedHeaders.get("RateLimit-Limit")).toBe("3");
+    expect(allowedHeaders.get("RateLimit-Remaining")).toBe("2");
+    expect(allowedHeaders.get("Retry-After")).toBeNull();
+
+    const refused = results[3]!;
+    const headers = new Headers();
+    applyRateLimitHeaders(headers, refused);
+    expect(headers.get("RateLimit-Remaining")).toBe("0");
+    expect(headers.get("RateLimit-Reset")).toBe(String(refused.resetSeconds));
+    expect(Number(headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+
+    const res = problemFromError(rateLimitedError(refused, "Slow down."), "req-1");
+    expect(res.status).toBe(429);
+    expect(res.headers.get("Retry-After")).toBe(headers.get("Retry-After"));
+    expect(res.headers.get("RateLimit-Limit")).toBe("3");
+    expect(await res.json()).toMatchObject({ status: 429, detail: "Slow down.", reason: "rate_limited" });
+  });
+
+  it("keeps keys, buckets and tenants apart", async () => {
+    await awayFromEdge(3600);
+    const opts = { limit: 1, windowSeconds: 3600, onFailure: "open" } as const;
+    expect((await consume({ ...opts, bucket: "api", key: key("tenant-a") })).allowed).toBe(true);
+    expect((await consume({ ...opts, bucket: "api", key: key("tenant-a") })).allowed).toBe(false);
+    // Tenant A's empty bucket does not limit tenant B, nor A in another bucket.
+    expect((await consume({ ...opts, bucket: "api", key: key("tenant-b") })).allowed).toBe(true);
+    expect((await consume({ ...opts, bucket: "principal", key: key("tenant-a") })).allowed).toBe(true);
+  });
+
+  it("writes its keys under REDIS_KEY_PREFIX", async () => {
+    const prefix = edgeEnv().REDIS_KEY_PREFIX;
+    expect(prefix).not.toBe(""); // the test stack sets one per run
+    await consume({ bucket: "test", key: key("prefixed"), limit: 5, windowSeconds: 60, onFailure: "open" });
+    const keys = await redis().keys(`${prefix}ratelimit:test:${key("prefixed")}:*`);
+    expect(keys.length).toBe(1);
+  });
+
+  it("rejects malformed options", async () => {
+    await expect(consume({ bucket: "Bad Bucket", key: "k", limit: 1, windowSeconds: 1, onFailure: "open" })).rejects.toThrow(/bucket/);
+    await expect(consume({ bucket: "test", key: "k", limit: 0, windowSeconds: 1, onFailure: "open" })).rejects.toThrow(/positive/);
+  });
+});
+
+describe("limits from tenant settings", () => {
+  it("uses platform defaults, overridden key by key", () => {
+    expect(effectiveRateLimits(defaultTenantSettings())).toEqual(platformRateLimits);
+    expect(effectiveRateLimits(settingsWith({ principalPerMinute: 7 }))).toEqual({ ...platformRateLimits, principalPerMinute: 7 });
+  });
+
+  it("limitPrincipal applies the override, per tenant and principal, and throws 429", async () => {
+    await awayFromEdge(60);
+    const settings = settingsWith({ principalPerMinute: 2 });
+    const user = { kind: "user", id: key("user") } as const;
+    expect((await limitPrincipal("rl-a", user, settings)).remaining).toBe(1);
+    const last = await limitPrincipal("rl-a", user, settings);
+    expect(last).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
+    const err = await rejection(limitPrincipal("rl-a", user, settings));
+    expect(err.code).toBe("rate_limited");
+    expect(err.status).toBe(429);
+    expect(Number(err.headers["Retry-After"])).toBeGreaterThanOrEqual(1);
+    expect(err.headers["RateLimit-Limit"]).toBe("2");
+    // The same id in another tenant, and an API key with the same id, have their own buckets.
+    expect((await limitPrincipal("rl-b", user, settings)).allowed).toBe(true);
+    expect((await limitPrincipal("rl-a", { kind: "api_key", id: user.id }, settings)).allowed).toBe(true);
+    // Without the override the default applies.
+    expect((await limitPrincipal("rl-c", user, defaultTenantSettings())).limit).toBe(platformRateLimits.principalPerMinute);
+  });
+
+  it("limitSignIn limits per email (hashed in Redis) and per IP, and returns the tighter result", async () => {
+    await awayFromEdge(900);
+    const slug = `rl-${run}`;
+    const settings = settingsWith({ signInPerEmailPer15Minutes: 2, signInPerIpPer15Minutes: 3 });
+    const email = `Victim.${run}@Example.test`;
+
+    const first = await limitSignIn(slug, { ip: "198.51.100.1", email }, settings);
+    // IP: 2 of 3 left, email: 1 of 2 left -> the email result speaks.
+    expect(first).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+    await limitSignIn(slug, { ip: "198.51.100.2", email: email.toLowerCase() }, settings);
+    const byEmail = await rejection(limitSignIn(slug, { ip: "198.51.100.3", email: ` ${email} ` }, settings));
+    expect(byEmail.status).toBe(429);
+    expect(byEmail.message).toMatch(/Too many sign-in attempts/);
+    expect(Number(byEmail.headers["Retry-After"])).toBeGreaterThan(60);
+
+    // The email never appears in a Redis key; the hashed key does.
+    const keys = await redis().keys(`${edgeEnv().REDIS_KEY_PREFIX}ratelimit:sign-in-*:${slug}:*`);
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    expect(keys.join(" ").toLowerCase()).not.toContain("example.test");
+    expect(keys.join(" ")).not.toContain(run + "@");
+
+    // Per IP: three attempts with different emails, the fourth is refused...
+    const ip = "203.0.113.9";
+    for (let i = 0; i < 3; i++) await limitSignIn(slug, { ip, email: `spray-${i}-${run}@example.test` }, settings);
+    const byIp = await rejection(limitSignIn(slug, { ip, email: `target-${run}@example.test` }, settings));
+    expect(byIp.status).toBe(429);
+    // ...and the refused attempt took nothing from that email's bucket.
+    const other = await limitSignIn(slug, { ip: "203.0.113.10", email: `target-${run}@example.test` }, settings);
+    expect(other).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it("limits IPv6 clients per /64", () => {
+    expect(ipBucketKey("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(ipBucketKey("2001:DB8:1:2::9")).toBe("2001:db8:1:2::/64");
+    expect(ipBucketKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(ipBucketKey("::ffff:192.0.2.1")).toBe("192.0.2.1");
+    expect(ipBucketKey("192.0.2.1")).toBe("192.0.2.1");
+    expect(ipBucketKey("not an ip")).toMatch(/^x-[A-Za-z0-9_-]{32}$/);
+  });
+});
+
+describe("headers", () => {
+  const r = (allowed: boolean, remaining: number, extra: Partial<RateLimitResult> = {}): RateLimitResult => ({
+    allowed,
+    limit: 10,
+    remaining,
+    resetSeconds: 30,
+    ...extra,
+  });
+
+  it("tighter prefers a refusal, then an applied limit, then fewer remaining", () => {
+    expect(tighter(r(true, 5), r(true, 3))).toEqual(r(true, 3));
+    expect(tighter(r(true, 0), r(false, 0, { resetSeconds: 1 }))).toEqual(r(false, 0, { resetSeconds: 1 }));
+    expect(tighter(r(true, 0, { skipped: "unavailable" }), r(true, 9))).toEqual(r(true, 9));
+    expect(tighter(undefined, r(true, 1))).toEqual(r(true, 1));
+    expect(tighter(undefined, undefined)).toBeUndefined();
+  });
+
+  it("adds no headers for a skipped result", () => {
+    const headers = new Headers();
+    applyRateLimitHeaders(headers, r(true, 10, { skipped: "disabled" }));
+    expect([...headers.keys()]).toEqual([]);
+  });
+
+  it("encodes and decodes the forwarded result, rejecting anything malformed", () => {
+    for (const value of [r(true, 4), r(false, 0), r(true, 10, { skipped: "unavailable" })]) {
+      expect(decodeForwardedRateLimit(encodeForwardedRateLimit(value))).toEqual(value);
+    }
+    expect(decodeForwardedRateLimit(null)).toBeUndefined();
+    expect(decodeForwardedRateLimit("{nope")).toBeUndefined();
+    expect(decodeForwardedRateLimit(JSON.stringify({ ...r(true, 1), extra: 1 }))).toBeUndefined();
+    expect(decodeForwardedRateLimit(JSON.stringify({ ...r(true, 1), remaining: -1 }))).toBeUndefined();
+  });
+});
+
+describe("when Redis does not answer", () => {
+  it("refused connection: open answers allowed and closed refuses, fast, logged once, then no network for a while", async () => {
+    const probe = createServer();
+    const port = await listen(probe);
+    await new Promise<void>((resolve) => probe.close(() => resolve())); // now nothing listens there
+
+    await withUpstash(`http://127.0.0.1:${port}`, async () => {
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      const fetchSpy = vi.spyOn(globalThis, "fetch");
+
+      const open = await timed(() => consume({ bucket: "api", key: key("down"), limit: 5, windowSeconds: 60, onFailure: "open" }));
+      expect(open.ms).toBeLessThan(1000);
+      expect(open.value).toEqual({ allowed: true, limit: 5, remaining: 5, resetSeconds: 0, skipped: "unavailable" });
+      const callsAfterFirst = fetchSpy.mock.calls.length;
+      expect(callsAfterFirst).toBeGreaterThanOrEqual(1);
+
+      const closed = await timed(() => consume({ bucket: "sign-in-ip", key: key("down"), limit: 5, windowSeconds: 900, onFailure: "closed" }));
+      expect(closed.ms).toBeLessThan(1000);
+      expect(closed.value).toMatchObject({ allowed: false, remaining: 0, skipped: "unavailable" });
+      expect(closed.value.resetSeconds).toBeGreaterThanOrEqual(1);
+      expect(closed.value.resetSeconds).toBeLessThanOrEqual(5);
+
+      const signIn = await timed(() => rejection(limitSignIn("rl-down", { ip: "192.0.2.7", email: `down-${run}@example.test` }, defaultTenantSettings())));
+      expect(signIn.ms).toBeLessThan(1000);
+      expect(signIn.value.code).toBe("unavailable");
+      expect(signIn.value.status).toBe(503);
+      expect(signIn.value.headers["Retry-After"]).toBe("5");
+
+      expect((await limitPrincipal("rl-down", { kind: "user", id: "u1" }, defaultTenantSettings())).allowed).toBe(true);
+
+      // The backoff: none of the later calls went to the network.
+      expect(fetchSpy.mock.calls.length).toBe(callsAfterFirst);
+      // One log line for all of them, without keys or emails in it.
+      const lines = warn.mock.calls.map((c) => c.join(" ")).filter((l) => l.includes("[ratelimit]"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/Redis unavailable/);
+      expect(lines[0]).not.toContain(run);
+    });
+  });
+
+  it("hanging Redis: gives up after ~250 ms, then skips Redis until the backoff ends", async () => {
+    let requests = 0;
+    const hanging = createServer(() => {
+      requests++; // never answers
+    });
+    const port = await listen(hanging);
+    try {
+      await withUpstash(`http://127.0.0.1:${port}`, async () => {
+        vi.spyOn(console, "warn").mockImplementation(() => {});
+        const opts = { bucket: "api", key: key("hang"), limit: 5, windowSeconds: 60, onFailure: "open" } as const;
+
+        const first = await timed(() => consume(opts));
+        expect(first.value).toMatchObject({ allowed: true, skipped: "unavailable" });
+        expect(first.ms).toBeGreaterThanOrEqual(200);
+        expect(first.ms).toBeLessThan(1000);
+        expect(requests).toBe(1);
+
+        const second = await timed(() => consume(opts));
+        expect(second.value).toMatchObject({ allowed: true, skipped: "unavailable" });
+        expect(second.ms).toBeLessThan(50);
+        expect(requests).toBe(1);
+
+        // Once the backoff has passed, Redis is tried again.
+        vi.useFakeTimers({ toFake: ["Date"] });
+        vi.setSystemTime(Date.now() + 6_000);
+        const third = await timed(() => consume(opts));
+        expect(third.value.skipped).toBe("unavailable");
+        expect(requests).toBe(2);
+      });
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
+  });
+
+  it("not configured: limits are disabled (allowed, no headers), logged once, sign-in not refused", async () => {
+    await withUpstash(undefined, async () => {
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      const a = await consume({ bucket: "api", key: key("off"), limit: 1, windowSeconds: 60, onFailure: "closed" });
+      const b = await consume({ bucket: "api", key: key("off"), limit: 1, windowSeconds: 60, onFailure: "closed" });
+      expect(a).toEqual({ allowed: true, limit: 1, remaining: 1, resetSeconds: 0, skipped: "disabled" });
+      expect(b.skipped).toBe("disabled");
+      expect((await limitSignIn("rl-off", { ip: "192.0.2.8", email: "x@example.test" }, defaultTenantSettings())).skipped).toBe("disabled");
+      const lines = warn.mock.calls.map((c) => c.join(" ")).filter((l) => l.includes("[ratelimit]"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/not configured/);
+    });
+    // Back on the real Redis: limits apply again.
+    expect((await consume({ bucket: "api", key: key("on"), limit: 1, windowSeconds: 60, onFailure: "open" })).skipped).toBeUndefined();
+  });
+});
+
+describe("middleware", () => {
+  const host = (slug: string) => `${slug}.${edgeEnv().APP_ROOT_DOMAIN}`;
+  const call = (slug: string, path = "/api/v1/tenant", headers: Record<string, string> = {}) =>
+    middleware(new NextRequest(`http://${host(slug)}${path}`, { headers: { host: host(slug), ...headers } }));
+  const forwarded = (res: Response) => decodeForwardedRateLimit(res.headers.get(`x-middleware-request-${internalHeaders.rateLimit}`));
+
+  it("limits a tenant's API traffic by its mirrored setting, forwards the result, and leaves other tenants alone", async () => {
+    const a = uniqueSlug("rl");
+    const b = uniqueSlug("rl");
+    created.add(a).add(b);
+    await createTenant({ slug: a, name: "Rate A" });
+    await createTenant({ slug: b, name: "Rate B" });
+    await updateTenantSettings(a, { rateLimits: { apiPerMinute: 2 } }, systemContext("ratelimit test"));
+    expect(await redis().get(mirrorKeys.apiLimit(a))).toBe("2");
+    await awayFromEdge(60);
+
+    // A forged incoming copy of the internal header is replaced.
+    const forged = encodeForwardedRateLimit({ allowed: true, limit: 999, remaining: 999, resetSeconds: 0 });
+    const first = await call(a, "/api/v1/tenant", { [internalHeaders.rateLimit]: forged });
+    expect(first.status).toBe(200);
+    expect(forwarded(first)).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+    expect(forwarded(await call(a))).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
+
+    const refused = await call(a);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(refused.headers.get("RateLimit-Limit")).toBe("2");
+    expect(refused.headers.get("RateLimit-Remaining")).toBe("0");
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({ status: 429, reason: "rate_limited" });
+
+    // Tenant B: its own bucket, at the platform default.
+    expect(forwarded(await call(b))).toMatchObject({ allowed: true, limit: platformRateLimits.apiPerMinute });
+    // Pages and platform paths on A's host are not counted.
+    expect((await call(a, "/")).status).toBe(200);
+    const health = await call(a, "/api/health", { [internalHeaders.rateLimit]: forged });
+    expect(health.status).toBe(200);
+    expect(forwarded(health)).toBeUndefined();
+
+    // Back to the default: the mirror key goes away (the Edge cache keeps the old value up to 5 s).
+    await updateTenantSettings(a, { rateLimits: {} }, systemContext("ratelimit test"));
+    expect(await redis().get(mirrorKeys.apiLimit(a))).toBeNull();
+  });
+});
