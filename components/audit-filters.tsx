@@ -22,7 +22,7 @@ export function localInputValue(value: string | undefined): string {
   return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 19);
 }
 
-const input = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-1 focus:ring-sky-500";
+const input = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 const label = "block text-xs font-medium text-slate-600";
 
 function Field({ name, text, value, placeholder, type = "text" }: { name: string; text: string; value?: string; placeholder?: string; type?: string }) {
@@ -66,7 +66,7 @@ export function AuditFilters({ values, action = "/audit" }: { values: AuditFilte
             ))}
           </select>
         </label>
-        <button type="submit" className="rounded-md bg-sky-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-sky-800" data-testid="audit-filter-submit">
+        <button type="submit" className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-800" data-testid="audit-filter-submit">
           Filter
         </button>
         <a href={action} className="py-1.5 text-sm text-slate-600 hover:underline">

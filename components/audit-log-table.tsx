@@ -38,7 +38,7 @@ function Actor({ entry }: { entry: AuditEntry }) {
   return (
     <div className="min-w-0" data-testid="audit-actor">
       {page ? (
-        <Link href={page} className="break-all text-sky-700 hover:underline" data-testid="audit-actor-link">
+        <Link href={page} className="break-all text-indigo-700 hover:underline" data-testid="audit-actor-link">
           {label}
         </Link>
       ) : (
@@ -67,7 +67,7 @@ function Target({ entry }: { entry: AuditEntry }) {
       <span className="text-slate-500">{entry.targetType}</span>{" "}
       {entry.targetId ? (
         page ? (
-          <Link href={page} className="font-mono text-sky-700 hover:underline" title={entry.targetId} data-testid="audit-target-link">
+          <Link href={page} className="font-mono text-indigo-700 hover:underline" title={entry.targetId} data-testid="audit-target-link">
             {shortId(entry.targetId)}
           </Link>
         ) : (

@@ -43,7 +43,7 @@ function Changes({ title, items, testId, fields }: { title: string; items: Chang
                   <div className="flex flex-wrap gap-x-3">
                     <span className="font-mono text-xs">{c.action}</span>
                     {target ? (
-                      <Link href={target} className="text-xs text-sky-700 hover:underline">
+                      <Link href={target} className="text-xs text-indigo-700 hover:underline">
                         {c.targetType} {c.targetId}
                       </Link>
                     ) : null}

@@ -5,13 +5,14 @@
 //   npm test -- unit     Vitest only
 //   npm test -- e2e      build + Playwright only
 //   npm test -- unit audit-report    Vitest on the files matching a filter
+//   npm test -- e2e api-auth         build + the Playwright specs matching a filter
 import { spawn } from "node:child_process";
 import { toolingEnv } from "@/lib/env";
 import { printParts, startStack } from "./lib/stack";
 
 const [only, ...filters] = process.argv.slice(2);
-if ((only && only !== "unit" && only !== "e2e") || (filters.length && only !== "unit")) {
-  console.error("usage: npm test [-- unit [file filter ...] | e2e]");
+if ((only && only !== "unit" && only !== "e2e") || (filters.length && !only)) {
+  console.error("usage: npm test [-- unit|e2e [file filter ...]]");
   process.exit(2);
 }
 
@@ -44,7 +45,7 @@ try {
   if (only !== "e2e") code ||= await run(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...filters], stack.env);
   if (only !== "unit" && code === 0) {
     code ||= await run(process.execPath, ["node_modules/next/dist/bin/next", "build"], { ...stack.env, NODE_ENV: "production" });
-    if (code === 0) code ||= await run(process.execPath, ["node_modules/@playwright/test/cli.js", "test"], stack.env);
+    if (code === 0) code ||= await run(process.execPath, ["node_modules/@playwright/test/cli.js", "test", ...filters], stack.env);
   }
 } finally {
   await stack.stop();

@@ -8,7 +8,9 @@ import { startAuditExport } from "@/lib/audit/export";
 import { exportFilename, exportResponse, linesToStream } from "@/lib/audit/export-response";
 import { parseExportParams, parseListParams, parseReportParams, safeListParams, utcTime } from "@/lib/audit/query-params";
 import { searchAuditLog } from "@/lib/audit/search";
+import { verifyChain } from "@/lib/audit/verify-chain";
 import { verifyExportLines } from "@/lib/audit/verify-export";
+import { recordEvent } from "@/lib/audit/with-audit";
 import { closePool, getPool } from "@/lib/db/pool";
 import { AppError } from "@/lib/errors/app-error";
 import { createTenant } from "@/lib/tenancy/create-tenant";
@@ -155,6 +157,27 @@ describe("export through the response, against a tenant", () => {
     expect(exported.items).toHaveLength(1);
     expect(exported.items[0]).toMatchObject({ actorType: "user", actorId: "u-exporter", actorLabel: "exporter@api.test", requestId: "req-export-1" });
     expect(exported.items[0]!.metadata).toEqual({ format: "csv", from: null, to: null });
+  });
+
+  it("verifies the chain while other writers keep appending (no false break at the end)", async () => {
+    // A pool that appends a row after every page the walk reads: the chain keeps
+    // growing under the verifier, as on a busy tenant.
+    const pool = getPool();
+    let appended = 0;
+    const busy = {
+      query: async (...args: Parameters<typeof pool.query>) => {
+        const result = await (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        if (typeof args[0] === "string" && /audit_log" AS r WHERE/.test(args[0])) {
+          appended++;
+          await recordEvent(slug, caller, { action: "test.concurrent", summary: `appended during verification ${appended}` });
+        }
+        return result;
+      },
+    } as unknown as typeof pool;
+    const report = await verifyChain(busy, slug);
+    expect(appended).toBeGreaterThan(0);
+    expect(report).toMatchObject({ ok: true });
+    expect((await verifyChain(pool, slug)).ok).toBe(true);
   });
 
   it("streams JSON Lines that verify offline", async () => {

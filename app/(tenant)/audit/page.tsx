@@ -3,13 +3,14 @@
 import type { Metadata } from "next";
 import { AuditFilters, type AuditFilterValues } from "@/components/audit-filters";
 import { AuditLogTable, auditHref } from "@/components/audit-log-table";
-import { AuditPageFrame } from "@/components/audit-page-frame";
+import { AuditTabs } from "@/components/audit-tabs";
 import { AuditVerify } from "@/components/audit-verify";
 import { lastValues, listParams, safeListParams } from "@/lib/audit/query-params";
 import { searchAuditLog } from "@/lib/audit/search";
 import { verifyChain } from "@/lib/audit/verify-chain";
 import { getPool } from "@/lib/db/pool";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { TenantShell } from "../_components/tenant-shell";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit log" };
@@ -17,7 +18,7 @@ export const metadata: Metadata = { title: "Audit log" };
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function AuditLogPage({ searchParams }: { searchParams: SearchParams }) {
-  const { tenant } = await requirePagePrincipal("audit:read");
+  const { tenant, principal } = await requirePagePrincipal("audit:read");
   const raw = lastValues(await searchParams);
   // The filters only (no cursor, no verify flag): what links and the form carry along.
   const filters: Record<string, string> = {};
@@ -31,7 +32,8 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
   const period = { from: filters.from, to: filters.to };
 
   return (
-    <AuditPageFrame tenantName={tenant.name} current="log">
+    <TenantShell tenant={tenant} principal={principal}>
+      <AuditTabs current="log" />
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-bold">Audit log</h1>
@@ -62,14 +64,14 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
             <AuditLogTable entries={page!.items} />
             <nav className="mt-4 flex items-center justify-between text-sm" aria-label="Pages" data-testid="audit-pagination">
               {raw.cursor ? (
-                <a href={auditHref(filters)} className="text-sky-700 hover:underline" data-testid="audit-newest">
+                <a href={auditHref(filters)} className="text-indigo-700 hover:underline" data-testid="audit-newest">
                   ← Newest
                 </a>
               ) : (
                 <span />
               )}
               {page!.nextCursor ? (
-                <a href={auditHref({ ...filters, cursor: page!.nextCursor })} className="text-sky-700 hover:underline" data-testid="audit-older" rel="next">
+                <a href={auditHref({ ...filters, cursor: page!.nextCursor })} className="text-indigo-700 hover:underline" data-testid="audit-older" rel="next">
                   Older →
                 </a>
               ) : null}
@@ -88,6 +90,6 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
           </div>
         )}
       </div>
-    </AuditPageFrame>
+    </TenantShell>
   );
 }

@@ -1,12 +1,13 @@
 // The compliance report for a period (default: the last 30 days), as a page.
 import type { Metadata } from "next";
-import { AuditPageFrame } from "@/components/audit-page-frame";
+import { AuditTabs } from "@/components/audit-tabs";
 import { AuditReportView } from "@/components/audit-report-view";
 import { localInputValue } from "@/components/audit-filters";
 import { lastValues, safeReportParams, utcTime } from "@/lib/audit/query-params";
 import { complianceReport } from "@/lib/audit/report";
 import { getPool } from "@/lib/db/pool";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { TenantShell } from "../../_components/tenant-shell";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Compliance report" };
@@ -16,7 +17,7 @@ const DAY_MS = 86_400_000;
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function AuditReportPage({ searchParams }: { searchParams: SearchParams }) {
-  const { tenant } = await requirePagePrincipal("audit:read");
+  const { tenant, principal } = await requirePagePrincipal("audit:read");
   const raw = lastValues(await searchParams);
   // Missing ends default to the 30 days up to the next whole minute.
   const now = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
@@ -27,9 +28,10 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
   const report = parsed.ok ? await complianceReport(getPool(), tenant.slug, parsed.value) : null;
 
   const input =
-    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-1 focus:ring-sky-500";
+    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
   return (
-    <AuditPageFrame tenantName={tenant.name} current="report">
+    <TenantShell tenant={tenant} principal={principal}>
+      <AuditTabs current="report" />
       <h1 className="text-2xl font-bold">Compliance report</h1>
       <p className="mt-1 text-sm text-slate-600">
         {report ? (
@@ -49,7 +51,7 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
           To (UTC)
           <input className={input} type="datetime-local" step={1} name="to" id="report-to" defaultValue={localInputValue(to)} />
         </label>
-        <button type="submit" className="rounded-md bg-sky-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-sky-800" data-testid="report-submit">
+        <button type="submit" className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-800" data-testid="report-submit">
           Show report
         </button>
       </form>
@@ -62,6 +64,6 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
           </div>
         )}
       </div>
-    </AuditPageFrame>
+    </TenantShell>
   );
 }

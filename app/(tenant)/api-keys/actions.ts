@@ -1,0 +1,36 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
+import { tenantAction } from "@/lib/http/tenant-action";
+
+const input = z.object({
+  name: z.string().max(300),
+  // A checkbox group: absent (none ticked), one value, or several.
+  scopes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(60)).max(40)),
+  expiresAt: z
+    .string()
+    .max(20)
+    .optional()
+    .transform((v) => v?.trim() || undefined)
+    .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date such as 2030-01-31.").optional()),
+});
+
+export type CreatedKey = { key: string; name: string; prefix: string };
+
+/** The key works until the end of the chosen day (UTC). lib checks scopes against the creator's own. */
+export const createApiKeyAction = tenantAction({ permission: "api_keys:write", input, what: "API key" }, async (ctx, v): Promise<CreatedKey> => {
+  const expiresAt = v.expiresAt ? `${v.expiresAt}T23:59:59.999Z` : null;
+  const { key, apiKey } = await createApiKey(ctx.tenant.slug, ctx.principal, { name: v.name, scopes: v.scopes, expiresAt }, ctx.actor);
+  revalidatePath("/api-keys");
+  return { key, name: apiKey.name, prefix: apiKey.prefix };
+});
+
+export const revokeApiKeyAction = tenantAction(
+  { permission: "api_keys:write", input: z.object({ id: z.string().max(100) }), what: "API key revoke" },
+  async (ctx, v) => {
+    await revokeApiKey(ctx.tenant.slug, v.id, ctx.actor);
+    revalidatePath("/api-keys");
+    return { revoked: v.id };
+  },
+);
