@@ -23,14 +23,23 @@ const managed = [
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
   "REDIS_KEY_PREFIX",
+  "AUTH_SECRET",
+  "ENCRYPTION_KEYS",
+  "AUTH_JWT_KEYS",
+  "AUTH_SECURE_COOKIES",
 ];
+
+const validSecrets = {
+  AUTH_SECRET: "a".repeat(32),
+  ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
+};
 
 const validToken = "0123456789abcdef0123";
 
-/** Sets exactly these managed variables (others unset) and clears the cache. */
+/** Sets exactly these managed variables (others unset, valid auth secrets unless given) and clears the cache. */
 function setEnv(values: Record<string, string>): void {
   for (const key of managed) delete process.env[key];
-  Object.assign(process.env, values);
+  Object.assign(process.env, validSecrets, values);
   resetEnvCache();
 }
 
@@ -45,7 +54,7 @@ function envErrorOf(fn: () => unknown): EnvError {
   throw new Error("expected an EnvError, but nothing was thrown");
 }
 
-beforeEach(() => setEnv({ DATABASE_URL: "postgresql://user@db.internal:5432/app" }));
+beforeEach(() => setEnv({ DATABASE_URL: "postgresql://user@db.internal:5432/app", ...validSecrets }));
 
 afterEach(() => {
   for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
@@ -216,5 +225,36 @@ describe("toolingEnv", () => {
     expect(envErrorOf(() => toolingEnv()).message).toContain("REDIS_BRIDGE_PORT");
     setEnv({ DATABASE_URL: "mysql://x" });
     expect(envErrorOf(() => toolingEnv()).message).toContain("DATABASE_URL");
+  });
+});
+
+describe("authentication secrets", () => {
+  const base = { DATABASE_URL: "postgresql://user@db.internal:5432/app" };
+
+  it("requires AUTH_SECRET of 32+ characters and ENCRYPTION_KEYS, naming them", () => {
+    setEnv(base);
+    delete process.env.AUTH_SECRET;
+    delete process.env.ENCRYPTION_KEYS;
+    resetEnvCache();
+    const message = envErrorOf(() => serverEnv()).message;
+    expect(message).toMatch(/AUTH_SECRET: is required/);
+    expect(message).toMatch(/ENCRYPTION_KEYS: is required/);
+    setEnv({ ...base, ...validSecrets, AUTH_SECRET: "short" });
+    expect(envErrorOf(() => serverEnv()).message).toMatch(/AUTH_SECRET: must be at least 32 characters/);
+  });
+
+  it("parses key lists newest first and refuses malformed ones without echoing the secret", () => {
+    const key2 = Buffer.alloc(32, 9).toString("base64");
+    setEnv({ ...base, ...validSecrets, ENCRYPTION_KEYS: `k2:${key2},${validSecrets.ENCRYPTION_KEYS}`, AUTH_JWT_KEYS: `new:${"n".repeat(32)},old:${"o".repeat(32)}` });
+    expect(serverEnv().ENCRYPTION_KEYS.map((k) => k.kid)).toEqual(["k2", "k1"]);
+    expect(serverEnv().AUTH_JWT_KEYS?.map((k) => k.kid)).toEqual(["new", "old"]);
+    for (const bad of ["k1", "k1:tooshort", `k1:${key2},k1:${key2}`, `bad kid:${key2}`]) {
+      setEnv({ ...base, ...validSecrets, ENCRYPTION_KEYS: bad });
+      const message = envErrorOf(() => serverEnv()).message;
+      expect(message).toMatch(/ENCRYPTION_KEYS/);
+      expect(message).not.toContain(key2);
+    }
+    setEnv({ ...base, ...validSecrets, AUTH_JWT_KEYS: "k1:short" });
+    expect(envErrorOf(() => serverEnv()).message).toMatch(/AUTH_JWT_KEYS must be kid:secret pairs/);
   });
 });
