@@ -2,6 +2,7 @@
 // Form building blocks for server actions driven by React 19 useActionState: labelled
 // fields that show their zod field error, a pending-aware submit button, and the
 // form-level message. No data access; the state shape is lib/http/tenant-action's.
+import { useEffect } from "react";
 import { useFormStatus } from "react-dom";
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 
@@ -14,6 +15,21 @@ export interface FormState {
 }
 
 export const initialFormState = { ok: false } as const;
+
+/**
+ * Follows `result.redirectTo` (a same-origin path) once an action succeeded, with a full
+ * page load. Actions hand the destination back instead of calling redirect(): Next
+ * renders a server action's redirect target by fetching it from its own listen origin
+ * (http://localhost:PORT) without the request's Host header, so on a tenant's host the
+ * target would be rendered for the wrong host (the platform). A browser navigation
+ * goes to the tenant's host, and reloads everything for the new session state.
+ */
+export function useFollowRedirect(state: FormState & { result?: unknown }): void {
+  const target = state.ok ? (state.result as { redirectTo?: unknown } | undefined)?.redirectTo : undefined;
+  useEffect(() => {
+    if (typeof target === "string" && target.startsWith("/") && !target.startsWith("//")) window.location.assign(target);
+  }, [target, state.at]);
+}
 
 const inputClass =
   "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200 aria-[invalid=true]:border-red-500";

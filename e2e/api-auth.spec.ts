@@ -175,7 +175,7 @@ test.describe("members API", () => {
 
     const page1 = await (await t.get("/api/v1/users?limit=2", owner)).json();
     expect(page1.data).toHaveLength(2);
-    const page2 = await (await t.get(`/api/v1/users?limit=2&cursor=${page1.nextCursor}`, owner)).json();
+    const page2 = await (await t.get(`/api/v1/users?limit=2&cursor=${page1.next_cursor}`, owner)).json();
     expect([...page1.data, ...page2.data].map((u: { email: string }) => u.email)).toEqual(["new@x.test", `owner@${slug}.test`, "viewer@x.test"]);
     await expectProblem(await t.get("/api/v1/users?limit=1000", owner), 400);
 

@@ -10,6 +10,8 @@ export const signOutAction = tenantAction(
   { permission: null, input: z.object({}), what: "sign out", allowMfaSetup: true },
   async (ctx) => {
     await revokeSession(ctx.tenant.slug, ctx.principal.id, ctx.principal.sessionId, ctx.actor, "signed out");
-    await nextAuth().signOut({ redirectTo: "/sign-in" });
+    await nextAuth().signOut({ redirect: false });
+    // The button navigates (useFollowRedirect): a redirect() here would be rendered for the wrong host.
+    return { redirectTo: "/sign-in" };
   },
 );

@@ -1,10 +1,11 @@
 "use client";
 import { useActionState } from "react";
-import { initialFormState, SubmitButton } from "@/components/form";
+import { initialFormState, SubmitButton, useFollowRedirect } from "@/components/form";
 import { signOutAction } from "../actions";
 
 export function SignOutButton() {
   const [state, action] = useActionState(signOutAction, initialFormState);
+  useFollowRedirect(state);
   return (
     <form action={action} className="inline">
       <SubmitButton variant="secondary" pendingText="Signing out…" data-testid="sign-out">

@@ -1,7 +1,7 @@
 "use server";
 // Browser sign-in: password step, then (when enrolled) the second-factor step; the
-// ticket either step yields is redeemed by next-auth, which sets the cookie and
-// redirects home. The checks themselves live in lib/auth/sign-in-flow.ts.
+// ticket either step yields is redeemed by next-auth, which sets the cookie; the form
+// then loads the home page. The checks themselves live in lib/auth/sign-in-flow.ts.
 import { AuthError } from "next-auth";
 import { z } from "zod";
 import { nextAuth } from "@/lib/auth/next-auth";
@@ -12,9 +12,10 @@ import { browserPasswordStep, browserSecondFactorStep, passwordStepInput } from 
 import { AppError } from "@/lib/errors/app-error";
 import { publicTenantAction, type PublicActionContext } from "@/lib/http/tenant-action";
 
-export type SignInResult = { challenge: string };
+export type SignInResult = { challenge: string; redirectTo?: undefined } | { redirectTo: string; challenge?: undefined };
 
-async function redeem(ctx: PublicActionContext, ticket: string): Promise<never> {
+/** Redeems the ticket: next-auth opens the session and sets the cookie; the form then goes home. */
+async function redeem(ctx: PublicActionContext, ticket: string): Promise<SignInResult> {
   // Signing in over a live session (another account): that session ends here.
   const previous = await principalFromCookie(ctx.tenant.slug, ctx.meta, ctx.settings).catch(() => null);
   if (previous) {
@@ -23,13 +24,14 @@ async function redeem(ctx: PublicActionContext, ticket: string): Promise<never> 
     );
   }
   try {
-    await nextAuth().signIn("credentials", { ticket, redirectTo: "/" });
+    // redirect: false: the form navigates (see useFollowRedirect in components/form.tsx).
+    await nextAuth().signIn("credentials", { ticket, redirect: false, redirectTo: "/" });
   } catch (err) {
     // A ticket next-auth refused (account deactivated meanwhile, ticket reused).
     if (err instanceof AuthError) throw new AppError("unauthorized", "The sign-in could not be completed; start again with your email and password.");
-    throw err; // NEXT_REDIRECT on success
+    throw err;
   }
-  throw new Error("next-auth signIn returned without redirecting");
+  return { redirectTo: "/" };
 }
 
 export const passwordStepAction = publicTenantAction({ input: passwordStepInput, what: "sign-in" }, async (ctx, input): Promise<SignInResult> => {

@@ -2,7 +2,7 @@
 // Two steps on one page: email + password; then, for accounts with two-factor
 // authentication, a code (TOTP or recovery code) with the challenge in a hidden field.
 import { useActionState, useState } from "react";
-import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
+import { Field, FormMessage, initialFormState, SubmitButton, useFollowRedirect } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { codeStepAction, passwordStepAction, type SignInResult } from "./actions";
 
@@ -11,8 +11,11 @@ const initial: ActionState<SignInResult> = initialFormState;
 export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
   const [passwordState, passwordAction] = useActionState(passwordStepAction, initial);
   const [codeState, codeAction] = useActionState(codeStepAction, initial);
+  useFollowRedirect(passwordState);
+  useFollowRedirect(codeState);
   // Controlled, so a failed attempt (React resets uncontrolled fields after an action) keeps the address.
   const [email, setEmail] = useState(defaultEmail ?? "");
+  const [password, setPassword] = useState("");
   const [dismissed, setDismissed] = useState<string | null>(null);
   const offered = passwordState.ok ? passwordState.result?.challenge : undefined;
   const challenge = offered && offered !== dismissed ? offered : undefined;
@@ -47,7 +50,7 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
   return (
     <form action={passwordAction} className="space-y-4" data-testid="password-step" noValidate>
       <Field label="Email" name="email" type="email" autoComplete="username" state={passwordState} value={email} onChange={(e) => setEmail(e.target.value)} required />
-      <Field label="Password" name="password" type="password" autoComplete="current-password" state={passwordState} required />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" state={passwordState} value={password} onChange={(e) => setPassword(e.target.value)} required />
       <FormMessage state={passwordState} testId="sign-in-error" />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
     </form>

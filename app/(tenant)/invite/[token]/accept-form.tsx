@@ -1,10 +1,11 @@
 "use client";
 import { useActionState } from "react";
-import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
+import { Field, FormMessage, initialFormState, SubmitButton, useFollowRedirect } from "@/components/form";
 import { acceptInvitationAction } from "./actions";
 
 export function AcceptInvitationForm({ token, email }: { token: string; email: string }) {
   const [state, action] = useActionState(acceptInvitationAction, initialFormState);
+  useFollowRedirect(state);
   return (
     <form action={action} className="space-y-4" noValidate data-testid="accept-form">
       <input type="hidden" name="token" value={token} />

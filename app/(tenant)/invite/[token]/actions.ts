@@ -1,5 +1,4 @@
 "use server";
-import { redirect } from "next/navigation";
 import { z } from "zod";
 import { anonymousContext } from "@/lib/http/request-meta";
 import { publicTenantAction } from "@/lib/http/tenant-action";
@@ -22,5 +21,6 @@ const input = z
 /** Sets the invited member's name and password (the policy is checked in lib), then on to sign-in. */
 export const acceptInvitationAction = publicTenantAction({ input, what: "invitation" }, async (ctx, v) => {
   await acceptInvitation(ctx.tenant.slug, v.token, { name: v.name, password: v.password }, anonymousContext(ctx.meta));
-  redirect("/sign-in?accepted=1");
+  // The form navigates (useFollowRedirect): a redirect() here would be rendered for the wrong host.
+  return { redirectTo: "/sign-in?accepted=1" };
 });

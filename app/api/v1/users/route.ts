@@ -3,7 +3,10 @@ import { queryObject, readJson } from "@/lib/http/read-json";
 import { invitationUrl } from "@/lib/http/tenant-url";
 import { createMember, createMemberInput, listMembers } from "@/lib/members/members";
 
-export const GET = withPrincipal("members:read", async ({ tenant, request }) => Response.json(await listMembers(tenant.slug, queryObject(request))));
+export const GET = withPrincipal("members:read", async ({ tenant, request }) => {
+  const { data, nextCursor } = await listMembers(tenant.slug, queryObject(request));
+  return Response.json({ data, next_cursor: nextCursor });
+});
 
 export const POST = withPrincipal("members:write", async ({ tenant, request, principal, actor }) => {
   const input = await readJson(request, createMemberInput, "member");
