@@ -2,7 +2,6 @@
 // Form building blocks for server actions driven by React 19 useActionState: labelled
 // fields that show their zod field error, a pending-aware submit button, and the
 // form-level message. No data access; the state shape is lib/http/tenant-action's.
-import { useEffect } from "react";
 import { useFormStatus } from "react-dom";
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 
@@ -17,18 +16,23 @@ export interface FormState {
 export const initialFormState = { ok: false } as const;
 
 /**
- * Follows `result.redirectTo` (a same-origin path) once an action succeeded, with a full
- * page load. Actions hand the destination back instead of calling redirect(): Next
- * renders a server action's redirect target by fetching it from its own listen origin
- * (http://localhost:PORT) without the request's Host header, so on a tenant's host the
- * target would be rendered for the wrong host (the platform). A browser navigation
- * goes to the tenant's host, and reloads everything for the new session state.
+ * Wraps an action for useActionState so that, once it succeeds with `result.redirectTo`
+ * (a same-origin path), the browser loads that page. Actions hand the destination back
+ * instead of calling redirect(): Next pre-renders a server action's redirect target by
+ * fetching it from its own listen origin (http://localhost:PORT), a fetch that drops
+ * the Host header, so the middleware sees the platform's host. For a path the platform
+ * also serves ("/") the platform's page was shown on the tenant's host; for other
+ * paths Next falls back to a client navigation. A browser navigation is always right,
+ * and reloads everything for the new session state. Started here, not in an effect,
+ * because the form may unmount first (signing out re-renders the header without it).
  */
-export function useFollowRedirect(state: FormState & { result?: unknown }): void {
-  const target = state.ok ? (state.result as { redirectTo?: unknown } | undefined)?.redirectTo : undefined;
-  useEffect(() => {
+export function followRedirect<S extends FormState & { result?: unknown }, P>(action: (state: S, payload: P) => Promise<S>) {
+  return async (state: S, payload: P): Promise<S> => {
+    const next = await action(state, payload);
+    const target = next.ok ? (next.result as { redirectTo?: unknown } | undefined)?.redirectTo : undefined;
     if (typeof target === "string" && target.startsWith("/") && !target.startsWith("//")) window.location.assign(target);
-  }, [target, state.at]);
+    return next;
+  };
 }
 
 const inputClass =
@@ -142,8 +146,22 @@ export function SubmitButton({
   );
 }
 
-/** The form-level outcome: an error (role=alert) or a success note (role=status). */
-export function FormMessage({ state, success, testId = "form-message" }: { state: FormState; success?: ReactNode; testId?: string }) {
+/**
+ * The form-level outcome: an error (role=alert) or a success note (role=status). A
+ * validation summary ("Invalid …: field: problem; …") whose every field error is shown
+ * beside a field of this form (`fields`) is replaced by a short pointer to them.
+ */
+export function FormMessage({
+  state,
+  success,
+  fields,
+  testId = "form-message",
+}: {
+  state: FormState;
+  success?: ReactNode;
+  fields?: readonly string[];
+  testId?: string;
+}) {
   if (state.ok) {
     if (!success) return null;
     return (
@@ -153,9 +171,13 @@ export function FormMessage({ state, success, testId = "form-message" }: { state
     );
   }
   if (!state.message) return null;
+  const keys = Object.keys(state.fieldErrors ?? {});
+  const allShown =
+    fields !== undefined && keys.length > 0 && keys.every((k) => fields.some((f) => k === f || k.startsWith(`${f}.`)));
+  const text = allShown && state.message.startsWith("Invalid ") ? "Check the fields marked above." : state.message;
   return (
     <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid={testId}>
-      {state.message}
+      {text}
     </p>
   );
 }

@@ -15,7 +15,7 @@ function acceptDialogs(page: Page) {
 
 async function changeRole(page: Page, email: string, role: string) {
   const row = page.getByTestId(`member-${email}`);
-  await row.getByLabel(`Role of ${email}`).selectOption(role);
+  await row.getByLabel(`Role of ${email}`, { exact: true }).selectOption(role);
   await row.getByRole("button", { name: `Change role of ${email}` }).click();
   return row;
 }
@@ -94,13 +94,13 @@ test.describe("members page", () => {
 
     // Field errors from the library's schema.
     await page.getByLabel("Email", { exact: true }).fill("not-an-email");
-    await page.getByRole("button", { name: "Invite" }).click();
+    await page.getByRole("button", { name: "Invite", exact: true }).click();
     await expect(page.getByTestId("error-email")).toHaveText("must be an email address");
     await expect(page.getByTestId("invite-result")).toHaveCount(0);
 
     await page.getByLabel("Email", { exact: true }).fill(newcomer);
     await page.getByLabel("Role", { exact: true }).selectOption("admin");
-    await page.getByRole("button", { name: "Invite" }).click();
+    await page.getByRole("button", { name: "Invite", exact: true }).click();
     const link = page.getByTestId("invitation-link");
     await expect(link).toHaveValue(new RegExp(`^${tenant.url("/invite/").replace(/[.]/g, "\\.")}[A-Za-z0-9_-]{43}$`));
     const invitation = await link.inputValue();
@@ -124,6 +124,7 @@ test.describe("members page", () => {
       await invitee.getByLabel("Repeat the password").fill("short");
       await invitee.getByRole("button", { name: "Set password and continue" }).click();
       await expect(invitee.getByTestId("error-password")).toHaveText("Use at least 12 characters.");
+      await expect(invitee.getByLabel("Your name")).toHaveValue("New Comer"); // a refusal keeps the name
 
       await invitee.getByLabel("Password", { exact: true }).fill("password1234");
       await invitee.getByLabel("Repeat the password").fill("password1234");
@@ -197,19 +198,19 @@ test.describe("API keys page", () => {
     expect(offered).not.toContain("settings:write");
 
     // Field errors.
-    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("button", { name: "Create key", exact: true }).click();
     await expect(page.getByTestId("error-name")).toHaveText("Give the key a name.");
     await expect(page.getByTestId("error-scopes")).toHaveText("Choose at least one permission.");
     await page.getByLabel("Name", { exact: true }).fill("Past key");
     await page.getByLabel("members:read").check();
     await page.getByLabel("Expires on (optional)").fill("2001-01-01");
-    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("button", { name: "Create key", exact: true }).click();
     await expect(page.getByTestId("error-expiresAt")).toHaveText("must be in the future");
     await expect(page.getByTestId("new-api-key")).toHaveCount(0);
 
     await page.getByLabel("Expires on (optional)").fill("");
     await page.getByLabel("Name", { exact: true }).fill("Billing sync");
-    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("button", { name: "Create key", exact: true }).click();
     const shown = page.getByTestId("new-api-key");
     await expect(shown).toHaveValue(/^tpk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     await expect(page.getByTestId("api-key-created")).toContainText("shown only this once");
@@ -266,7 +267,7 @@ test.describe("require MFA for admins", () => {
     await page.getByTestId("mfa-start").click();
     const secret = (await page.getByTestId("mfa-secret").textContent())!.trim();
     await page.getByLabel("Code from the app").fill(totpCode(secret));
-    await page.getByRole("button", { name: "Turn on" }).click();
+    await page.getByRole("button", { name: "Turn on", exact: true }).click();
     await expect(page.getByTestId("recovery-code")).toHaveCount(10);
     await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
     await expect(page.getByTestId("mfa-required-notice")).toContainText("you are all set");

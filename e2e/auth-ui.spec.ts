@@ -70,6 +70,7 @@ test.describe("sign-in UI", () => {
     await expect(page.getByTestId("error-email")).toHaveText("Enter your email address.");
     await expect(page.getByTestId("error-password")).toHaveText("Enter your password.");
     await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByTestId("sign-in-error")).toHaveText("Check the fields marked above.");
 
     await submitPassword(page, tenant.ownerEmail, "not-the-password-2026");
     await expect(page.getByTestId("sign-in-error")).toHaveText(neutralMessage);
@@ -134,12 +135,13 @@ test.describe("sign-in UI", () => {
 
     // A wrong code is refused with a field error; the set-up stays open.
     await page.getByLabel("Code from the app").fill(totpCode(secret, Date.now() - 10 * 60_000));
-    await page.getByRole("button", { name: "Turn on" }).click();
+    await page.getByRole("button", { name: "Turn on", exact: true }).click();
     await expect(page.getByTestId("error-code")).toHaveText("Wrong code.");
     await expect(page.getByTestId("mfa-confirm-error")).toContainText("That code is not right");
 
     await page.getByLabel("Code from the app").fill(totpCode(secret));
-    await page.getByRole("button", { name: "Turn on" }).click();
+    await page.getByRole("button", { name: "Turn on", exact: true }).click();
+    await expect(page.getByTestId("recovery-code")).toHaveCount(10);
     const codes = await page.getByTestId("recovery-code").allTextContents();
     expect(codes).toHaveLength(10);
     for (const c of codes) expect(c).toMatch(/^[a-z2-9]{5}-[a-z2-9]{5}$/);
@@ -177,6 +179,83 @@ test.describe("sign-in UI", () => {
     await page.getByRole("button", { name: "Verify and sign in" }).click();
     await expect(page.getByTestId("sign-in-error")).toContainText("That code is not right");
     await expect(page.getByTestId("whoami")).toHaveCount(0);
+  });
+
+  test("account: password change (errors shown, other sessions signed out), new recovery codes, MFA off", async ({ page, browser }) => {
+    test.slow();
+    const tenant = await createTestTenant("account");
+    const chosen = "Copper-Meadow-Train-42";
+    await signIn(page, tenant, tenant.ownerEmail);
+    const other = await browser.newContext();
+    try {
+      const otherPage = await other.newPage();
+      await signIn(otherPage, tenant, tenant.ownerEmail);
+
+      await page.goto(tenant.url("/account"));
+      const form = page.getByTestId("password-form");
+      const submit = form.getByRole("button", { name: "Change password", exact: true });
+      const fill = async (current: string, next: string, repeat = next) => {
+        await form.getByLabel("Current password").fill(current);
+        await form.getByLabel("New password", { exact: true }).fill(next);
+        await form.getByLabel("Repeat the new password").fill(repeat);
+        await submit.click();
+      };
+      await fill(testPassword, "tooshort");
+      await expect(page.getByTestId("error-newPassword")).toHaveText("Use at least 12 characters.");
+      await fill(testPassword, chosen, `${chosen}x`);
+      await expect(page.getByTestId("error-confirmPassword")).toHaveText("The two new passwords differ.");
+      await fill("Not-The-Current-One-1", chosen);
+      await expect(page.getByTestId("error-currentPassword")).toHaveText("Not your current password.");
+      await expect(page.getByTestId("password-message")).toHaveText("The current password is not right.");
+      await fill(testPassword, chosen);
+      await expect(page.getByTestId("password-message-ok")).toHaveText("Password changed. 1 other session was signed out.");
+
+      // The other browser was signed out; this one was not.
+      await expectSentToSignIn(otherPage, tenant.url("/account"));
+      await page.goto(tenant.url("/account"));
+      await expect(page.getByTestId("session-other")).toHaveCount(0);
+
+      // The new password is the one that works now.
+      await signOut(page);
+      await submitPassword(page, tenant.ownerEmail, testPassword);
+      await expect(page.getByTestId("sign-in-error")).toHaveText(neutralMessage);
+      await signIn(page, tenant, tenant.ownerEmail, chosen);
+    } finally {
+      await other.close();
+    }
+
+    // MFA on, then new recovery codes, then off again.
+    await page.goto(tenant.url("/account"));
+    await page.getByTestId("mfa-start").click();
+    const secret = (await page.getByTestId("mfa-secret").textContent())!.trim();
+    await page.getByLabel("Code from the app").fill(totpCode(secret));
+    await page.getByRole("button", { name: "Turn on", exact: true }).click();
+    await expect(page.getByTestId("recovery-code")).toHaveCount(10);
+    const first = await page.getByTestId("recovery-code").allTextContents();
+    await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
+
+    const regenerate = page.getByTestId("regenerate-form");
+    await regenerate.getByLabel("Code from the app").fill("123");
+    await regenerate.getByRole("button", { name: "Generate new codes" }).click();
+    await expect(page.getByTestId("regenerate-error")).toContainText("That code is not right");
+    await regenerate.getByLabel("Code from the app").fill(totpCode(secret));
+    await regenerate.getByRole("button", { name: "Generate new codes" }).click();
+    await expect(page.getByTestId("recovery-code")).toHaveCount(10);
+    const second = await page.getByTestId("recovery-code").allTextContents();
+    expect(second.filter((c) => first.includes(c))).toEqual([]);
+    await page.getByRole("button", { name: "I have saved my recovery codes" }).click();
+    await expect(page.getByTestId("recovery-codes-left")).toHaveText("10 recovery codes left.");
+
+    const disable = page.getByTestId("disable-mfa-form");
+    await disable.getByLabel("Code from the app").fill(totpCode(secret));
+    await disable.getByRole("button", { name: "Turn off two-factor authentication" }).click();
+    await expect(page.getByTestId("mfa-status")).toContainText("off");
+    await expect(page.getByTestId("mfa-start")).toBeVisible();
+    await expect(page.getByTestId("mfa-setup")).toHaveCount(0); // the old QR code is not offered again
+
+    // Signing in asks for the password only again.
+    await signOut(page);
+    await signIn(page, tenant, tenant.ownerEmail, chosen);
   });
 
   test("revoking a session from one browser signs the other out on its next navigation", async ({ page, browser }) => {

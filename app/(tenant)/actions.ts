@@ -11,7 +11,7 @@ export const signOutAction = tenantAction(
   async (ctx) => {
     await revokeSession(ctx.tenant.slug, ctx.principal.id, ctx.principal.sessionId, ctx.actor, "signed out");
     await nextAuth().signOut({ redirect: false });
-    // The button navigates (useFollowRedirect): a redirect() here would be rendered for the wrong host.
+    // The button navigates: see followRedirect in components/form.tsx for why not redirect().
     return { redirectTo: "/sign-in" };
   },
 );

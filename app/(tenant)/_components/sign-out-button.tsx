@@ -1,11 +1,10 @@
 "use client";
 import { useActionState } from "react";
-import { initialFormState, SubmitButton, useFollowRedirect } from "@/components/form";
+import { initialFormState, SubmitButton, followRedirect } from "@/components/form";
 import { signOutAction } from "../actions";
 
 export function SignOutButton() {
-  const [state, action] = useActionState(signOutAction, initialFormState);
-  useFollowRedirect(state);
+  const [state, action] = useActionState(followRedirect(signOutAction), initialFormState);
   return (
     <form action={action} className="inline">
       <SubmitButton variant="secondary" pendingText="Signing out…" data-testid="sign-out">

@@ -32,6 +32,7 @@ export function ChangePasswordForm() {
       <FormMessage
         state={state}
         testId="password-message"
+        fields={["currentPassword", "newPassword", "confirmPassword"]}
         success={`Password changed.${revoked ? ` ${revoked} other session${revoked === 1 ? " was" : "s were"} signed out.` : ""}`}
       />
       <SubmitButton pendingText="Saving…">Change password</SubmitButton>
@@ -76,10 +77,12 @@ export function MfaSection({ enabled, codesLeft, required }: { enabled: boolean;
   }
 
   if (!enabled) {
-    const setup = startState.ok ? startState.result : undefined;
+    // A set-up started before MFA was last turned on or off is spent.
+    const okAt = (st: FormState) => (st.ok ? (st.at ?? 0) : 0);
+    const setup = okAt(startState) > Math.max(okAt(confirmState), okAt(disableState)) ? startState.result : undefined;
     return (
       <div className="space-y-4">
-        {disableState.ok && disableState.at ? (
+        {okAt(disableState) > okAt(startState) ? (
           <p role="status" className="text-sm text-green-800" data-testid="mfa-disabled">
             Two-factor authentication is off.
           </p>

@@ -68,7 +68,7 @@ export function CreateApiKeyForm({ permissions }: { permissions: readonly string
           </div>
           <FieldError id="scopes-error" name="scopes" error={scopesError} />
         </fieldset>
-        <FormMessage state={state} testId="api-key-error" />
+        <FormMessage state={state} fields={["name", "scopes", "expiresAt"]} testId="api-key-error" />
         <SubmitButton pendingText="Creating…">Create key</SubmitButton>
       </form>
     </div>

@@ -36,7 +36,7 @@ export function InviteForm({ roles }: { roles: readonly string[] }) {
           Invite
         </SubmitButton>
       </form>
-      <FormMessage state={state} testId="invite-error" />
+      <FormMessage state={state} fields={["email", "name", "role"]} testId="invite-error" />
       {invited ? (
         <div role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900" data-testid="invite-result">
           <p>

@@ -24,7 +24,7 @@ async function redeem(ctx: PublicActionContext, ticket: string): Promise<SignInR
     );
   }
   try {
-    // redirect: false: the form navigates (see useFollowRedirect in components/form.tsx).
+    // redirect: false: the form navigates (see followRedirect in components/form.tsx).
     await nextAuth().signIn("credentials", { ticket, redirect: false, redirectTo: "/" });
   } catch (err) {
     // A ticket next-auth refused (account deactivated meanwhile, ticket reused).

@@ -2,17 +2,15 @@
 // Two steps on one page: email + password; then, for accounts with two-factor
 // authentication, a code (TOTP or recovery code) with the challenge in a hidden field.
 import { useActionState, useState } from "react";
-import { Field, FormMessage, initialFormState, SubmitButton, useFollowRedirect } from "@/components/form";
+import { Field, FormMessage, initialFormState, SubmitButton, followRedirect } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { codeStepAction, passwordStepAction, type SignInResult } from "./actions";
 
 const initial: ActionState<SignInResult> = initialFormState;
 
 export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
-  const [passwordState, passwordAction] = useActionState(passwordStepAction, initial);
-  const [codeState, codeAction] = useActionState(codeStepAction, initial);
-  useFollowRedirect(passwordState);
-  useFollowRedirect(codeState);
+  const [passwordState, passwordAction] = useActionState(followRedirect(passwordStepAction), initial);
+  const [codeState, codeAction] = useActionState(followRedirect(codeStepAction), initial);
   // Controlled, so a failed attempt (React resets uncontrolled fields after an action) keeps the address.
   const [email, setEmail] = useState(defaultEmail ?? "");
   const [password, setPassword] = useState("");
@@ -36,7 +34,7 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
           required
           hint="A 6-digit code, or a recovery code such as abcde-12345."
         />
-        <FormMessage state={codeState} testId="sign-in-error" />
+        <FormMessage state={codeState} fields={["code"]} testId="sign-in-error" />
         <div className="flex items-center gap-3">
           <SubmitButton pendingText="Checking…">Verify and sign in</SubmitButton>
           <button type="button" className="text-sm text-slate-600 underline" onClick={() => setDismissed(challenge)}>
@@ -51,7 +49,7 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
     <form action={passwordAction} className="space-y-4" data-testid="password-step" noValidate>
       <Field label="Email" name="email" type="email" autoComplete="username" state={passwordState} value={email} onChange={(e) => setEmail(e.target.value)} required />
       <Field label="Password" name="password" type="password" autoComplete="current-password" state={passwordState} value={password} onChange={(e) => setPassword(e.target.value)} required />
-      <FormMessage state={passwordState} testId="sign-in-error" />
+      <FormMessage state={passwordState} fields={["email", "password"]} testId="sign-in-error" />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
     </form>
   );

@@ -1,11 +1,13 @@
 "use client";
-import { useActionState } from "react";
-import { Field, FormMessage, initialFormState, SubmitButton, useFollowRedirect } from "@/components/form";
+import { useActionState, useState } from "react";
+import { Field, FormMessage, initialFormState, SubmitButton, followRedirect } from "@/components/form";
 import { acceptInvitationAction } from "./actions";
 
 export function AcceptInvitationForm({ token, email }: { token: string; email: string }) {
-  const [state, action] = useActionState(acceptInvitationAction, initialFormState);
-  useFollowRedirect(state);
+  const [state, action] = useActionState(followRedirect(acceptInvitationAction), initialFormState);
+  // Controlled: React clears uncontrolled fields after every submission, and a refused
+  // password should not cost the name. The password fields are retyped on purpose.
+  const [name, setName] = useState("");
   return (
     <form action={action} className="space-y-4" noValidate data-testid="accept-form">
       <input type="hidden" name="token" value={token} />
@@ -15,7 +17,7 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
           {email}
         </p>
       </div>
-      <Field label="Your name" name="name" autoComplete="name" state={state} hint="Optional: how others in the organisation see you." />
+      <Field label="Your name" name="name" autoComplete="name" state={state} value={name} onChange={(e) => setName(e.target.value)} hint="Optional: how others in the organisation see you." />
       <Field
         label="Password"
         name="password"
@@ -26,7 +28,7 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
         hint="At least 12 characters; not your email address and not a common password."
       />
       <Field label="Repeat the password" name="confirmPassword" type="password" autoComplete="new-password" state={state} required />
-      <FormMessage state={state} testId="accept-error" />
+      <FormMessage state={state} fields={["name", "password", "confirmPassword"]} testId="accept-error" />
       <SubmitButton pendingText="Saving…">Set password and continue</SubmitButton>
     </form>
   );

@@ -21,6 +21,6 @@ const input = z
 /** Sets the invited member's name and password (the policy is checked in lib), then on to sign-in. */
 export const acceptInvitationAction = publicTenantAction({ input, what: "invitation" }, async (ctx, v) => {
   await acceptInvitation(ctx.tenant.slug, v.token, { name: v.name, password: v.password }, anonymousContext(ctx.meta));
-  // The form navigates (useFollowRedirect): a redirect() here would be rendered for the wrong host.
+  // The form navigates: see followRedirect in components/form.tsx for why not redirect().
   return { redirectTo: "/sign-in?accepted=1" };
 });
