@@ -1,30 +1,18 @@
 import type { Metadata } from "next";
-import type { ReactNode } from "react";
 import { recoveryCodesLeft } from "@/lib/auth/account";
 import { adminRoles } from "@/lib/auth/permissions";
 import { can } from "@/lib/auth/principal";
 import { listSessions } from "@/lib/auth/sessions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { DataTable } from "@/components/data-table";
+import { formatUtc } from "@/components/format-time";
+import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { ChangePasswordForm, MfaSection, RevokeSessionButton, SecuritySettingsForm } from "./account-forms";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My account" };
 
-function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
-  return (
-    <section aria-labelledby={id} className="mb-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
-      <h2 id={id} className="mb-4 text-lg font-semibold">
-        {title}
-      </h2>
-      {children}
-    </section>
-  );
-}
-
-function when(d: Date): string {
-  return d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
 
 /** A short, readable name for a user agent ("Chrome on Linux"); the full string is in the title. */
 function device(userAgent: string | null): string {
@@ -75,21 +63,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
 
           <Section id="sessions-heading" title="Where you are signed in">
             <p className="mb-3 text-sm text-slate-600">Revoking a session signs that browser or API client out on its next request.</p>
-            <div className="overflow-x-auto">
-              <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="sessions-table">
-                <thead className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                  <tr>
-                    <th scope="col" className="px-3 py-2">Device</th>
-                    <th scope="col" className="px-3 py-2">Kind</th>
-                    <th scope="col" className="px-3 py-2">IP address</th>
-                    <th scope="col" className="px-3 py-2">Signed in</th>
-                    <th scope="col" className="px-3 py-2">Last active</th>
-                    <th scope="col" className="px-3 py-2">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
+            <DataTable testId="sessions-table" columns={[...["Device", "Kind", "IP address", "Signed in", "Last active"].map((label) => ({ label })), { label: "Actions", hidden: true }]} framed={false}>
                   {sessions.map((s) => {
                     const current = s.id === principal.sessionId;
                     return (
@@ -102,21 +76,19 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
                         </td>
                         <td className="px-3 py-2">{s.kind === "api" ? "API" : "Browser"}</td>
                         <td className="px-3 py-2 font-mono text-xs">{s.ip ?? "—"}</td>
-                        <td className="px-3 py-2">{when(s.createdAt)}</td>
-                        <td className="px-3 py-2">{when(s.lastSeenAt)}</td>
+                        <td className="px-3 py-2">{formatUtc(s.createdAt)}</td>
+                        <td className="px-3 py-2">{formatUtc(s.lastSeenAt)}</td>
                         <td className="px-3 py-2">
                           {current ? (
                             <span className="text-xs text-slate-500">Use “Sign out”</span>
                           ) : (
-                            <RevokeSessionButton id={s.id} label={`session from ${when(s.createdAt)}`} />
+                            <RevokeSessionButton id={s.id} label={`session from ${formatUtc(s.createdAt)}`} />
                           )}
                         </td>
                       </tr>
                     );
                   })}
-                </tbody>
-              </table>
-            </div>
+                </DataTable>
           </Section>
 
           {can(principal, "settings:write") ? (

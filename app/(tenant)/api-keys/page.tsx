@@ -2,15 +2,14 @@ import type { Metadata } from "next";
 import { listApiKeys } from "@/lib/auth/api-keys";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { DataTable } from "@/components/data-table";
+import { formatUtc } from "@/components/format-time";
+import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateApiKeyForm, RevokeApiKeyButton } from "./api-key-forms";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API keys" };
-
-function when(d: Date | null, none = "—"): string {
-  return d ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : none;
-}
 
 export default async function ApiKeysPage() {
   const { tenant, principal } = await requirePagePrincipal("api_keys:read");
@@ -22,33 +21,15 @@ export default async function ApiKeysPage() {
       <PageTitle title="API keys">Keys let programs call the {tenant.name} API with the permissions you give them.</PageTitle>
 
       {canWrite ? (
-        <section aria-labelledby="new-key-heading" className="mb-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
-          <h2 id="new-key-heading" className="mb-3 text-lg font-semibold">
-            Create a key
-          </h2>
+        <Section id="new-key-heading" title="Create a key">
           <CreateApiKeyForm permissions={principal.permissions} />
-        </section>
+        </Section>
       ) : null}
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="api-keys-table">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-            <tr>
-              <th scope="col" className="px-3 py-2">Name</th>
-              <th scope="col" className="px-3 py-2">Prefix</th>
-              <th scope="col" className="px-3 py-2">Permissions</th>
-              <th scope="col" className="px-3 py-2">Created</th>
-              <th scope="col" className="px-3 py-2">Expires</th>
-              <th scope="col" className="px-3 py-2">Last used</th>
-              <th scope="col" className="px-3 py-2">Status</th>
-              {canWrite ? (
-                <th scope="col" className="px-3 py-2">
-                  <span className="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
+      <DataTable testId="api-keys-table" columns={[
+            ...["Name", "Prefix", "Permissions", "Created", "Expires", "Last used", "Status"].map((label) => ({ label })),
+            ...(canWrite ? [{ label: "Actions", hidden: true }] : []),
+          ]}>
             {keys.length === 0 ? (
               <tr>
                 <td colSpan={canWrite ? 8 : 7} className="px-3 py-4 text-center text-slate-500">
@@ -58,7 +39,7 @@ export default async function ApiKeysPage() {
             ) : null}
             {keys.map((k) => {
               const expired = k.expiresAt !== null && k.expiresAt <= now;
-              const status = k.revokedAt ? `Revoked ${when(k.revokedAt)}` : expired ? "Expired" : "Active";
+              const status = k.revokedAt ? `Revoked ${formatUtc(k.revokedAt)}` : expired ? "Expired" : "Active";
               return (
                 <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">
                   <td className="px-3 py-2 font-medium text-slate-900">
@@ -67,10 +48,10 @@ export default async function ApiKeysPage() {
                   </td>
                   <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
                   <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>
-                  <td className="px-3 py-2">{when(k.createdAt)}</td>
-                  <td className="px-3 py-2">{when(k.expiresAt, "Never")}</td>
+                  <td className="px-3 py-2">{formatUtc(k.createdAt)}</td>
+                  <td className="px-3 py-2">{formatUtc(k.expiresAt, "Never")}</td>
                   <td className="px-3 py-2" data-testid="api-key-last-used">
-                    {when(k.lastUsedAt, "Never")}
+                    {formatUtc(k.lastUsedAt, "Never")}
                   </td>
                   <td className="px-3 py-2" data-testid="api-key-status">
                     {status}
@@ -79,9 +60,7 @@ export default async function ApiKeysPage() {
                 </tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
+          </DataTable>
     </TenantShell>
   );
 }

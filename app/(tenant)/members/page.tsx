@@ -4,15 +4,14 @@ import { can } from "@/lib/auth/principal";
 import { roles } from "@/lib/auth/permissions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listMembers } from "@/lib/members/members";
+import { DataTable } from "@/components/data-table";
+import { formatUtc } from "@/components/format-time";
+import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { InviteForm, MemberActions } from "./member-forms";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Members" };
-
-function when(iso: string): string {
-  return new Date(iso).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
 
 export default async function MembersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { tenant, principal } = await requirePagePrincipal("members:read");
@@ -25,30 +24,17 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
       <PageTitle title="Members">Everyone who can sign in to {tenant.name}.</PageTitle>
 
       {canWrite ? (
-        <section aria-labelledby="invite-heading" className="mb-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
-          <h2 id="invite-heading" className="mb-3 text-lg font-semibold">
-            Invite a member
-          </h2>
+        <Section id="invite-heading" title="Invite a member">
           <InviteForm roles={roles} />
-        </section>
+        </Section>
       ) : null}
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="members-table">
-          <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-            <tr>
-              <th scope="col" className="px-3 py-2">Email</th>
-              <th scope="col" className="px-3 py-2">Name</th>
-              <th scope="col" className="px-3 py-2">Role</th>
-              <th scope="col" className="px-3 py-2">Status</th>
-              <th scope="col" className="px-3 py-2">MFA</th>
-              <th scope="col" className="px-3 py-2">Locked</th>
-              {canWrite || canUnlock ? <th scope="col" className="px-3 py-2">Actions</th> : null}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
+      <DataTable testId="members-table" columns={[
+            ...["Email", "Name", "Role", "Status", "MFA", "Locked"].map((label) => ({ label })),
+            ...(canWrite || canUnlock ? [{ label: "Actions" }] : []),
+          ]}>
             {page.data.map((m) => (
-              <tr key={m.id} data-testid={`member-${m.email}`} className="align-top">
+              <tr key={m.id} id={`member-${m.id}`} data-testid={`member-${m.email}`} className="align-top">
                 <td className="px-3 py-2 font-medium text-slate-900">
                   {m.email}
                   {m.id === principal.id ? <span className="ml-1 text-xs font-normal text-slate-500">(you)</span> : null}
@@ -58,7 +44,7 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
                 <td className="px-3 py-2" data-testid="member-status">{m.status}</td>
                 <td className="px-3 py-2" data-testid="member-mfa">{m.mfaEnabled ? "On" : "Off"}</td>
                 <td className="px-3 py-2" data-testid="member-locked">
-                  {m.lockedUntil ? <span className="text-red-700">Until {when(m.lockedUntil)}</span> : "No"}
+                  {m.lockedUntil ? <span className="text-red-700">Until {formatUtc(m.lockedUntil)}</span> : "No"}
                 </td>
                 {canWrite || canUnlock ? (
                   <td className="px-3 py-2">
@@ -67,9 +53,7 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
                 ) : null}
               </tr>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </DataTable>
       {page.nextCursor ? (
         <p className="mt-4 text-sm">
           <Link href={`/members?cursor=${encodeURIComponent(page.nextCursor)}`} className="text-indigo-700 underline">
