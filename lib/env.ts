@@ -101,6 +101,12 @@ const serverSchema = z.object({
    * bytes>,...`. The first encrypts; any listed key decrypts what it wrote.
    */
   ENCRYPTION_KEYS: keyList("ENCRYPTION_KEYS", 32, "base64"),
+  /**
+   * Proxies in front of the app that append the client's address to X-Forwarded-For.
+   * The client address is taken that many entries from the right; anything further
+   * left was written by the client and is not trusted (rate limits, audit rows).
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   /** Cookies marked Secure. Default: on in production. */
   AUTH_SECURE_COOKIES: booleanFlag.optional(),
 });

@@ -157,3 +157,36 @@ describe("TOTP second factor", () => {
     expect(rows.map((r) => r.codeHash)).not.toContain(codes[0]);
   });
 });
+
+describe("hardening", () => {
+  it("counts parallel wrong guesses one after another: five at once lock the account", async () => {
+    const email = `parallel@${slug}.test`;
+    const id = await addUser(slug, email, "member");
+    await Promise.all(Array.from({ length: 5 }, () => checkPassword(slug, email, "wrong password!!", meta())));
+    const user = await tenantDb(slug).user.findUniqueOrThrow({ where: { id } });
+    expect(user.lockedUntil).not.toBeNull();
+    expect((await checkPassword(slug, email, testPassword, meta())).status).toBe("invalid");
+  });
+
+  it("accepts a TOTP code once: the same code again is refused", async () => {
+    const email = `replay@${slug}.test`;
+    const id = await addUser(slug, email, "member");
+    const ctx = { actorType: "user" as const, actorId: id, actorLabel: email };
+    const { secret } = await startMfaEnrolment(slug, id, "Tenant", ctx);
+    // Enrol with the previous step's code, so the current one is fresh for sign-in.
+    await confirmMfaEnrolment(slug, id, totpCode(secret, Date.now() - 30_000), ctx);
+    const code = totpCode(secret);
+    expect(await checkSecondFactor(slug, id, code, meta())).toMatchObject({ id });
+    expect(await checkSecondFactor(slug, id, code, meta())).toBeNull();
+    // An older code is refused as well, even though it is inside the drift window.
+    expect(await checkSecondFactor(slug, id, totpCode(secret, Date.now() - 30_000), meta())).toBeNull();
+  });
+
+  it("keeps a typed identifier in the audit trail only when it is an email address", async () => {
+    await checkPassword(slug, "Hunter2-my-password-oops", "whatever it is", meta());
+    const rows = await raw.query(`SELECT summary, actor_label, metadata FROM "${schemaNameFor(slug)}".audit_log WHERE action = 'auth.sign_in_failed' ORDER BY seq DESC LIMIT 1`);
+    expect(JSON.stringify(rows.rows[0])).not.toContain("Hunter2");
+    expect(rows.rows[0].summary).toContain("(not an email address)");
+  });
+});
+

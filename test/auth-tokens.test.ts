@@ -202,4 +202,21 @@ describe("API keys", () => {
     await withAudit(a, ownerCtx, (tx) => tx.apiKey.update({ where: { id: short.apiKey.id }, data: { expiresAt: new Date(Date.now() - 1000) } }));
     await expect401(principalFromBearer(a, `Bearer ${short.key}`, meta(), settings));
   });
+
+  it("act for their creator: narrowed when the creator is demoted, dead when removed; keys cannot mint keys", async () => {
+    const email = `keymaker@${a}.test`;
+    const creatorId = await addUser(a, email, "admin");
+    const pair = await login(a, email);
+    const admin = (await principalFromBearer(a, `Bearer ${pair.access_token}`, meta(), settings))!;
+    const { key } = await createApiKey(a, admin, { name: "ops", scopes: ["members:read", "members:write", "api_keys:write"] }, ownerCtx);
+    const asKey = (await principalFromBearer(a, `Bearer ${key}`, meta(), settings))!;
+    expect(asKey.permissions).toEqual(["members:read", "members:write", "api_keys:write"]);
+    await expect(createApiKey(a, asKey, { name: "child", scopes: ["members:read"] }, ownerCtx)).rejects.toMatchObject({ status: 403 });
+
+    const { withAudit } = await import("@/lib/audit/with-audit");
+    await withAudit(a, ownerCtx, (tx) => tx.user.update({ where: { id: creatorId }, data: { role: "viewer" } }));
+    expect((await principalFromBearer(a, `Bearer ${key}`, meta(), settings))!.permissions).toEqual(["members:read"]);
+    await withAudit(a, ownerCtx, (tx) => tx.user.delete({ where: { id: creatorId } }));
+    await expect401(principalFromBearer(a, `Bearer ${key}`, meta(), settings));
+  });
 });

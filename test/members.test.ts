@@ -140,4 +140,23 @@ describe("members", () => {
     const row = await tenantDb(slug).auditLog.findFirstOrThrow({ where: { action: "user.updated", targetId: id } });
     expect(row.changes).toMatchObject({ role: { before: "viewer", after: "member" } });
   });
+
+  it("an invited owner does not count as an owner; admins cannot rename owners", async () => {
+    const s2 = uniqueSlug("mem3");
+    await tenantWithOwner(s2);
+    try {
+      const owner = await principalFor(s2, `owner@${s2}.test`);
+      const invited = await createMember(s2, owner, { email: "future-owner@x.test", role: "owner" }, ctx);
+      expect(invited.member.status).toBe("invited");
+      await expect(updateMember(s2, owner, owner.id, { role: "admin" }, ctx)).rejects.toMatchObject({ status: 409, reason: "last_owner" });
+      await expect(removeMember(s2, owner, owner.id, ctx)).rejects.toMatchObject({ status: 409 });
+
+      await addUser(s2, `admin@${s2}.test`, "admin");
+      const admin = await principalFor(s2, `admin@${s2}.test`);
+      await expect(updateMember(s2, admin, owner.id, { name: "Renamed" }, ctx)).rejects.toMatchObject({ status: 403, reason: "owner_only" });
+      await expect(updateMember(s2, owner, owner.id, { name: "Me, the owner" }, ctx)).resolves.toMatchObject({ name: "Me, the owner" });
+    } finally {
+      await dropTenantsQuietly([s2]);
+    }
+  });
 });

@@ -69,7 +69,7 @@ export async function confirmMfaEnrolment(slug: string, userId: string, code: st
       data: { mfaSecret: user.mfaPendingSecret, mfaPendingSecret: null, mfaEnabledAt: new Date() },
     });
     await tx.recoveryCode.deleteMany({ where: { userId } });
-    await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId, codeHash: hashRecoveryCode(c) })) });
+    await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId, codeHash: hashRecoveryCode(slug, userId, c) })) });
     await audit.record({ action: auditActions.mfaEnrolled, targetType: "user", targetId: userId, summary: `${user.email} turned on two-factor authentication` });
   });
   return codes;
@@ -83,7 +83,7 @@ export async function regenerateRecoveryCodes(slug: string, userId: string, code
   const codes = newRecoveryCodes();
   await withAudit(slug, ctx, async (tx) => {
     await tx.recoveryCode.deleteMany({ where: { userId } });
-    await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId, codeHash: hashRecoveryCode(c) })) });
+    await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId, codeHash: hashRecoveryCode(slug, userId, c) })) });
   });
   return codes;
 }

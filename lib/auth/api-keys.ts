@@ -10,7 +10,7 @@ import { safeEqual, sha256Hex } from "@/lib/crypto/compare";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
-import { permissionSchema, type Permission } from "./permissions";
+import { permissionSchema, permissionsOf, roleSchema, type Permission } from "./permissions";
 import type { ApiKeyPrincipal, Principal } from "./principal";
 
 const keyPattern = /^(tpk_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
@@ -60,6 +60,8 @@ export async function createApiKey(
   raw: unknown,
   ctx: AuditContext,
 ): Promise<{ key: string; apiKey: ApiKeyView }> {
+  // A key cannot mint keys: a leaked one could otherwise outlive its own revocation.
+  if (creator.kind !== "user") throw new AppError("forbidden", "API keys are created by signed-in people, not by other API keys.", [], { reason: "permission_denied" });
   const input = parseOrThrow(createApiKeyInput, raw, "API key");
   const beyond = input.scopes.filter((s) => !creator.permissions.includes(s));
   if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`);
@@ -75,7 +77,7 @@ export async function createApiKey(
         prefix,
         keyHash: sha256Hex(key),
         scopes: [...new Set(input.scopes)],
-        createdById: creator.kind === "user" ? creator.id : creator.createdById,
+        createdById: creator.id,
         expiresAt: input.expiresAt ?? null,
       },
       select: viewSelect,
@@ -100,16 +102,24 @@ export async function revokeApiKey(slug: string, id: string, ctx: AuditContext):
 export async function authenticateApiKey(slug: string, key: string, ctx: Omit<AuditContext, "actorType">): Promise<ApiKeyPrincipal | null> {
   const match = keyPattern.exec(key);
   if (!match) return null;
-  const row = await tenantDb(slug).apiKey.findUnique({ where: { prefix: match[1]! } });
+  const row = await tenantDb(slug).apiKey.findUnique({
+    where: { prefix: match[1]! },
+    include: { createdBy: { select: { role: true, status: true } } },
+  });
   if (!row || !safeEqual(row.keyHash, sha256Hex(key))) return null;
   const now = new Date();
   if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+  // A key acts for its creator: never beyond the creator's current role, and not at
+  // all once the creator is removed (createdById is then null) or not active.
+  const creatorRole = roleSchema.safeParse(row.createdBy?.role);
+  if (!row.createdBy || row.createdBy.status !== "active" || !creatorRole.success) return null;
+  const allowed = permissionsOf(creatorRole.data);
   const principal: ApiKeyPrincipal = {
     kind: "api_key",
     id: row.id,
     name: row.name,
     prefix: row.prefix,
-    permissions: row.scopes.filter((s): s is Permission => permissionSchema.safeParse(s).success),
+    permissions: row.scopes.filter((s): s is Permission => permissionSchema.safeParse(s).success && allowed.includes(s as Permission)),
     createdById: row.createdById,
   };
   const last = row.lastUsedAt;

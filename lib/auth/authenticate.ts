@@ -1,15 +1,19 @@
 // Password and second-factor checks shared by the browser sign-in and the token
 // endpoint. Every answer for a wrong email, a wrong password or a locked account is
 // the same `invalid`, after the same argon2 work, so nothing reveals which it was.
+import { z } from "zod";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
-import { recordEvent, withAudit } from "@/lib/audit/with-audit";
+import { recordEvent, withAudit, type AuditHandle } from "@/lib/audit/with-audit";
+import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { anonymousContext } from "@/lib/http/request-meta";
-import { afterFailure, clearedLockout, isLocked } from "./lockout";
+import { quoteIdent } from "@/lib/db/identifier";
+import { schemaNameFor } from "@/lib/tenancy/slug";
+import { afterFailure, clearedLockout, isLocked, type LockoutState } from "./lockout";
 import { verifyPassword } from "./passwords";
-import { checkTotp, } from "./totp";
+import { totpStep } from "./totp";
 import { hashRecoveryCode, looksLikeRecoveryCode } from "./recovery-codes";
 import { openMfaSecret } from "./mfa-secret";
 import type { Role } from "./permissions";
@@ -36,7 +40,12 @@ function userContext(user: { id: string; email: string }, meta: RequestMeta): Au
 /** Counts a failure against the account (locking it on the fifth) and audits it. */
 async function registerFailure(slug: string, userId: string, email: string, reason: string, meta: RequestMeta): Promise<void> {
   await withAudit(slug, anonymousContext(meta, email), async (tx, audit) => {
-    const user = await tx.user.findUnique({ where: { id: userId } });
+    // Locked, so concurrent failures count one after another instead of overwriting each other.
+    const [user] = await tx.$queryRawUnsafe<LockoutState[]>(
+      `SELECT failed_sign_ins AS "failedSignIns", first_failed_at AS "firstFailedAt", lockouts, locked_until AS "lockedUntil"
+         FROM ${quoteIdent(schemaNameFor(slug))}.users WHERE id = $1::uuid FOR UPDATE`,
+      userId,
+    );
     if (!user) return;
     const now = new Date();
     const next = isLocked(user, now)
@@ -67,6 +76,11 @@ async function registerFailure(slug: string, userId: string, email: string, reas
   });
 }
 
+async function lockedNow(slug: string, userId: string): Promise<boolean> {
+  const fresh = await tenantDb(slug).user.findUnique({ where: { id: userId }, select: { lockedUntil: true } });
+  return !fresh || isLocked(fresh, new Date());
+}
+
 /** Step one: email and password. */
 export async function checkPassword(slug: string, rawEmail: string, password: string, meta: RequestMeta): Promise<PasswordResult> {
   const email = rawEmail.trim().toLowerCase();
@@ -74,10 +88,13 @@ export async function checkPassword(slug: string, rawEmail: string, password: st
   const usable = user && user.status === "active" && user.passwordHash ? user : null;
   const matches = await verifyPassword(usable?.passwordHash, password);
   if (!usable) {
-    await recordEvent(slug, anonymousContext(meta, email), {
+    // What was typed is kept only when it is an email address: people paste
+    // passwords into the email field, and audit rows can never be removed.
+    const typed = z.email().safeParse(email).success ? email : "(not an email address)";
+    await recordEvent(slug, anonymousContext(meta, typed), {
       action: auditActions.signInFailed,
-      summary: `sign-in failed for ${email} (no such active account)`,
-      metadata: { email, reason: "unknown_account" },
+      summary: `sign-in failed for ${typed} (no such active account)`,
+      metadata: { email: typed, reason: "unknown_account" },
     });
     return { status: "invalid" };
   }
@@ -89,6 +106,8 @@ export async function checkPassword(slug: string, rawEmail: string, password: st
     await registerFailure(slug, usable.id, email, "wrong_password", meta);
     return { status: "invalid" };
   }
+  // Guesses racing in parallel may have locked the account while argon2 ran.
+  if (await lockedNow(slug, usable.id)) return { status: "invalid" };
   const authenticated: AuthenticatedUser = { id: usable.id, email, role: usable.role as Role, mfaEnabled: usable.mfaEnabledAt !== null };
   return authenticated.mfaEnabled ? { status: "mfa_required", user: authenticated } : { status: "ok", user: authenticated };
 }
@@ -104,7 +123,14 @@ export async function checkSecondFactor(slug: string, userId: string, code: stri
   const authenticated: AuthenticatedUser = { id: user.id, email: user.email, role: user.role as Role, mfaEnabled: true };
   const trimmed = code.trim();
   if (/^\d{6}$/.test(trimmed)) {
-    if (checkTotp(openMfaSecret(slug, user.id, user.mfaSecret), trimmed)) {
+    const step = totpStep(openMfaSecret(slug, user.id, user.mfaSecret), trimmed);
+    // Each code is accepted once: a replay (same or older step) fails like a wrong code.
+    const fresh =
+      step !== null &&
+      (await withAudit(slug, userContext(user, meta), (tx) =>
+        tx.user.updateMany({ where: { id: user.id, OR: [{ mfaLastStep: null }, { mfaLastStep: { lt: step } }] }, data: { mfaLastStep: step } }),
+      )).count === 1;
+    if (fresh) {
       await recordEvent(slug, userContext(user, meta), {
         action: auditActions.mfaUsed,
         targetType: "user",
@@ -116,7 +142,7 @@ export async function checkSecondFactor(slug: string, userId: string, code: stri
   } else if (looksLikeRecoveryCode(trimmed)) {
     const used = await withAudit(slug, userContext(user, meta), async (tx, audit) => {
       const result = await tx.recoveryCode.updateMany({
-        where: { userId: user.id, codeHash: hashRecoveryCode(trimmed), usedAt: null },
+        where: { userId: user.id, codeHash: hashRecoveryCode(slug, user.id, trimmed), usedAt: null },
         data: { usedAt: new Date() },
       });
       if (result.count !== 1) return false;
@@ -136,19 +162,21 @@ export async function checkSecondFactor(slug: string, userId: string, code: stri
   return null;
 }
 
-/** A full sign-in succeeded: the failure count and lockout history reset, and it is audited. */
-export async function recordSignIn(slug: string, user: AuthenticatedUser, meta: RequestMeta, how: "browser" | "api"): Promise<void> {
-  await withAudit(slug, userContext(user, meta), async (tx, audit) => {
-    await tx.user.updateMany({
-      where: { id: user.id, OR: [{ failedSignIns: { gt: 0 } }, { lockouts: { gt: 0 } }, { lockedUntil: { not: null } }] },
-      data: clearedLockout,
-    });
-    await audit.record({
-      action: how === "browser" ? auditActions.signInSucceeded : auditActions.tokenIssued,
-      targetType: "user",
-      targetId: user.id,
-      summary: how === "browser" ? `${user.email} signed in` : `access and refresh tokens issued to ${user.email}`,
-      metadata: { mfa: user.mfaEnabled },
-    });
+/** A full sign-in succeeded: inside the transaction that opens the session, the failure count and lockout history reset, and it is audited. */
+export async function recordSignIn(tx: Prisma.TransactionClient, audit: AuditHandle, user: AuthenticatedUser, how: "browser" | "api"): Promise<void> {
+  await tx.user.updateMany({
+    where: { id: user.id, OR: [{ failedSignIns: { gt: 0 } }, { lockouts: { gt: 0 } }, { lockedUntil: { not: null } }] },
+    data: clearedLockout,
   });
+  await audit.record({
+    action: how === "browser" ? auditActions.signInSucceeded : auditActions.tokenIssued,
+    targetType: "user",
+    targetId: user.id,
+    summary: how === "browser" ? `${user.email} signed in` : `access and refresh tokens issued to ${user.email}`,
+    metadata: { mfa: user.mfaEnabled },
+  });
+}
+
+export function signedInContext(user: { id: string; email: string }, meta: RequestMeta): AuditContext {
+  return userContext(user, meta);
 }

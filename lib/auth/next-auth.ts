@@ -11,7 +11,8 @@ import { serverEnv } from "@/lib/env";
 import { requestMeta } from "@/lib/http/request-meta";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
-import { recordSignIn } from "./authenticate";
+import { tenantDb } from "@/lib/db/tenant-client";
+import { recordSignIn, signedInContext } from "./authenticate";
 import type { Role } from "./permissions";
 import { createSession, sessionLifetimeMs } from "./sessions";
 import { verifyToken } from "./signed-tokens";
@@ -51,21 +52,20 @@ function build(): NextAuthResult {
           const ticket = await verifyToken("sign-in-ticket", credentials.ticket, tenant.slug);
           if (!ticket) return null;
           const meta = requestMeta(request.headers, request.headers.get(internalHeaders.requestId) ?? undefined);
-          const ctx = { actorType: "user" as const, actorId: ticket.userId, requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent };
-          // The ticket's id becomes the session's id: redeeming a ticket twice fails on the primary key.
-          const opened = await withAudit(tenant.slug, ctx, async (tx) => {
-            const user = await tx.user.findUnique({ where: { id: ticket.userId }, select: { id: true, email: true, role: true, status: true, mfaEnabledAt: true } });
-            if (!user || user.status !== "active") return null;
+          const found = await tenantDb(tenant.slug).user.findUnique({
+            where: { id: ticket.userId },
+            select: { id: true, email: true, role: true, status: true, mfaEnabledAt: true },
+          });
+          if (!found || found.status !== "active") return null;
+          const user = { id: found.id, email: found.email, role: found.role as Role, mfaEnabled: found.mfaEnabledAt !== null };
+          // One transaction: the session, the lockout reset and the audit event. The
+          // ticket's id becomes the session's id, so a ticket redeemed twice fails on the key.
+          const opened = await withAudit(tenant.slug, signedInContext(user, meta), async (tx, audit) => {
             const session = await createSession(tx, { id: ticket.jti, userId: user.id, kind: "browser", meta });
+            await recordSignIn(tx, audit, user, "browser");
             return { user, sessionId: session.id };
           }).catch(() => null);
           if (!opened) return null;
-          await recordSignIn(
-            tenant.slug,
-            { id: opened.user.id, email: opened.user.email, role: opened.user.role as Role, mfaEnabled: opened.user.mfaEnabledAt !== null },
-            meta,
-            "browser",
-          );
           return { id: opened.user.id, email: opened.user.email, sid: opened.sessionId, tid: tenant.slug };
         },
       }),

@@ -1,7 +1,9 @@
-// Ten one-time recovery codes: random, shown once, stored as SHA-256 (they carry 50
-// bits of randomness, so a slow hash adds nothing). Entered with or without the dash.
-import { randomInt } from "node:crypto";
-import { sha256Hex } from "@/lib/crypto/compare";
+// Ten one-time recovery codes: random, shown once, stored as an HMAC keyed from
+// AUTH_SECRET over tenant, user and code (50 bits of randomness each: keyed and bound
+// to their user, a database dump alone cannot be brute-forced). Entered with or
+// without the dash.
+import { createHmac, randomInt } from "node:crypto";
+import { derivedKey } from "@/lib/crypto/derived-keys";
 
 const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i
 export const recoveryCodeCount = 10;
@@ -17,8 +19,8 @@ export function normalizeRecoveryCode(code: string): string {
   return code.trim().toLowerCase().replace(/[\s-]/g, "");
 }
 
-export function hashRecoveryCode(code: string): string {
-  return sha256Hex(`recovery:${normalizeRecoveryCode(code)}`);
+export function hashRecoveryCode(tenant: string, userId: string, code: string): string {
+  return createHmac("sha256", derivedKey("recovery-code")).update(`${tenant}:${userId}:${normalizeRecoveryCode(code)}`).digest("hex");
 }
 
 export function looksLikeRecoveryCode(code: string): boolean {

@@ -9,7 +9,7 @@ import { limitSignIn } from "@/lib/ratelimit/sign-in-limit";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { adminRoles } from "./permissions";
-import { checkPassword, checkSecondFactor, invalidCredentialsMessage, recordSignIn, type AuthenticatedUser } from "./authenticate";
+import { checkPassword, checkSecondFactor, invalidCredentialsMessage, recordSignIn, signedInContext, type AuthenticatedUser } from "./authenticate";
 import { issueTokenPair, type TokenPair } from "./refresh-tokens";
 import { createSession } from "./sessions";
 import { signToken, verifyToken } from "./signed-tokens";
@@ -68,11 +68,12 @@ export async function issueTokensForPassword(
       reason: "mfa_setup_required",
     });
   }
-  const ctx = { actorType: "user" as const, actorId: user.id, actorLabel: user.email, requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent };
-  const pair = await withAudit(tenant, ctx, async (tx) => {
-    const session = await createSession(tx, { userId: user.id, kind: "api", meta });
-    return issueTokenPair(tx, tenant, user, session.id);
+  const signedIn = user;
+  const pair = await withAudit(tenant, signedInContext(signedIn, meta), async (tx, audit) => {
+    const session = await createSession(tx, { userId: signedIn.id, kind: "api", meta });
+    const issued = await issueTokenPair(tx, tenant, signedIn, session.id);
+    await recordSignIn(tx, audit, signedIn, "api");
+    return issued;
   });
-  await recordSignIn(tenant, user, meta, "api");
   return { pair, rateLimit };
 }

@@ -14,9 +14,15 @@ export function totpCode(secretBase32: string, at = Date.now()): string {
   return totp(secretBase32).generate({ timestamp: at });
 }
 
+/** The 30-second step the code belongs to (now, or one step either side), or null when wrong. */
+export function totpStep(secretBase32: string, code: string, at = Date.now()): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const delta = totp(secretBase32).validate({ token: code, timestamp: at, window: 1 });
+  return delta === null ? null : Math.floor(at / 30_000) + delta;
+}
+
 export function checkTotp(secretBase32: string, code: string, at = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  return totp(secretBase32).validate({ token: code, timestamp: at, window: 1 }) !== null;
+  return totpStep(secretBase32, code, at) !== null;
 }
 
 export async function totpEnrolment(secretBase32: string, label: string, issuer: string): Promise<{ uri: string; qrDataUrl: string }> {

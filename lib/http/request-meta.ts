@@ -1,5 +1,6 @@
 // Who is calling, as far as the request says: kept with sessions and audit rows.
 import type { AuditContext } from "@/lib/audit/context";
+import { serverEnv } from "@/lib/env";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 
 interface HeaderReader {
@@ -13,10 +14,12 @@ export interface RequestMeta {
 }
 
 export function requestMeta(headers: HeaderReader, requestId?: string): RequestMeta {
-  // The nearest proxy (Next's own server, or the load balancer in front) appends the
-  // peer address last; entries before it are whatever the client claimed.
+  // Each trusted proxy appends the address it saw; entries further left are whatever
+  // the client claimed. Next itself only fills X-Forwarded-For when it is missing, so
+  // without a proxy in front the address is the client's word (see README).
   const forwarded = headers.get("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
-  const ip = (forwarded.at(-1) ?? headers.get("x-real-ip") ?? undefined)?.slice(0, 64);
+  const hops = serverEnv().TRUSTED_PROXY_HOPS;
+  const ip = (forwarded[Math.max(0, forwarded.length - hops)] ?? undefined)?.slice(0, 64);
   const userAgent = headers.get("user-agent")?.slice(0, 500) ?? undefined;
   return { requestId: requestId ?? headers.get(internalHeaders.requestId) ?? crypto.randomUUID(), ip, userAgent };
 }

@@ -156,10 +156,10 @@ export async function createMember(slug: string, actor: Principal, raw: unknown,
   }
 }
 
-/** Locks the owners' rows and counts them, so two concurrent demotions cannot both pass. */
+/** Locks the active owners' rows and counts them, so two concurrent demotions cannot both pass (an invited owner is no owner yet). */
 async function ownerCount(tx: Prisma.TransactionClient, slug: string): Promise<number> {
   const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id FROM ${quoteIdent(schemaNameFor(slug))}.users WHERE role = 'owner' FOR UPDATE`,
+    `SELECT id FROM ${quoteIdent(schemaNameFor(slug))}.users WHERE role = 'owner' AND status = 'active' FOR UPDATE`,
   );
   return rows.length;
 }
@@ -171,9 +171,14 @@ export async function updateMember(slug: string, actor: Principal, id: string, r
   return withAudit(slug, ctx, async (tx) => {
     const target = await tx.user.findUnique({ where: { id }, select: memberSelect });
     if (!target) throw new AppError("not_found", "No such member.");
+    const isSelf = actor.kind === "user" && actor.id === id;
     if (input.role !== undefined && input.role !== target.role) {
       assertMayManage(actor, { role: roleSchema.parse(target.role) }, input.role);
-      if (target.role === "owner" && (await ownerCount(tx, slug)) <= 1) throw new AppError("conflict", lastOwnerMessage, [], { reason: "last_owner" });
+      if (target.role === "owner" && target.status === "active" && (await ownerCount(tx, slug)) <= 1) {
+        throw new AppError("conflict", lastOwnerMessage, [], { reason: "last_owner" });
+      }
+    } else if (!isSelf) {
+      assertMayManage(actor, { role: roleSchema.parse(target.role) });
     }
     const row = await tx.user.update({
       where: { id },
@@ -187,10 +192,12 @@ export async function updateMember(slug: string, actor: Principal, id: string, r
 export async function removeMember(slug: string, actor: Principal, id: string, ctx: AuditContext): Promise<void> {
   assertId(id);
   await withAudit(slug, ctx, async (tx) => {
-    const target = await tx.user.findUnique({ where: { id }, select: { role: true } });
+    const target = await tx.user.findUnique({ where: { id }, select: { role: true, status: true } });
     if (!target) throw new AppError("not_found", "No such member.");
     assertMayManage(actor, { role: roleSchema.parse(target.role) });
-    if (target.role === "owner" && (await ownerCount(tx, slug)) <= 1) throw new AppError("conflict", lastOwnerMessage, [], { reason: "last_owner" });
+    if (target.role === "owner" && target.status === "active" && (await ownerCount(tx, slug)) <= 1) {
+      throw new AppError("conflict", lastOwnerMessage, [], { reason: "last_owner" });
+    }
     // Sessions, refresh tokens, recovery codes and invitations go with the user (cascade, each audited).
     await tx.user.delete({ where: { id } });
   });

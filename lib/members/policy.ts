@@ -5,7 +5,8 @@ import { AppError } from "@/lib/errors/app-error";
 
 /** Only owners give or take the owner role, or change or remove an owner. */
 export function assertMayManage(actor: Principal, target: { role: Role } | null, newRole?: Role): void {
-  const actorIsOwner = actor.kind === "user" ? actor.role === "owner" : actor.permissions.includes("members:unlock");
+  // API keys never manage owners, whatever their scopes.
+  const actorIsOwner = actor.kind === "user" && actor.role === "owner";
   if ((newRole === "owner" || target?.role === "owner") && !actorIsOwner) {
     throw new AppError("forbidden", "Only an owner can give or take the owner role, or change or remove an owner.", [], { reason: "owner_only" });
   }

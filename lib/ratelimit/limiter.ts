@@ -128,6 +128,15 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
     throw new Error("rate-limit limit and windowSeconds must be positive integers");
 
   const redis = getRedis();
+  if (!redis && opts.onFailure === "closed" && process.env.NODE_ENV === "production") {
+    // Production has no business running without Redis (/api/ready says 503): the
+    // strict limits (sign-in) stay closed rather than silently off.
+    if (!loggedDisabled) {
+      console.error("[ratelimit] Redis is not configured in production: sign-in is refused until it is (UPSTASH_REDIS_REST_URL).");
+      loggedDisabled = true;
+    }
+    return { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: 5, skipped: "unavailable" };
+  }
   if (!redis) {
     if (!loggedDisabled) {
       console.warn("[ratelimit] Redis is not configured (UPSTASH_REDIS_REST_URL): rate limits are disabled.");

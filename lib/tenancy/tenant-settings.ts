@@ -1,10 +1,9 @@
 // A tenant's settings, parsed through tenantSettingsSchema (cached for a few seconds
 // like the tenant lookups), and the one way to change them.
 import { LRUCache } from "lru-cache";
-import { recordEvent } from "@/lib/audit/with-audit";
+import { withAudit } from "@/lib/audit/with-audit";
 import type { AuditContext } from "@/lib/audit/context";
 import { platformDb } from "@/lib/db/platform-client";
-import type { Prisma } from "@/lib/db/generated/platform/client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { mirrorTenantApiLimit } from "./mirror";
@@ -21,31 +20,44 @@ export async function getTenantSettings(slug: string): Promise<TenantSettings> {
   if (hit) return hit;
   const row = await platformDb().tenant.findUnique({ where: { slug }, select: { settings: true } });
   if (!row) throw new AppError("not_found", `Unknown tenant ${slug}.`);
-  // A stored value the schema no longer accepts falls back to defaults key by key.
-  const parsed = tenantSettingsSchema.safeParse(row.settings ?? {});
-  const settings = parsed.success ? parsed.data : tenantSettingsSchema.parse({});
+  const settings = parseStored(row.settings);
   cache().set(slug, settings);
   return settings;
 }
 
-/** Merges `patch` into the tenant's settings (validated whole), audited in the tenant's trail. */
+function parseStored(raw: unknown): TenantSettings {
+  // A stored value the schema no longer accepts falls back to the defaults.
+  const parsed = tenantSettingsSchema.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : tenantSettingsSchema.parse({});
+}
+
+/**
+ * Merges `patch` into the tenant's settings (validated whole). One transaction reads
+ * the row under lock (no lost update between processes), writes it, and appends the
+ * audit event to the tenant's trail, so a change is never unaudited.
+ */
 export async function updateTenantSettings(slug: string, patch: Partial<TenantSettings>, actor: AuditContext): Promise<TenantSettings> {
-  const current = await getTenantSettings(slug);
-  const next = parseOrThrow(tenantSettingsSchema, { ...current, ...patch }, "settings");
-  await platformDb().tenant.update({ where: { slug }, data: { settings: next as unknown as Prisma.InputJsonValue } });
+  const next = await withAudit(slug, actor, async (tx, audit) => {
+    const [row] = await tx.$queryRawUnsafe<{ settings: unknown }[]>("SELECT settings FROM public.tenants WHERE slug = $1 FOR UPDATE", slug);
+    if (!row) throw new AppError("not_found", `Unknown tenant ${slug}.`);
+    const current = parseStored(row.settings);
+    const merged = parseOrThrow(tenantSettingsSchema, { ...current, ...patch }, "settings");
+    await tx.$executeRawUnsafe("UPDATE public.tenants SET settings = $1::jsonb, updated_at = now() WHERE slug = $2", JSON.stringify(merged), slug);
+    const changed = (Object.keys(patch) as (keyof TenantSettings)[]).filter((k) => JSON.stringify(current[k]) !== JSON.stringify(merged[k]));
+    if (changed.length) {
+      await audit.record({
+        action: "settings.updated",
+        targetType: "tenant",
+        targetId: slug,
+        summary: `settings changed: ${changed.join(", ")}`,
+        metadata: Object.fromEntries(changed.map((k) => [k, { before: current[k], after: merged[k] }])),
+      });
+    }
+    return merged;
+  });
   cache().delete(slug);
   // The Edge middleware reads the API limit from the Redis mirror (a failure only warns).
   await mirrorTenantApiLimit(slug, next.rateLimits.apiPerMinute ?? null);
-  const changed = Object.keys(patch).filter((k) => JSON.stringify(current[k as keyof TenantSettings]) !== JSON.stringify(next[k as keyof TenantSettings]));
-  if (changed.length) {
-    await recordEvent(slug, actor, {
-      action: "settings.updated",
-      targetType: "tenant",
-      targetId: slug,
-      summary: `settings changed: ${changed.join(", ")}`,
-      metadata: Object.fromEntries(changed.map((k) => [k, { before: current[k as keyof TenantSettings], after: next[k as keyof TenantSettings] }])),
-    });
-  }
   return next;
 }
 

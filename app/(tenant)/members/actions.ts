@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z } from "zod";
 import { tenantAction } from "@/lib/http/tenant-action";
-import { invitationPath, tenantOrigin } from "@/lib/http/tenant-url";
+import { invitationUrl } from "@/lib/http/tenant-url";
 import { createMember, removeMember, unlockMember, updateMember } from "@/lib/members/members";
 
 const optionalText = z
@@ -22,7 +22,7 @@ export const inviteMemberAction = tenantAction(
     // No password: the member is created as invited, with a one-time link.
     const { member, invitationToken } = await createMember(ctx.tenant.slug, ctx.principal, { email: v.email, name: v.name, role: v.role }, ctx.actor);
     revalidatePath("/members");
-    return { email: member.email, link: `${tenantOrigin(await headers())}${invitationPath(invitationToken ?? "")}` };
+    return { email: member.email, link: invitationUrl(await headers(), ctx.tenant.slug, invitationToken ?? "") };
   },
 );
 

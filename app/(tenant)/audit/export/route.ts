@@ -6,7 +6,9 @@ import { exportResponse } from "@/lib/audit/export-response";
 import { parseExportParams } from "@/lib/audit/query-params";
 import { principalAuditContext } from "@/lib/auth/principal";
 import { getPool } from "@/lib/db/pool";
+import { AppError } from "@/lib/errors/app-error";
 import { problemFromError } from "@/lib/http/problem";
+import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { requestMeta } from "@/lib/http/request-meta";
 
@@ -14,9 +16,16 @@ export const dynamic = "force-dynamic";
 
 export async function GET(request: Request): Promise<Response> {
   // Redirects to sign-in, or renders the 403 page, like any admin page.
-  const { tenant, principal } = await requirePagePrincipal("audit:read");
+  const { tenant, principal, settings } = await requirePagePrincipal("audit:read");
   const meta = requestMeta(request.headers);
   try {
+    // A GET with effects (an audited, possibly large export) answers only links from
+    // our own pages, not ones planted on another site (the cookie is SameSite=Lax).
+    const site = request.headers.get("sec-fetch-site");
+    if (site && site !== "same-origin" && site !== "none") {
+      throw new AppError("forbidden", "Start the export from the audit log page.");
+    }
+    await limitPrincipal(tenant.slug, principal, settings);
     const query = parseExportParams(Object.fromEntries(new URL(request.url).searchParams.entries()));
     const lines = await startAuditExport(getPool(), tenant.slug, principalAuditContext(principal, meta), query);
     return exportResponse(tenant.slug, query, lines);
