@@ -64,7 +64,11 @@ function build(): NextAuthResult {
             const session = await createSession(tx, { id: ticket.jti, userId: user.id, kind: "browser", meta });
             await recordSignIn(tx, audit, user, "browser");
             return { user, sessionId: session.id };
-          }).catch(() => null);
+          }).catch((err: unknown) => {
+            // A replayed ticket lands here too (duplicate session id); never log the ticket.
+            console.warn(`[auth] sign-in ticket not redeemed for tenant ${tenant.slug}: ${err instanceof Error ? err.message.split("\n")[0] : "error"}`);
+            return null;
+          });
           if (!opened) return null;
           return { id: opened.user.id, email: opened.user.email, sid: opened.sessionId, tid: tenant.slug };
         },
