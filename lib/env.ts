@@ -19,6 +19,10 @@ const edgeFields = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{0,64}$/, "must be up to 64 letters, digits, ':', '_' or '-'")
     .default(""),
+  /** How long one Redis request may take before it counts as failed. */
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(750),
+  /** How long a rate-limit check waits for Redis before failing open (API) or closed (sign-in). */
+  RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(250),
 });
 
 const edgeSchema = edgeFields.refine(
@@ -151,6 +155,8 @@ export function edgeEnv(): EdgeEnv {
     UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL,
     UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN,
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
+    REDIS_TIMEOUT_MS: process.env.REDIS_TIMEOUT_MS,
+    RATELIMIT_TIMEOUT_MS: process.env.RATELIMIT_TIMEOUT_MS,
   });
   return edgeCache;
 }

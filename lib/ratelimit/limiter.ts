@@ -1,6 +1,6 @@
 // The one way to take a token from a rate-limit bucket, over getRedis(). Edge-safe: the
 // middleware imports it. A Redis outage must never add seconds to requests: each call
-// waits at most TIMEOUT_MS, and after a failure calls skip Redis for BACKOFF_MS, then
+// waits at most RATELIMIT_TIMEOUT_MS (env, 250 ms), and after a failure calls skip Redis for BACKOFF_MS, then
 // answer open (ordinary traffic) or closed (sign-in), as the caller chose.
 //
 // Algorithm: sliding window. A fixed window lets a client spend its whole budget just
@@ -35,7 +35,6 @@ export interface ConsumeOptions {
   onFailure: "open" | "closed";
 }
 
-const TIMEOUT_MS = 250;
 const BACKOFF_MS = 5_000;
 const LOG_EVERY_MS = 60_000;
 /** Bounds on the isolate's memory: limiter instances and blocked identifiers. */
@@ -153,7 +152,7 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
     return unavailable(opts, s, started);
   }
   try {
-    const res = await withTimeout(limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds).limit(opts.key), TIMEOUT_MS);
+    const res = await withTimeout(limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds).limit(opts.key), edgeEnv().RATELIMIT_TIMEOUT_MS);
     return {
       allowed: res.success,
       limit: res.limit,

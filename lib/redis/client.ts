@@ -4,8 +4,6 @@
 import { Redis } from "@upstash/redis";
 import { edgeEnv } from "@/lib/env";
 
-const REQUEST_TIMEOUT_MS = 750;
-
 let client: Redis | null | undefined;
 
 export function getRedis(): Redis | null {
@@ -17,7 +15,7 @@ export function getRedis(): Redis | null {
             url: env.UPSTASH_REDIS_REST_URL,
             token: env.UPSTASH_REDIS_REST_TOKEN,
             retry: false,
-            signal: () => AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            signal: () => AbortSignal.timeout(env.REDIS_TIMEOUT_MS),
             // Values are plain strings we wrote ourselves; skip JSON guessing.
             automaticDeserialization: false,
           })
