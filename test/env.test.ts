@@ -27,6 +27,9 @@ const managed = [
   "ENCRYPTION_KEYS",
   "AUTH_JWT_KEYS",
   "AUTH_SECURE_COOKIES",
+  "REDIS_TIMEOUT_MS",
+  "RATELIMIT_TIMEOUT_MS",
+  "TRUSTED_PROXY_HOPS",
 ];
 
 const validSecrets = {
@@ -173,7 +176,12 @@ describe("serverEnv", () => {
 describe("edgeEnv", () => {
   it("needs no server variables", () => {
     setEnv({});
-    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost", REDIS_KEY_PREFIX: "" });
+    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost", REDIS_KEY_PREFIX: "", REDIS_TIMEOUT_MS: 750, RATELIMIT_TIMEOUT_MS: 250 });
+  });
+
+  it("refuses a Redis timeout outside 50-10000 ms, naming it", () => {
+    setEnv({ RATELIMIT_TIMEOUT_MS: "5" });
+    expect(envErrorOf(() => edgeEnv()).message).toContain("RATELIMIT_TIMEOUT_MS");
   });
 
   it("refuses a REDIS_KEY_PREFIX with characters outside the safe set, naming it", () => {
