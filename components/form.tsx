@@ -181,3 +181,21 @@ export function FormMessage({
     </p>
   );
 }
+
+/** A new password and its repetition, with the policy as the hint (checked on the server). */
+export function NewPasswordFields({ name, label, repeatLabel, state }: { name: string; label: string; repeatLabel: string; state: FormState }) {
+  return (
+    <>
+      <Field
+        label={label}
+        name={name}
+        type="password"
+        autoComplete="new-password"
+        state={state}
+        required
+        hint="At least 12 characters; not your email address and not a common password."
+      />
+      <Field label={repeatLabel} name="confirmPassword" type="password" autoComplete="new-password" state={state} required />
+    </>
+  );
+}

@@ -5,6 +5,7 @@
 // left to other specs. Token requests carry an X-Forwarded-For of this worker's own,
 // so they use a sign-in rate limit bucket no other spec shares.
 import { randomBytes } from "node:crypto";
+import type { ComplianceReport } from "@/lib/audit/report";
 import { expect, test, type APIRequestContext, type APIResponse } from "@playwright/test";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { expectProblem, onPort } from "./support";
@@ -217,17 +218,7 @@ test.describe("audit log API", () => {
     expect((await api.delete(url("127.0.0.1", `/api/v1/api-keys/${key.id}`), { headers: headers(acme, tokens.auditor) })).status()).toBe(204);
 
     const to = new Date(Date.now() + 60_000).toISOString();
-    const report = await json<{
-      from: string;
-      to: string;
-      totalEvents: number;
-      byAction: { action: string; count: number }[];
-      byActor: { actorType: string; actorId: string | null; actorLabel: string | null; count: number }[];
-      signInFailures: number;
-      lockouts: number;
-      permissionDenials: number;
-      changes: Record<"roles" | "apiKeys" | "integrations", { action: string; targetId: string | null; changes: Record<string, unknown> | null }[]>;
-    }>(await get(`/api/v1/audit-logs/report?${new URLSearchParams({ from: startedAt.toISOString(), to })}`, tokens.auditor));
+    const report = await json<ComplianceReport>(await get(`/api/v1/audit-logs/report?${new URLSearchParams({ from: startedAt.toISOString(), to })}`, tokens.auditor));
     expect(report.from).toBe(startedAt.toISOString());
     expect(report.totalEvents).toBe(report.byAction.reduce((n, a) => n + a.count, 0));
     expect(report.byAction.find((a) => a.action === "auth.token_issued")?.count).toBeGreaterThanOrEqual(4);

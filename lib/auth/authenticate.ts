@@ -33,7 +33,8 @@ export type PasswordResult =
 export const invalidCredentialsMessage =
   "Incorrect email or password. After 5 failed attempts an account is locked for 15 minutes.";
 
-function userContext(user: { id: string; email: string }, meta: RequestMeta): AuditContext {
+/** The audit context of a user acting on their own account (sign-in, tokens). */
+export function signedInContext(user: { id: string; email: string }, meta: RequestMeta): AuditContext {
   return { actorType: "user", actorId: user.id, actorLabel: user.email, requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent };
 }
 
@@ -127,11 +128,11 @@ export async function checkSecondFactor(slug: string, userId: string, code: stri
     // Each code is accepted once: a replay (same or older step) fails like a wrong code.
     const fresh =
       step !== null &&
-      (await withAudit(slug, userContext(user, meta), (tx) =>
+      (await withAudit(slug, signedInContext(user, meta), (tx) =>
         tx.user.updateMany({ where: { id: user.id, OR: [{ mfaLastStep: null }, { mfaLastStep: { lt: step } }] }, data: { mfaLastStep: step } }),
       )).count === 1;
     if (fresh) {
-      await recordEvent(slug, userContext(user, meta), {
+      await recordEvent(slug, signedInContext(user, meta), {
         action: auditActions.mfaUsed,
         targetType: "user",
         targetId: user.id,
@@ -140,7 +141,7 @@ export async function checkSecondFactor(slug: string, userId: string, code: stri
       return authenticated;
     }
   } else if (looksLikeRecoveryCode(trimmed)) {
-    const used = await withAudit(slug, userContext(user, meta), async (tx, audit) => {
+    const used = await withAudit(slug, signedInContext(user, meta), async (tx, audit) => {
       const result = await tx.recoveryCode.updateMany({
         where: { userId: user.id, codeHash: hashRecoveryCode(slug, user.id, trimmed), usedAt: null },
         data: { usedAt: new Date() },
@@ -175,8 +176,4 @@ export async function recordSignIn(tx: Prisma.TransactionClient, audit: AuditHan
     summary: how === "browser" ? `${user.email} signed in` : `access and refresh tokens issued to ${user.email}`,
     metadata: { mfa: user.mfaEnabled },
   });
-}
-
-export function signedInContext(user: { id: string; email: string }, meta: RequestMeta): AuditContext {
-  return userContext(user, meta);
 }

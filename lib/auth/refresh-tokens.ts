@@ -19,6 +19,7 @@ import { AppError } from "@/lib/errors/app-error";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { accessTokenTtlSeconds, signAccessToken } from "./access-tokens";
+import { signedInContext } from "./authenticate";
 
 export const refreshGraceMs = 30_000;
 export const refreshTokenTtlMs = 30 * 24 * 3600_000;
@@ -109,9 +110,7 @@ async function ownerContext(tenant: string, id: string, meta: RequestMeta): Prom
     where: { id },
     select: { session: { select: { user: { select: { id: true, email: true } } } } },
   });
-  if (!row) return null;
-  const user = row.session.user;
-  return { actorType: "user", actorId: user.id, actorLabel: user.email, requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent };
+  return row ? signedInContext(row.session.user, meta) : null;
 }
 
 /** Rotates a refresh token; see the file comment for the three cases. */

@@ -8,5 +8,5 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+  return createHash("sha256").update(value, "utf8").digest("hex");
 }

@@ -18,10 +18,6 @@ export function tenantOrigin(headers: HeaderReader, slug: string): string {
   return `${proto}://${host}`;
 }
 
-export function invitationPath(token: string): string {
-  return `/invite/${token}`;
-}
-
 export function invitationUrl(headers: HeaderReader, slug: string, token: string): string {
-  return `${tenantOrigin(headers, slug)}${invitationPath(token)}`;
+  return `${tenantOrigin(headers, slug)}/invite/${token}`;
 }

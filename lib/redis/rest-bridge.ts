@@ -11,7 +11,7 @@
 // In production (self-hosted Redis instead of Upstash) keep it on a private network or
 // behind TLS termination: it speaks plain HTTP, multiplexes one Redis connection and
 // has no per-command ACLs beyond refusing connection-state commands.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { safeEqual } from "@/lib/crypto/compare";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
@@ -21,7 +21,6 @@ import { ScriptShas } from "./bridge/scripts";
 
 export { rewriteScript } from "./bridge/scripts";
 
-const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
 
 export interface RedisRestBridgeOptions {
   redisUrl: string;
@@ -79,7 +78,7 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
 export async function startRedisRestBridge(opts: RedisRestBridgeOptions): Promise<RedisRestBridge> {
   if (!opts.token) throw new Error("startRedisRestBridge: token must not be empty");
   const host = opts.host ?? "127.0.0.1";
-  const expectedDigest = sha256(`Bearer ${opts.token}`);
+  const expectedHeader = `Bearer ${opts.token}`;
   const shas = new ScriptShas();
   const blockingConnections = new Set<Redis>();
 
@@ -102,9 +101,7 @@ export async function startRedisRestBridge(opts: RedisRestBridgeOptions): Promis
   }
 
   function isAuthorized(header: string | undefined): boolean {
-    // Fixed-length digests: timingSafeEqual needs equal lengths and this leaks
-    // neither the token nor its length.
-    return header !== undefined && timingSafeEqual(sha256(header), expectedDigest);
+    return header !== undefined && safeEqual(header, expectedHeader);
   }
 
   async function run(cmd: Prepared): Promise<unknown> {

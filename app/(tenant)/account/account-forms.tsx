@@ -1,6 +1,6 @@
 "use client";
 import { useActionState, useState } from "react";
-import { Field, FormMessage, initialFormState, SubmitButton, type FormState } from "@/components/form";
+import { Field, FormMessage, initialFormState, NewPasswordFields, SubmitButton, type FormState } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import {
   changePasswordAction,
@@ -19,16 +19,7 @@ export function ChangePasswordForm() {
   return (
     <form action={action} className="max-w-md space-y-4" noValidate data-testid="password-form">
       <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" state={state} required />
-      <Field
-        label="New password"
-        name="newPassword"
-        type="password"
-        autoComplete="new-password"
-        state={state}
-        required
-        hint="At least 12 characters; not your email address and not a common password."
-      />
-      <Field label="Repeat the new password" name="confirmPassword" type="password" autoComplete="new-password" state={state} required />
+      <NewPasswordFields name="newPassword" label="New password" repeatLabel="Repeat the new password" state={state} />
       <FormMessage
         state={state}
         testId="password-message"

@@ -1,6 +1,6 @@
 // Reads migration SQL files from prisma/migrations/<kind>/ in name order, with a
 // SHA-256 checksum of each file's exact bytes.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "@/lib/crypto/compare";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -19,7 +19,7 @@ export function migrationsDir(kind: MigrationKind, root = process.cwd()): string
 }
 
 export function checksumOf(sql: string): string {
-  return createHash("sha256").update(sql, "utf8").digest("hex");
+  return sha256Hex(sql);
 }
 
 export function loadMigrations(kind: MigrationKind, dir = migrationsDir(kind)): MigrationFile[] {

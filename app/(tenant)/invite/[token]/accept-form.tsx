@@ -1,6 +1,6 @@
 "use client";
 import { useActionState, useState } from "react";
-import { Field, FormMessage, initialFormState, SubmitButton, followRedirect } from "@/components/form";
+import { Field, FormMessage, followRedirect, initialFormState, NewPasswordFields, SubmitButton } from "@/components/form";
 import { acceptInvitationAction } from "./actions";
 
 export function AcceptInvitationForm({ token, email }: { token: string; email: string }) {
@@ -18,16 +18,7 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
         </p>
       </div>
       <Field label="Your name" name="name" autoComplete="name" state={state} value={name} onChange={(e) => setName(e.target.value)} hint="Optional: how others in the organisation see you." />
-      <Field
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        state={state}
-        required
-        hint="At least 12 characters; not your email address and not a common password."
-      />
-      <Field label="Repeat the password" name="confirmPassword" type="password" autoComplete="new-password" state={state} required />
+      <NewPasswordFields name="password" label="Password" repeatLabel="Repeat the password" state={state} />
       <FormMessage state={state} fields={["name", "password", "confirmPassword"]} testId="accept-error" />
       <SubmitButton pendingText="Saving…">Set password and continue</SubmitButton>
     </form>
