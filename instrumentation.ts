@@ -1,7 +1,9 @@
 // Runs once when a server starts: validates configuration (a bad variable stops the
 // start with its name) and builds the Edge's Redis mirror of tenants and domains if
 // Redis has none (a fresh or flushed Redis). An existing mirror is left alone, so
-// instances starting during a deploy do not race domain changes.
+// instances starting during a deploy do not race domain changes. Then, in the
+// background, accepted webhooks the workflow engine never acknowledged (the process
+// was killed between storing and sending) are offered to it again.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { serverEnv } = await import("@/lib/env");
@@ -9,4 +11,13 @@ export async function register(): Promise<void> {
   const { rebuildMirrorIfMissing } = await import("@/lib/tenancy/mirror");
   const result = await rebuildMirrorIfMissing().catch((err: unknown) => ({ ok: false, error: String(err) }));
   if (!result.ok) console.warn(`[tenancy] Redis mirror not rebuilt at start-up: ${result.error}`);
+  const { reconcileInbox } = await import("@/lib/integrations/inbox/reconcile");
+  const timer = setTimeout(() => {
+    reconcileInbox({ minAgeMs: 0 })
+      .then((r) => {
+        if (r.found) console.info(`[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine`);
+      })
+      .catch((err: unknown) => console.warn(`[inbox] start-up reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+  }, 2_000);
+  timer.unref();
 }

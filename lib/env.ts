@@ -75,7 +75,17 @@ const serverSchema = z.object({
   TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
   MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   REDIS_URL: redisUrl,
+  /** The workflow engine: Inngest Cloud when unset in production; the local runner in dev/test. */
   INNGEST_BASE_URL: z.url().optional(),
+  /** Key for sending events (Inngest Cloud / self-hosted); the local runner accepts any when unset. */
+  INNGEST_EVENT_KEY: z.string().min(1).optional(),
+  /** Key the engine signs its calls to /api/inngest with; unset means dev mode (unsigned, refused in production). */
+  INNGEST_SIGNING_KEY: z.string().regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>").optional(),
+  /**
+   * Outbound integration calls to private, loopback and link-local addresses (SSRF
+   * guard). Off by default; development and tests turn it on to reach local servers.
+   */
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   LOG_SQL: booleanFlag.default(false),
   /**
    * A separate least-privilege role the application connects as (its DATABASE_URL),

@@ -15,7 +15,13 @@ export const auditActions = {
   apiKeyUsed: "api_key.used",
   permissionDenied: "auth.permission_denied",
   webhookReceived: "integration.webhook_received",
+  webhookRejected: "integration.webhook_rejected",
+  webhookReplayed: "integration.webhook_replayed",
   outboundCall: "integration.outbound_call",
+  circuitOpened: "integration.circuit_opened",
+  circuitClosed: "integration.circuit_closed",
+  syncFinished: "integration.sync_finished",
+  secretRotated: "integration.secret_rotated",
   exported: "audit.exported",
   retentionPurged: "audit.retention_purged",
 } as const;

@@ -7,6 +7,6 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex");
+export function sha256Hex(value: string | Uint8Array): string {
+  return typeof value === "string" ? createHash("sha256").update(value, "utf8").digest("hex") : createHash("sha256").update(value).digest("hex");
 }

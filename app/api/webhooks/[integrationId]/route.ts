@@ -1,0 +1,20 @@
+// Inbound webhooks, on the tenant's host: raw bytes in, 202 with the inbox id out
+// (200 for a redelivery of a stored event). See lib/integrations/inbox/receive-webhook.ts.
+import { readRawBody } from "@/lib/http/read-raw-body";
+import { withTenant } from "@/lib/http/with-tenant";
+import { maxWebhookBytes, receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
+
+export const POST = withTenant(async ({ tenant, request, meta }, route) => {
+  const body = await readRawBody(request, maxWebhookBytes);
+  const result = await receiveWebhook({
+    slug: tenant.slug,
+    integrationId: String((await route.params).integrationId),
+    headers: request.headers,
+    body,
+    meta,
+  });
+  return Response.json(
+    { id: result.id, status: result.duplicate ? "duplicate" : "received" },
+    { status: result.duplicate ? 200 : 202, headers: { "cache-control": "no-store" } },
+  );
+});

@@ -1,0 +1,16 @@
+// Every function the platform serves at /api/inngest.
+import type { InngestFunction } from "inngest";
+import { getInngest } from "../client";
+import { processWebhook } from "./process-webhook";
+import { reconcileInboxCron } from "./reconcile-inbox";
+import { scheduleSyncs, syncIntegration } from "./sync-integration";
+
+let functions: InngestFunction.Any[] | undefined;
+
+export function platformFunctions(): InngestFunction.Any[] {
+  if (!functions) {
+    const inngest = getInngest();
+    functions = [processWebhook(inngest), reconcileInboxCron(inngest), syncIntegration(inngest), scheduleSyncs(inngest)];
+  }
+  return functions;
+}

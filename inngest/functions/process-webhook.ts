@@ -1,0 +1,50 @@
+// integration/webhook.received -> the inbox row is applied to the tenant's data.
+// Concurrency is keyed by tenant, so one tenant's flood queues behind itself and
+// cannot starve the others.
+import type { Inngest } from "inngest";
+import {
+  applyWebhookEvent,
+  beginProcessing,
+  forwardWebhookEvent,
+  markAttemptFailed,
+  markDead,
+  markProcessed,
+} from "@/lib/integrations/inbox/process-webhook";
+import { webhookReceived } from "../client";
+import { errorMessage, toStepError } from "./step-errors";
+
+export const processWebhookRetries = 4;
+
+/** Runs a step's work; a failure is written on the row before the engine sees it. */
+async function attempt<T>(tenant: string, eventId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    await markAttemptFailed(tenant, eventId, errorMessage(err));
+    throw toStepError(err);
+  }
+}
+
+export function processWebhook(inngest: Inngest) {
+  return inngest.createFunction(
+    {
+      id: "process-webhook",
+      triggers: [webhookReceived],
+      retries: processWebhookRetries,
+      concurrency: [{ key: "event.data.tenant", limit: 4 }],
+      onFailure: async ({ event, error, step }) => {
+        const { tenant, eventId } = webhookReceived.schema.parse(event.data.event.data);
+        await step.run("dead-letter", () => markDead(tenant, eventId, error.message));
+      },
+    },
+    async ({ event, step }) => {
+      const { tenant, eventId } = event.data;
+      const begun = await step.run("begin", () => attempt(tenant, eventId, () => beginProcessing(tenant, eventId)));
+      if (begun.alreadyProcessed) return { eventId, skipped: "already processed" };
+      const applied = await step.run("apply", () => attempt(tenant, eventId, () => applyWebhookEvent(tenant, eventId)));
+      if (begun.forwards) await step.run("forward", () => attempt(tenant, eventId, () => forwardWebhookEvent(tenant, eventId)));
+      await step.run("complete", () => markProcessed(tenant, eventId));
+      return { eventId, ...applied };
+    },
+  );
+}

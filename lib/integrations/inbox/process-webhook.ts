@@ -1,0 +1,129 @@
+// What the process-webhook workflow does to one inbox row, in steps that are each safe
+// to run again: begin, apply (upsert the event's object into synced records), forward
+// (optional, to a rest integration, with the inbox id as idempotency key), complete.
+// A failed attempt is written on the row (failed, attempts, last error) before the
+// engine retries; the failure handler marks the row dead.
+import { systemContext, type AuditContext } from "@/lib/audit/context";
+import { withAudit } from "@/lib/audit/with-audit";
+import { tenantDb } from "@/lib/db/tenant-client";
+import { callIntegration } from "../outbound/client";
+import { loadIntegration } from "../integrations";
+import { outboundTargetOf } from "../outbound-target";
+import { maxExternalIdLength, upsertRecord, type UpsertOutcome } from "../records/upsert-record";
+import { webhookSettingsSchema } from "../settings";
+
+/** The event cannot be processed however often it is retried (not JSON, row gone). */
+export class UnprocessableEventError extends Error {
+  override name = "UnprocessableEventError";
+}
+
+const processorContext: AuditContext = systemContext("webhook processor");
+const maxErrorLength = 1000;
+
+function idOf(v: unknown): string | null {
+  if (typeof v === "string" && v.length > 0 && v.length <= maxExternalIdLength) return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+function field(v: unknown, key: string): unknown {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * The object an event is about, and its id: Stripe's `data.object`, the Standard
+ * Webhooks convention `data`, or the payload itself; without an id, the event itself
+ * (keyed by the provider's event id) is the record.
+ */
+export function objectOfEvent(scheme: string, payload: unknown, providerEventId: string): { externalId: string; data: unknown } {
+  const candidates = scheme === "stripe" ? [field(field(payload, "data"), "object")] : [field(payload, "data"), payload];
+  for (const c of candidates) {
+    const id = idOf(field(c, "id"));
+    if (id) return { externalId: id, data: c };
+  }
+  return { externalId: `event:${providerEventId}`.slice(0, maxExternalIdLength), data: payload };
+}
+
+export async function beginProcessing(slug: string, eventId: string): Promise<{ alreadyProcessed: boolean; forwards: boolean }> {
+  return withAudit(slug, processorContext, async (tx) => {
+    const row = await tx.webhookEvent.findUnique({ where: { id: eventId }, select: { status: true, integration: { select: { settings: true } } } });
+    if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist (integration deleted?)`);
+    if (row.status === "processed") return { alreadyProcessed: true, forwards: false };
+    const settings = webhookSettingsSchema.safeParse(row.integration.settings);
+    await tx.webhookEvent.update({ where: { id: eventId }, data: { status: "processing" } });
+    return { alreadyProcessed: false, forwards: Boolean(settings.success && settings.data.forwardTo) };
+  });
+}
+
+export async function applyWebhookEvent(slug: string, eventId: string): Promise<{ externalId: string; outcome: UpsertOutcome }> {
+  const row = await tenantDb(slug).webhookEvent.findUnique({
+    where: { id: eventId },
+    select: { body: true, providerEventId: true, integrationId: true, integration: { select: { scheme: true } } },
+  });
+  if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(row.body).toString("utf8"));
+  } catch {
+    throw new UnprocessableEventError("the payload is not JSON");
+  }
+  const { externalId, data } = objectOfEvent(row.integration.scheme ?? "", payload, row.providerEventId);
+  const outcome = await withAudit(slug, processorContext, (tx) =>
+    upsertRecord(tx, slug, { integrationId: row.integrationId, externalId, data, source: "webhook" }),
+  );
+  return { externalId, outcome };
+}
+
+export async function forwardWebhookEvent(slug: string, eventId: string): Promise<{ status: number } | null> {
+  const db = tenantDb(slug);
+  const row = await db.webhookEvent.findUnique({
+    where: { id: eventId },
+    select: { body: true, eventType: true, receivedAt: true, integration: { select: { settings: true } } },
+  });
+  if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist`);
+  const forwardTo = webhookSettingsSchema.parse(row.integration.settings).forwardTo;
+  if (!forwardTo) return null;
+  const target = await loadIntegration(slug, forwardTo.integrationId).catch(() => {
+    throw new UnprocessableEventError(`the forward target ${forwardTo.integrationId} no longer exists`);
+  });
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(row.body).toString("utf8"));
+  } catch {
+    throw new UnprocessableEventError("the payload is not JSON");
+  }
+  const response = await callIntegration(
+    outboundTargetOf(slug, target),
+    { method: "POST", path: forwardTo.path, json: { id: eventId, type: row.eventType, receivedAt: row.receivedAt.toISOString(), payload }, idempotencyKey: eventId },
+    processorContext,
+  );
+  return { status: response.status };
+}
+
+export async function markAttemptFailed(slug: string, eventId: string, error: string): Promise<void> {
+  await withAudit(slug, processorContext, (tx) =>
+    tx.webhookEvent.updateMany({
+      where: { id: eventId, status: { in: ["received", "processing", "failed"] } },
+      data: { status: "failed", attempts: { increment: 1 }, lastError: error.slice(0, maxErrorLength) },
+    }),
+  );
+}
+
+export async function markProcessed(slug: string, eventId: string): Promise<void> {
+  await withAudit(slug, processorContext, (tx) =>
+    tx.webhookEvent.updateMany({
+      where: { id: eventId, status: { not: "processed" } },
+      data: { status: "processed", attempts: { increment: 1 }, processedAt: new Date(), lastError: null },
+    }),
+  );
+}
+
+/** The dead-letter state: retries are exhausted or the event cannot be processed; an admin may replay it. */
+export async function markDead(slug: string, eventId: string, error: string): Promise<void> {
+  await withAudit(slug, processorContext, (tx) =>
+    tx.webhookEvent.updateMany({
+      where: { id: eventId, status: { not: "processed" } },
+      data: { status: "dead", lastError: error.slice(0, maxErrorLength) },
+    }),
+  );
+}

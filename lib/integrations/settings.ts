@@ -1,0 +1,119 @@
+// What an integration is configured with, per kind, parsed with zod at every boundary
+// (API, UI, the row read back from the database). Secrets are never part of settings.
+import { z } from "zod";
+import { webhookSchemeSchema } from "./signatures/schemes";
+
+export const integrationKinds = ["webhook", "rest"] as const;
+export const integrationKindSchema = z.enum(integrationKinds);
+export type IntegrationKind = z.infer<typeof integrationKindSchema>;
+export type WebhookScheme = z.infer<typeof webhookSchemeSchema>;
+
+const headerName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "must be an HTTP header name");
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .max(2000)
+  .refine((u) => !new URL(u).username && !new URL(u).password, "must not contain credentials")
+  .refine((u) => !new URL(u).search && !new URL(u).hash, "must not contain a query or fragment (put secrets in the token)");
+
+const apiPath = z
+  .string()
+  .trim()
+  .max(500)
+  .regex(/^\/(?!\/)[^\s?#]*$/, "must be a path starting with / (no query, no host)");
+
+export const webhookSettingsSchema = z
+  .object({
+    /** hmac-sha256 only: the header carrying the signature, and the one carrying the event id. */
+    signatureHeader: headerName.optional(),
+    eventIdHeader: headerName.optional(),
+    /** Incoming deliveries per minute before 429 + Retry-After. */
+    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
+    /** Optional: pass each processed event on to a `rest` integration of the same tenant. */
+    forwardTo: z.object({ integrationId: z.uuid(), path: apiPath.default("/events") }).strict().optional(),
+  })
+  .strict();
+
+export const syncSettingsSchema = z
+  .object({
+    path: apiPath.default("/records"),
+    /** Where the page's items are in the response, and each item's id. */
+    itemsField: z.string().min(1).max(100).default("data"),
+    idField: z.string().min(1).max(100).default("id"),
+    /** The query parameter that takes the cursor, and where the next cursor is in the response (null/absent: last page). */
+    cursorParam: z.string().min(1).max(100).default("cursor"),
+    nextCursorField: z.string().min(1).max(100).default("next_cursor"),
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    pageSizeParam: z.string().min(1).max(100).default("limit"),
+    /** 0: only on demand. */
+    intervalMinutes: z.number().int().min(0).max(10_080).default(0),
+  })
+  .strict();
+
+export const restSettingsSchema = z
+  .object({
+    baseUrl: httpUrl,
+    timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+    maxAttempts: z.number().int().min(1).max(5).default(3),
+    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
+    failureThreshold: z.number().int().min(1).max(100).default(5),
+    openSeconds: z.number().int().min(1).max(3600).default(30),
+    sync: syncSettingsSchema.optional(),
+  })
+  .strict();
+
+export type WebhookSettings = z.infer<typeof webhookSettingsSchema>;
+export type RestSettings = z.infer<typeof restSettingsSchema>;
+export type SyncSettings = z.infer<typeof syncSettingsSchema>;
+
+const name = z.string().trim().min(1, "Give the integration a name.").max(100);
+
+export const createIntegrationInput = z.discriminatedUnion("kind", [
+  z
+    .object({
+      name,
+      kind: z.literal("webhook"),
+      scheme: webhookSchemeSchema,
+      settings: webhookSettingsSchema.default(webhookSettingsSchema.parse({})),
+    })
+    .strict(),
+  z
+    .object({
+      name,
+      kind: z.literal("rest"),
+      settings: restSettingsSchema,
+      /** The external API's token, sent as `Authorization: Bearer`; optional for open APIs. */
+      token: z.string().min(1).max(4000).optional(),
+    })
+    .strict(),
+]);
+export type CreateIntegrationInput = z.infer<typeof createIntegrationInput>;
+
+/** A partial edit; settings are replaced as a whole and validated for the row's kind. */
+export const updateIntegrationInput = z
+  .object({
+    name: name.optional(),
+    status: z.enum(["active", "paused"]).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    token: z.string().min(1).max(4000).nullable().optional(),
+  })
+  .strict()
+  .refine((v) => Object.values(v).some((x) => x !== undefined), "Give at least one field to change.");
+export type UpdateIntegrationInput = z.infer<typeof updateIntegrationInput>;
+
+export const rotateSecretInput = z
+  .object({
+    /** How long the previous secret keeps verifying, so the provider can switch over. */
+    graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
+  })
+  .strict();
+
+export function parseSettings(kind: "webhook", raw: unknown): WebhookSettings;
+export function parseSettings(kind: "rest", raw: unknown): RestSettings;
+export function parseSettings(kind: IntegrationKind, raw: unknown): WebhookSettings | RestSettings;
+export function parseSettings(kind: IntegrationKind, raw: unknown): WebhookSettings | RestSettings {
+  return kind === "webhook" ? webhookSettingsSchema.parse(raw) : restSettingsSchema.parse(raw);
+}
