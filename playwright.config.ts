@@ -6,9 +6,27 @@
 // Ordering: Playwright starts the webServers BEFORE globalSetup runs, so the servers'
 // readiness probe is /api/health (a platform path: no tenant lookup, nothing cached)
 // and no test touches a tenant host until globalSetup has seeded the data.
+import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
 
 const nextStart = (port: number) => `node node_modules/next/dist/bin/next start -p ${port}`;
+
+// The workflow engine of the e2e run: the local Inngest runner (scripts/inngest-runner)
+// driving 3100's /api/inngest. The app runs in cloud mode: every engine call is signed
+// with this run's key and checked. (The config is also loaded by the workers, where these
+// values differ; only the main process starts servers, so they agree where it matters.)
+export const runnerPort = 3190;
+const signingKey = process.env.E2E_INNGEST_SIGNING_KEY ?? `signkey-test-${randomBytes(32).toString("hex")}`;
+const eventKey = process.env.E2E_INNGEST_EVENT_KEY ?? randomBytes(16).toString("hex");
+process.env.E2E_INNGEST_SIGNING_KEY = signingKey;
+process.env.E2E_INNGEST_EVENT_KEY = eventKey;
+const engineEnv = {
+  INNGEST_BASE_URL: `http://127.0.0.1:${runnerPort}`,
+  INNGEST_SIGNING_KEY: signingKey,
+  INNGEST_EVENT_KEY: eventKey,
+  // Test integrations call servers the tests start on loopback.
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: "1",
+};
 
 export default defineConfig({
   testDir: "e2e",
@@ -48,6 +66,23 @@ export default defineConfig({
   ],
   webServer: [
     {
+      name: "inngest-runner",
+      command: "node node_modules/tsx/dist/cli.mjs scripts/inngest-runner.ts",
+      url: `http://127.0.0.1:${runnerPort}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        INNGEST_RUNNER_PORT: String(runnerPort),
+        INNGEST_RUNNER_APP_URL: "http://127.0.0.1:3100/api/inngest",
+        INNGEST_SIGNING_KEY: signingKey,
+        INNGEST_EVENT_KEY: eventKey,
+        // Retries in seconds, not minutes: the e2e tests wait for them.
+        INNGEST_RUNNER_BACKOFF_MS: "250",
+      },
+    },
+    {
       name: "next:3100",
       command: nextStart(3100),
       url: "http://127.0.0.1:3100/api/health",
@@ -58,7 +93,7 @@ export default defineConfig({
       // Two servers, two browsers and Redis share 2 cores here: a Redis answer can take
       // longer than production's short timeouts, and a timed-out sign-in limit is closed
       // for 5 s (by design). The outage behaviour itself is tested in test/ratelimit.test.ts.
-      env: { REDIS_TIMEOUT_MS: "3000", RATELIMIT_TIMEOUT_MS: "3000" },
+      env: { REDIS_TIMEOUT_MS: "3000", RATELIMIT_TIMEOUT_MS: "3000", ...engineEnv },
     },
     {
       name: "next:3101 (no Redis)",
@@ -68,7 +103,8 @@ export default defineConfig({
       timeout: 120_000,
       stdout: "pipe",
       stderr: "pipe",
-      env: { UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "" },
+      // No engine here: nothing listens on port 9, so events stay undispatched.
+      env: { UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "", INNGEST_BASE_URL: "http://127.0.0.1:9", INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: eventKey },
     },
   ],
 });

@@ -134,6 +134,8 @@ const toolingSchema = z.object({
   REDIS_BRIDGE_PORT: port.default(8079),
   REDIS_BRIDGE_HOST: z.string().min(1).default("127.0.0.1"),
   INNGEST_BASE_URL: z.url().optional(),
+  /** Port of the local Inngest runner `npm run dev` starts when INNGEST_BASE_URL is unset. */
+  INNGEST_RUNNER_PORT: port.default(8288),
 });
 
 export type EdgeEnv = z.infer<typeof edgeSchema>;

@@ -44,8 +44,10 @@ afterAll(() => {
 
 describe("npm run dev", () => {
   it("serves acme and globex with their own names, and stops cleanly", { timeout: 180_000 }, async () => {
-    const [port, bridgePort] = [await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), REDIS_BRIDGE_PORT: String(bridgePort) };
+    const [port, bridgePort, runnerPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), REDIS_BRIDGE_PORT: String(bridgePort), INNGEST_RUNNER_PORT: String(runnerPort) };
+    // The dev stack starts its own workflow runner when no engine is configured.
+    delete env.INNGEST_BASE_URL;
     // The dev stack starts its own bridge in front of REDIS_URL.
     delete env.UPSTASH_REDIS_REST_URL;
     delete env.UPSTASH_REDIS_REST_TOKEN;

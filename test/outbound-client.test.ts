@@ -22,6 +22,7 @@ import {
   ResponseTooLargeError,
   SsrfRefusedError,
 } from "@/lib/integrations/outbound/errors";
+import { pinnedRequest } from "@/lib/integrations/outbound/pinned-request";
 import { backoffMs, parseRetryAfter } from "@/lib/integrations/outbound/retry-policy";
 import { blockedAddressReason, resolveAllowed } from "@/lib/integrations/outbound/ssrf-guard";
 import type { OutboundOptions, OutboundRequest, OutboundTarget } from "@/lib/integrations/outbound/types";
@@ -365,17 +366,32 @@ describe("circuit breaker", () => {
 
   it("after openSeconds lets exactly one trial through, and closes when it succeeds", async () => {
     let healthy = false;
-    const server = await startServer((req, res, hit) => (healthy ? setTimeout(() => ok(req, res, hit), 300) : status(503)(req, res, hit)));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Once healthy, the server holds its answer until the test releases it: the trial
+    // stays in flight however slowly the other calls get scheduled.
+    const server = await startServer((req, res, hit) => (healthy ? void gate.then(() => ok(req, res, hit)) : status(503)(req, res, hit)));
     const t = target(server, { failureThreshold: 2, openSeconds: 1, maxAttempts: 1 });
     await tripCircuit(t);
     await until(async () => (await circuitState(slugA, t.integrationId)).state === "half-open");
     healthy = true;
     const before = server.hits.length;
 
-    const results = await Promise.allSettled(Array.from({ length: 6 }, () => callIntegration({ ...t, maxAttempts: 3 }, get(), ctx, opts)));
+    let settled = 0;
+    // Settled promises from the start (allSettled is only awaited after the release).
+    const calls = Array.from({ length: 6 }, () =>
+      Promise.allSettled([callIntegration({ ...t, maxAttempts: 3 }, get(), ctx, opts)]).then(([r]) => {
+        settled++;
+        return r!;
+      }),
+    );
+    await until(async () => settled === 5);
     expect(server.hits.length - before).toBe(1);
+    release();
+    const results = await Promise.all(calls);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(CircuitOpenError);
+    expect(server.hits.length - before).toBe(1);
 
     expect(await circuitState(slugA, t.integrationId)).toMatchObject({ state: "closed", failures: 0 });
     expect(await auditRows(slugA, t.integrationId, auditActions.circuitClosed)).toHaveLength(1);
@@ -548,6 +564,15 @@ describe("SSRF guard", () => {
     expect(await resolveAllowed(url, { allowPrivateNetworks: false, timeoutMs: 1000, resolveAll: publicOnly })).toEqual([
       { address: "93.184.216.34", family: 4 },
     ]);
+  });
+
+  it("connects only to the checked addresses, never asking DNS again (no rebinding)", async () => {
+    const server = await startServer(ok);
+    // .invalid never resolves: the request can only succeed through the pinned address.
+    const url = new URL(`http://pinned.invalid:${server.port}/v1/x`);
+    const res = await pinnedRequest({ url, method: "GET", headers: {}, addresses: [{ address: "127.0.0.1", family: 4 }], timeoutMs: 2_000 });
+    expect(res.status).toBe(200);
+    expect(server.hits[0]!.headers.host).toBe(`pinned.invalid:${server.port}`);
   });
 
   it("classifies addresses, including IPv4 inside IPv6", () => {

@@ -14,3 +14,8 @@ export function platformFunctions(): InngestFunction.Any[] {
   }
   return functions;
 }
+
+/** For tests that rebuild the client with another environment. */
+export function resetPlatformFunctions(): void {
+  functions = undefined;
+}

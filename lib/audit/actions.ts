@@ -22,6 +22,7 @@ export const auditActions = {
   circuitClosed: "integration.circuit_closed",
   syncFinished: "integration.sync_finished",
   secretRotated: "integration.secret_rotated",
+  secretsReencrypted: "secrets.reencrypted",
   exported: "audit.exported",
   retentionPurged: "audit.retention_purged",
 } as const;

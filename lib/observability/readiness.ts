@@ -40,7 +40,9 @@ export async function checkReadiness(): Promise<Readiness> {
         const res = await fetch(env.INNGEST_BASE_URL as string, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
         if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
       })
-    : { status: "disabled" as const, detail: "no workflow engine configured (INNGEST_BASE_URL unset)" };
+    : env.INNGEST_SIGNING_KEY
+      ? { status: "ok" as const, detail: "Inngest Cloud (INNGEST_BASE_URL unset; not probed)" }
+      : { status: "disabled" as const, detail: "no workflow engine configured (INNGEST_BASE_URL and INNGEST_SIGNING_KEY unset)" };
 
   // Redis is optional in development (features degrade), required in production.
   const redisRequired = env.NODE_ENV === "production";

@@ -243,6 +243,12 @@ export class Executor {
     if (outcome.kind === "complete") return this.complete(run, outcome.data);
     if (outcome.kind === "error") return this.retryOrFail(run, item, outcome.error, outcome.retriable, outcome.retryAfterMs);
 
+    const notFound = outcome.ops.find((op) => op.op === "StepNotFound");
+    if (notFound) {
+      // The SDK could not find the step it was asked to run (code changed mid-run?).
+      const error = { name: "StepNotFound", message: `the SDK could not find step "${notFound.displayName || notFound.name || notFound.id}" to run` };
+      return this.retryOrFail(run, item, error, true, outcome.retryAfterMs);
+    }
     const unsupported = outcome.ops.find((op) => !HANDLED_OPS.has(op.op));
     if (unsupported) return this.fail(run, unsupportedOpError(unsupported));
     if (item.stepId === DISCOVERY) run.discovering = false;

@@ -35,7 +35,7 @@ export interface InngestRunnerOptions {
   backoffMaxMs?: number;
   /** Delay between sync attempts until one succeeds. Default 5000. */
   syncIntervalMs?: number;
-  /** Timeout of one call request to the app. Default 300000 (5 min). */
+  /** Timeout of one call request to the app (a step's longest run). Default 900000 (15 min). */
   requestTimeoutMs?: number;
   /** Receives one line per run start, finish, failure and retry. Default: console.log. */
   log?: Log;
@@ -77,7 +77,7 @@ const optionsSchema = z.object({
   backoffBaseMs: z.number().int().min(0).optional(),
   backoffMaxMs: z.number().int().min(0).default(60_000),
   syncIntervalMs: z.number().int().min(10).default(5000),
-  requestTimeoutMs: z.number().int().min(1).default(300_000),
+  requestTimeoutMs: z.number().int().min(1).default(900_000),
 });
 
 function backoffFromEnv(): number {

@@ -14,6 +14,7 @@ import { resetRedisClient } from "@/lib/redis/client";
 import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { demoPassword, seedDemoTenants } from "@/lib/tenancy/seed-demo";
+import { startInngestRunner } from "../inngest-runner/index";
 import { startEmbeddedDb } from "./embedded-db";
 import { deleteKeys, ensureRedis } from "./redis-setup";
 
@@ -149,11 +150,22 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     const mirror = await rebuildMirror();
     if (mirror.ok) parts.push({ name: "edge mirror", status: "on", detail: `${mirror.tenants} tenants, ${mirror.domains} domains in Redis` });
 
-    parts.push({
-      name: "workflows",
-      status: "off",
-      detail: given.INNGEST_BASE_URL ? `Inngest at ${given.INNGEST_BASE_URL}` : "no workflow engine yet (integrations issue)",
-    });
+    if (given.INNGEST_BASE_URL) {
+      parts.push({ name: "workflows", status: "on", detail: `Inngest at ${given.INNGEST_BASE_URL} (INNGEST_BASE_URL)` });
+    } else if (mode === "dev") {
+      // The Inngest server cannot be installed everywhere; the local runner speaks its
+      // protocol to /api/inngest (scripts/inngest-runner/README.md).
+      const runner = await startInngestRunner({ port: given.INNGEST_RUNNER_PORT, host: "127.0.0.1", appUrl: `http://127.0.0.1:${given.PORT}/api/inngest` });
+      stops.push(runner.close);
+      env.INNGEST_BASE_URL = runner.url;
+      env.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS ??= "1";
+      parts.push({ name: "workflows", status: "on", detail: `local Inngest runner at ${runner.url} (runs: ${runner.url}/runs), driving /api/inngest` });
+    } else {
+      // Tests start their own runners; until one is set, nothing listens here and events stay undispatched.
+      env.INNGEST_BASE_URL = "http://127.0.0.1:9";
+      env.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = "1";
+      parts.push({ name: "workflows", status: "off", detail: "tests start their own local Inngest runners" });
+    }
     await closePool();
     forgetPlatformClient();
     return { env, parts, stop };

@@ -1,10 +1,12 @@
 // The frame of every tenant page: the tenant's name, and for a signed-in user their
-// navigation (by permission), who they are and a sign-out button.
+// navigation (by permission), who they are and a sign-out button; above the page, the
+// unread integration notices for those who may see integrations.
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { PageShell } from "@/components/page-shell";
 import { can, type UserPrincipal } from "@/lib/auth/principal";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { Notices } from "./notices";
 import { SignOutButton } from "./sign-out-button";
 
 export interface NavItem {
@@ -19,6 +21,7 @@ export function navItems(principal: UserPrincipal): NavItem[] {
   if (can(principal, "members:read")) items.push({ href: "/members", label: "Members", testId: "nav-members" });
   items.push({ href: "/account", label: "My account", testId: "nav-account" });
   if (can(principal, "api_keys:read")) items.push({ href: "/api-keys", label: "API keys", testId: "nav-api-keys" });
+  if (can(principal, "integrations:read")) items.push({ href: "/integrations", label: "Integrations", testId: "nav-integrations" });
   if (can(principal, "audit:read")) items.push({ href: "/audit", label: "Audit log", testId: "nav-audit" });
   return items;
 }
@@ -50,6 +53,7 @@ export function TenantShell({ tenant, principal, children }: { tenant: TenantRec
       }
       nav={nav}
     >
+      {principal ? <Notices tenant={tenant} principal={principal} /> : null}
       {children}
     </PageShell>
   );

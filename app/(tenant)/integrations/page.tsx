@@ -1,0 +1,57 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { can } from "@/lib/auth/principal";
+import { requirePagePrincipal } from "@/lib/http/page-principal";
+import { listIntegrations } from "@/lib/integrations/integrations";
+import { DataTable } from "@/components/data-table";
+import { formatUtc } from "@/components/format-time";
+import { Section } from "@/components/section";
+import { PageTitle, TenantShell } from "../_components/tenant-shell";
+import { CreateIntegrationForm } from "./_components/create-integration-form";
+import { kindLabels, schemeLabels } from "./_components/labels";
+import { StatusBadge } from "./_components/status-badge";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Integrations" };
+
+export default async function IntegrationsPage() {
+  const { tenant, principal } = await requirePagePrincipal("integrations:read");
+  const integrations = await listIntegrations(tenant.slug);
+  const canWrite = can(principal, "integrations:write");
+  return (
+    <TenantShell tenant={tenant} principal={principal}>
+      <PageTitle title="Integrations">Webhooks {tenant.name} receives and the external APIs it calls.</PageTitle>
+
+      {canWrite ? (
+        <Section id="new-integration-heading" title="Add an integration">
+          <CreateIntegrationForm />
+        </Section>
+      ) : null}
+
+      <DataTable testId="integrations-table" columns={["Name", "Kind", "Scheme", "Status", "Created"].map((label) => ({ label }))}>
+        {integrations.length === 0 ? (
+          <tr>
+            <td colSpan={5} className="px-3 py-4 text-center text-slate-500">
+              No integrations yet.
+            </td>
+          </tr>
+        ) : null}
+        {integrations.map((i) => (
+          <tr key={i.id} data-testid={`integration-${i.id}`} className="align-top">
+            <td className="px-3 py-2 font-medium">
+              <Link href={`/integrations/${i.id}`} className="text-indigo-700 hover:underline">
+                {i.name}
+              </Link>
+            </td>
+            <td className="px-3 py-2">{kindLabels[i.kind]}</td>
+            <td className="px-3 py-2">{i.scheme ? schemeLabels[i.scheme] : <span className="text-slate-400">—</span>}</td>
+            <td className="px-3 py-2">
+              <StatusBadge status={i.status} testId="integration-status" />
+            </td>
+            <td className="px-3 py-2">{formatUtc(i.createdAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
+    </TenantShell>
+  );
+}
