@@ -9,14 +9,14 @@ import { closePool } from "@/lib/db/pool";
 import { AppError } from "@/lib/errors/app-error";
 import { integrationHealth } from "@/lib/integrations/health";
 import { createIntegration, updateIntegration } from "@/lib/integrations/integrations";
-import { listNotices } from "@/lib/integrations/notices";
+import { dismissNotice, listNotices } from "@/lib/integrations/notices";
 import { resetCircuit } from "@/lib/integrations/outbound/circuit-breaker";
 import { OutboundError } from "@/lib/integrations/outbound/errors";
 import { BadSyncResponseError, listSyncedRecords, syncPage, type PageResult } from "@/lib/integrations/sync/sync-page";
 import { finishSyncRun, listSyncRuns, startSyncRun } from "@/lib/integrations/sync/sync-runs";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { schemaNameFor } from "@/lib/tenancy/slug";
-import { auditHighWater, auditRows, countRows, rejectionOf, sendJson, startLocalApi, type LocalApi } from "./support/integrations";
+import { adminActor, auditHighWater, auditRows, countRows, patchEnv, patientRedis, rejectionOf, sendJson, startLocalApi, type LocalApi } from "./support/integrations";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
 const slug = uniqueSlug("sync");
@@ -26,8 +26,10 @@ const TOKEN = `sync-token-${randomUUID()}`;
 let raw: pg.Client;
 const apis: LocalApi[] = [];
 const circuits: string[] = [];
+let restoreEnv: () => void;
 
 beforeAll(async () => {
+  restoreEnv = patchEnv(patientRedis);
   raw = await rawClient();
   await Promise.all([createTenant({ slug, name: "Sync Co" }), createTenant({ slug: otherSlug, name: "Other Sync Co" })]);
 });
@@ -38,6 +40,7 @@ afterAll(async () => {
   await dropTenantsQuietly([slug, otherSlug]);
   await raw.end();
   await closePool();
+  restoreEnv();
 });
 
 // ---------------------------------------------------------------- a paginated API
@@ -285,6 +288,17 @@ describe("a sync that stops", () => {
     // Admins hear of it; health shows it.
     const notices = (await listNotices(slug)).filter((n) => n.integrationId === id);
     expect(notices).toEqual([expect.objectContaining({ kind: "circuit_open", readAt: null })]);
+    expect(notices[0]!.body).not.toContain(TOKEN);
+    // Dismissed once (audited); not by another tenant, not twice.
+    for (const [tenant, noticeId] of [[otherSlug, notices[0]!.id], [slug, "not-a-uuid"], [slug, randomUUID()]] as const) {
+      expect(((await rejectionOf(dismissNotice(tenant, noticeId, adminActor))) as AppError).code).toBe("not_found");
+    }
+    await dismissNotice(slug, notices[0]!.id, adminActor);
+    expect(((await rejectionOf(dismissNotice(slug, notices[0]!.id, adminActor))) as AppError).code).toBe("not_found");
+    expect((await listNotices(slug, { unreadOnly: true })).map((n) => n.id)).not.toContain(notices[0]!.id);
+    expect((await listNotices(slug)).find((n) => n.id === notices[0]!.id)!.readAt).not.toBeNull();
+    const [dismissed] = await auditRows(raw, slug, "action = 'notice.updated' AND target_id = $1", [notices[0]!.id]);
+    expect(dismissed).toMatchObject({ actor_id: adminActor.actorId });
     const health = await integrationHealth(slug, id);
     expect(health.circuit).toMatchObject({ state: "open", failures: 2 });
     // Four calls: one good, two failed, one refused by the open circuit.

@@ -35,9 +35,10 @@ import {
   auditRows,
   countRows,
   rejectionOf,
+  patchEnv,
+  patientRedis,
   startFakeEngine,
   testMeta,
-  useEngineAt,
   type FakeEngine,
 } from "./support/integrations";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
@@ -47,19 +48,19 @@ const otherSlug = uniqueSlug("inbox");
 const ctx = systemContext("test");
 let raw: pg.Client;
 let engine: FakeEngine;
-let restoreEngine: () => void;
+let restoreEnv: () => void;
 /** Set by the engine-down test: the event id the reconciler used for a replayed row, and the row's original one. */
 let replayReoffer: { originalId: string; reofferedId: string | undefined } | undefined;
 
 beforeAll(async () => {
   raw = await rawClient();
   engine = await startFakeEngine();
-  restoreEngine = useEngineAt(engine.url);
+  restoreEnv = patchEnv({ INNGEST_BASE_URL: engine.url, ...patientRedis });
   await Promise.all([createTenant({ slug, name: "Inbox Co" }), createTenant({ slug: otherSlug, name: "Other Inbox Co" })]);
 });
 
 afterAll(async () => {
-  restoreEngine();
+  restoreEnv();
   await engine.close();
   await dropTenantsQuietly([slug, otherSlug]);
   await raw.end();
@@ -527,6 +528,10 @@ describe("replay", () => {
 
     const f = await replayEvents(slug, hook.id, { statuses: ["failed"] }, ctx);
     expect(f.ids).toEqual([failed]);
+    // Asked for a replayable and an unreplayable id, it replays the one and answers only its id.
+    await markDead(slug, a, "dead again");
+    const mixed = await replayEvents(slug, hook.id, { ids: [a, theirs] }, ctx);
+    expect(mixed).toMatchObject({ replayed: 1, ids: [a] });
     // Another integration's dead event is not in this inbox.
     await appError(replayEvents(slug, hook.id, { ids: [theirs] }, ctx), "conflict");
     expect((await inboxRow(theirs)).status).toBe("dead");
@@ -710,12 +715,15 @@ describe("when the workflow engine is down", () => {
     const hook = await newHook("stripe");
     const old = await storedEvent(hook);
     await markDead(slug, old, "dead");
-    engine.down = true;
+    // The engine "down" is a second intake that answers 503: sends still retrying when the
+    // test moves on keep going there, never to the engine that comes back.
+    const downEngine = await startFakeEngine();
+    downEngine.down = true;
+    const backUp = patchEnv({ INNGEST_BASE_URL: downEngine.url });
     try {
-      const requestsBefore = engine.requests;
       const result = await receive(hook.id, signed(hook));
       expect(result).toEqual({ id: expect.any(String), duplicate: false, dispatched: false });
-      expect(engine.requests).toBeGreaterThan(requestsBefore);
+      expect(downEngine.requests).toBeGreaterThan(0);
       const row = await inboxRow(result.id);
       expect(row).toMatchObject({ status: "received", dispatched_at: null });
 
@@ -728,8 +736,10 @@ describe("when the workflow engine is down", () => {
       expect(await reconcileInbox({ minAgeMs: 0, slugs: [slug] })).toEqual({ tenants: 1, found: waiting, dispatched: 0 });
       // Too young for a reconciler that waits a minute.
       expect(await reconcileInbox({ minAgeMs: 60_000, slugs: [slug] })).toEqual({ tenants: 1, found: 0, dispatched: 0 });
+      expect(downEngine.events).toEqual([]);
     } finally {
-      engine.down = false;
+      backUp();
+      await downEngine.close();
     }
     const waiting = await countRows(raw, slug, "webhook_events", "dispatched_at IS NULL");
     const sentBefore = engine.events.length;

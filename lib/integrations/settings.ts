@@ -13,11 +13,20 @@ const headerName = z
   .trim()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "must be an HTTP header name");
 
+/** The parsed URL, or null when it does not parse (z.url reports that; zod 4 still runs the refinements after it). */
+function parsedUrl(u: string): URL | null {
+  try {
+    return new URL(u);
+  } catch {
+    return null;
+  }
+}
+
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .max(2000)
-  .refine((u) => !new URL(u).username && !new URL(u).password, "must not contain credentials")
-  .refine((u) => !new URL(u).search && !new URL(u).hash, "must not contain a query or fragment (put secrets in the token)");
+  .refine((u) => !parsedUrl(u)?.username && !parsedUrl(u)?.password, "must not contain credentials")
+  .refine((u) => !parsedUrl(u)?.search && !parsedUrl(u)?.hash, "must not contain a query or fragment (put secrets in the token)");
 
 const apiPath = z
   .string()

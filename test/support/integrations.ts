@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type pg from "pg";
 import { resetInngestClient } from "@/inngest/client";
 import { resetEnvCache } from "@/lib/env";
+import { resetRedisClient } from "@/lib/redis/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 
@@ -74,19 +75,40 @@ export async function startFakeEngine(): Promise<FakeEngine> {
   return engine;
 }
 
-/** Points the Inngest client at `url`; the returned function puts the previous setting back. */
-export function useEngineAt(url: string): () => void {
-  const previous = process.env.INNGEST_BASE_URL;
-  process.env.INNGEST_BASE_URL = url;
-  resetEnvCache();
-  resetInngestClient();
-  return () => {
-    if (previous === undefined) delete process.env.INNGEST_BASE_URL;
-    else process.env.INNGEST_BASE_URL = previous;
+/**
+ * Sets environment variables for the rest of a test file and drops everything built from
+ * the old values (env cache, Inngest client, Redis client); the returned function puts
+ * the previous values back the same way.
+ */
+export function patchEnv(vars: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const rebuild = () => {
     resetEnvCache();
     resetInngestClient();
+    resetRedisClient();
+  };
+  Object.assign(process.env, vars);
+  rebuild();
+  return () => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rebuild();
   };
 }
+
+/** Points the Inngest client at `url`; the returned function puts the previous setting back. */
+export function useEngineAt(url: string): () => void {
+  return patchEnv({ INNGEST_BASE_URL: url });
+}
+
+/**
+ * Redis timeouts a loaded test machine cannot trip: the rate limiter and the circuit
+ * breaker fail open (and then skip Redis for seconds) when Redis is slow, which would
+ * make their tests flaky rather than wrong.
+ */
+export const patientRedis = { RATELIMIT_TIMEOUT_MS: "5000", REDIS_TIMEOUT_MS: "5000" } as const;
 
 // ---------------------------------------------------------------- a local API
 
