@@ -10,7 +10,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { systemContext } from "@/lib/audit/context";
-import { tenantDb } from "@/lib/db/tenant-client";
+import { withAudit } from "@/lib/audit/with-audit";
 import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { addTestMember, createTestTenant, expectNotFoundPage, onPort, signIn, testPassword, type TestTenant } from "./support";
@@ -51,10 +51,10 @@ async function eventually(page: Page, check: () => Promise<void>, timeout = 20_0
   }).toPass({ timeout, intervals: [500, 1000] });
 }
 
-/** An inbox row written straight into the tenant's schema (a state the tests want to start from). */
+/** An inbox row written straight into the tenant's schema (a state the tests want to start from; audited like any write). */
 async function insertEvent(slug: string, integrationId: string, fields: { providerEventId: string; status: string; lastError?: string }) {
   const body = Buffer.from(JSON.stringify({ type: "order.created", data: { id: `ord_${randomBytes(3).toString("hex")}` } }));
-  const row = await tenantDb(slug).webhookEvent.create({
+  const row = await withAudit(slug, setup, (tx) => tx.webhookEvent.create({
     data: {
       integrationId,
       providerEventId: fields.providerEventId,
@@ -68,7 +68,7 @@ async function insertEvent(slug: string, integrationId: string, fields: { provid
       dispatchedAt: new Date(),
     },
     select: { id: true },
-  });
+  }));
   return row.id;
 }
 
@@ -178,7 +178,7 @@ test.describe("integrations pages", () => {
     await page.getByRole("button", { name: "Delete integration" }).click();
     await page.waitForURL(tenant.url("/integrations"));
     await expect(page.getByTestId("integrations-table")).toContainText("No integrations yet.");
-    expect(await open404(page, webhookUrl.replace("/api/webhooks/", "/integrations/"))).toBe(404);
+    await expectNotFoundPage(page, webhookUrl.replace("/api/webhooks/", "/integrations/"));
   });
 
   test("the whole path: a signed webhook over HTTP is processed by the engine and shown in the inbox", async ({ page, request }) => {
@@ -388,9 +388,11 @@ test.describe("who sees what", () => {
     const { integration } = await createIntegration(tenant.slug, { name: "Payments", kind: "webhook", scheme: "stripe" }, setup);
     const deadId = `evt_${randomBytes(6).toString("hex")}`;
     await insertEvent(tenant.slug, integration.id, { providerEventId: deadId, status: "dead", lastError: "boom" });
-    const notice = await tenantDb(tenant.slug).notice.create({
-      data: { kind: "circuit_open", title: "Integration \"Payments\" is failing", body: "Calls failed 5 times in a row.", integrationId: integration.id },
-    });
+    const notice = await withAudit(tenant.slug, setup, (tx) =>
+      tx.notice.create({
+        data: { kind: "circuit_open", title: "Integration \"Payments\" is failing", body: "Calls failed 5 times in a row.", integrationId: integration.id },
+      }),
+    );
 
     // Contrast: the owner has every control.
     await signIn(page, tenant, tenant.ownerEmail);
@@ -470,9 +472,3 @@ test.describe("who sees what", () => {
     await expect(page.locator("body")).not.toContainText("Secret ledger");
   });
 });
-
-async function open404(page: Page, address: string): Promise<number> {
-  const response = await page.goto(address);
-  await expect(page.getByTestId("not-found")).toBeVisible();
-  return response!.status();
-}

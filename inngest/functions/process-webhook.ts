@@ -4,7 +4,6 @@
 import type { Inngest } from "inngest";
 import {
   applyWebhookEvent,
-  beginProcessing,
   forwardWebhookEvent,
   markAttemptFailed,
   markDead,
@@ -39,12 +38,14 @@ export function processWebhook(inngest: Inngest) {
     },
     async ({ event, step }) => {
       const { tenant, eventId } = event.data;
-      const begun = await step.run("begin", () => attempt(tenant, eventId, () => beginProcessing(tenant, eventId)));
-      if (begun.alreadyProcessed) return { eventId, skipped: "already processed" };
+      // Most events take one step: apply and mark processed in one transaction.
       const applied = await step.run("apply", () => attempt(tenant, eventId, () => applyWebhookEvent(tenant, eventId)));
-      if (begun.forwards) await step.run("forward", () => attempt(tenant, eventId, () => forwardWebhookEvent(tenant, eventId)));
-      await step.run("complete", () => markProcessed(tenant, eventId));
-      return { eventId, ...applied };
+      if (applied.alreadyProcessed) return { eventId, skipped: "already processed" };
+      if (applied.forwards) {
+        await step.run("forward", () => attempt(tenant, eventId, () => forwardWebhookEvent(tenant, eventId)));
+        await step.run("complete", () => markProcessed(tenant, eventId));
+      }
+      return { eventId, externalId: applied.externalId, outcome: applied.outcome };
     },
   );
 }

@@ -116,8 +116,8 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, url: URL) =
 
 export interface LocalApi {
   url: string;
-  /** Every request that arrived: path + query, and its Authorization header. */
-  hits: { url: URL; authorization: string | undefined }[];
+  /** Every request that arrived: method, path + query, headers (Authorization apart) and body. */
+  hits: { method: string; url: URL; authorization: string | undefined; headers: IncomingMessage["headers"]; body: string }[];
   handler: ApiHandler;
   close(): Promise<void>;
 }
@@ -134,10 +134,11 @@ export async function startLocalApi(handler: ApiHandler): Promise<LocalApi> {
       }),
   };
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://local");
-    api.hits.push({ url, authorization: req.headers.authorization });
-    req.resume();
-    api.handler(req, res, url);
+    void readBody(req).then((body) => {
+      const url = new URL(req.url ?? "/", "http://local");
+      api.hits.push({ method: req.method ?? "", url, authorization: req.headers.authorization, headers: req.headers, body });
+      api.handler(req, res, url);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,8 +1,9 @@
 // Hands inbox rows to the workflow engine. A row is marked dispatched only after the
 // engine acknowledged the event; until then the reconciler (a cron function and a pass
 // at start-up) keeps offering it, so an accepted webhook is never lost. The event id is
-// derived from the row, so a row offered twice starts one run (the engine deduplicates);
-// a replay uses a fresh id on purpose.
+// derived from the row and its generation, so a row offered twice starts one run (the
+// engine deduplicates by id), and a replay, which bumps the generation, is a new event
+// on every path (its own send, or the reconciler's).
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { getInngest, webhookReceived } from "@/inngest/client";
@@ -20,19 +21,23 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export interface InboxRef {
   id: string;
   integrationId: string;
+  generation: number;
+}
+
+export function engineEventId(slug: string, row: InboxRef): string {
+  return `webhook-${slug}-${row.id}-${row.generation}`;
 }
 
 /** Sends one event per row; returns how many the engine acknowledged. Never throws. */
-export async function dispatchInboxRows(slug: string, rows: InboxRef[], opts: { replay?: boolean } = {}): Promise<number> {
+export async function dispatchInboxRows(slug: string, rows: InboxRef[]): Promise<number> {
   if (!rows.length) return 0;
-  const stamp = Date.now();
   try {
     await withTimeout(
       getInngest().send(
         rows.map((r) =>
           webhookReceived.create(
             { tenant: slug, integrationId: r.integrationId, eventId: r.id },
-            { id: opts.replay ? `webhook-${slug}-${r.id}-replay-${stamp}` : `webhook-${slug}-${r.id}` },
+            { id: engineEventId(slug, r) },
           ),
         ),
       ),
@@ -43,7 +48,11 @@ export async function dispatchInboxRows(slug: string, rows: InboxRef[], opts: { 
     return 0;
   }
   await withAudit(slug, systemContext("inbox dispatch"), (tx) =>
-    tx.webhookEvent.updateMany({ where: { id: { in: rows.map((r) => r.id) }, dispatchedAt: null }, data: { dispatchedAt: new Date() } }),
+    // Only the generation that was sent: a replay that raced this send stays undispatched.
+    tx.webhookEvent.updateMany({
+      where: { OR: rows.map((r) => ({ id: r.id, generation: r.generation })), dispatchedAt: null },
+      data: { dispatchedAt: new Date() },
+    }),
   );
   return rows.length;
 }

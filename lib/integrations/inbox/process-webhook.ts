@@ -1,6 +1,8 @@
 // What the process-webhook workflow does to one inbox row, in steps that are each safe
-// to run again: begin, apply (upsert the event's object into synced records), forward
-// (optional, to a rest integration, with the inbox id as idempotency key), complete.
+// to run again: apply (upsert the event's object into synced records and, unless the
+// event is forwarded, mark the row processed, in one transaction), then, when the
+// integration forwards, forward (to a rest integration, with the inbox id as idempotency
+// key) and complete.
 // A failed attempt is written on the row (failed, attempts, last error) before the
 // engine retries; the failure handler marks the row dead.
 import { systemContext, type AuditContext } from "@/lib/audit/context";
@@ -44,34 +46,37 @@ export function objectOfEvent(scheme: string, payload: unknown, providerEventId:
   return { externalId: `event:${providerEventId}`.slice(0, maxExternalIdLength), data: payload };
 }
 
-export async function beginProcessing(slug: string, eventId: string): Promise<{ alreadyProcessed: boolean; forwards: boolean }> {
-  return withAudit(slug, processorContext, async (tx) => {
-    const row = await tx.webhookEvent.findUnique({ where: { id: eventId }, select: { status: true, integration: { select: { settings: true } } } });
-    if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist (integration deleted?)`);
-    if (row.status === "processed") return { alreadyProcessed: true, forwards: false };
-    const settings = webhookSettingsSchema.safeParse(row.integration.settings);
-    await tx.webhookEvent.update({ where: { id: eventId }, data: { status: "processing" } });
-    return { alreadyProcessed: false, forwards: Boolean(settings.success && settings.data.forwardTo) };
-  });
+export interface Applied {
+  alreadyProcessed: boolean;
+  forwards: boolean;
+  externalId: string | null;
+  outcome: UpsertOutcome | null;
 }
 
-export async function applyWebhookEvent(slug: string, eventId: string): Promise<{ externalId: string; outcome: UpsertOutcome }> {
+export async function applyWebhookEvent(slug: string, eventId: string): Promise<Applied> {
   const row = await tenantDb(slug).webhookEvent.findUnique({
     where: { id: eventId },
-    select: { body: true, providerEventId: true, integrationId: true, integration: { select: { scheme: true } } },
+    select: { status: true, body: true, providerEventId: true, integrationId: true, integration: { select: { scheme: true, settings: true } } },
   });
-  if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist`);
+  if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist (integration deleted?)`);
+  if (row.status === "processed") return { alreadyProcessed: true, forwards: false, externalId: null, outcome: null };
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(row.body).toString("utf8"));
   } catch {
     throw new UnprocessableEventError("the payload is not JSON");
   }
+  const forwards = Boolean(webhookSettingsSchema.safeParse(row.integration.settings).data?.forwardTo);
   const { externalId, data } = objectOfEvent(row.integration.scheme ?? "", payload, row.providerEventId);
-  const outcome = await withAudit(slug, processorContext, (tx) =>
-    upsertRecord(tx, slug, { integrationId: row.integrationId, externalId, data, source: "webhook" }),
-  );
-  return { externalId, outcome };
+  const outcome = await withAudit(slug, processorContext, async (tx) => {
+    const result = await upsertRecord(tx, slug, { integrationId: row.integrationId, externalId, data, source: "webhook" });
+    await tx.webhookEvent.updateMany({
+      where: { id: eventId, status: { not: "processed" } },
+      data: forwards ? { status: "processing" } : processedUpdate(),
+    });
+    return result;
+  });
+  return { alreadyProcessed: false, forwards, externalId, outcome };
 }
 
 export async function forwardWebhookEvent(slug: string, eventId: string): Promise<{ status: number } | null> {
@@ -109,12 +114,13 @@ export async function markAttemptFailed(slug: string, eventId: string, error: st
   );
 }
 
+function processedUpdate() {
+  return { status: "processed", attempts: { increment: 1 }, processedAt: new Date(), lastError: null };
+}
+
 export async function markProcessed(slug: string, eventId: string): Promise<void> {
   await withAudit(slug, processorContext, (tx) =>
-    tx.webhookEvent.updateMany({
-      where: { id: eventId, status: { not: "processed" } },
-      data: { status: "processed", attempts: { increment: 1 }, processedAt: new Date(), lastError: null },
-    }),
+    tx.webhookEvent.updateMany({ where: { id: eventId, status: { not: "processed" } }, data: processedUpdate() }),
   );
 }
 

@@ -25,6 +25,7 @@ export const maxWebhookBytes = 1024 * 1024;
 export interface ReceivedWebhook {
   id: string;
   duplicate: boolean;
+  /** The engine acknowledged the event (false: it failed, or the send was deferred). */
   dispatched: boolean;
 }
 
@@ -57,6 +58,12 @@ export async function receiveWebhook(input: {
   body: Buffer;
   meta: RequestMeta;
   now?: Date;
+  /**
+   * Runs the send to the engine later (the route passes Next's `after`, so the 202 does
+   * not wait on the engine). The row is committed either way; a send that never
+   * happens is the reconciler's.
+   */
+  defer?: (task: () => Promise<unknown>) => void;
 }): Promise<ReceivedWebhook> {
   const { slug, integrationId, headers, body, meta } = input;
   const notFound = new AppError("not_found", "No active webhook integration with this id.", [], { reason: "unknown_integration" });
@@ -120,6 +127,10 @@ export async function receiveWebhook(input: {
     return { id: existing.id, duplicate: true };
   });
   if (stored.duplicate) return { ...stored, dispatched: false };
-  const dispatched = (await dispatchInboxRows(slug, [{ id: stored.id, integrationId: integration.id }])) === 1;
-  return { ...stored, dispatched };
+  const send = () => dispatchInboxRows(slug, [{ id: stored.id, integrationId: integration.id, generation: 0 }]);
+  if (input.defer) {
+    input.defer(send);
+    return { ...stored, dispatched: false };
+  }
+  return { ...stored, dispatched: (await send()) === 1 };
 }

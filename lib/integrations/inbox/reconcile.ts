@@ -27,7 +27,7 @@ export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[] 
         where: { dispatchedAt: null, receivedAt: { lte: olderThan } },
         orderBy: { receivedAt: "asc" },
         take: batchSize,
-        select: { id: true, integrationId: true },
+        select: { id: true, integrationId: true, generation: true },
       });
       if (!rows.length) break;
       result.found += rows.length;

@@ -1,5 +1,6 @@
-// Admins replay dead (or failed) events: back to `received`, undispatched, and offered
-// to the engine under a fresh event id. If the engine is down the reconciler sends them.
+// Admins replay dead (or failed) events: back to `received`, undispatched, a new
+// generation (so a new event id for the engine), and offered to the engine. If the
+// engine is down the reconciler sends them under that same new id.
 import { z } from "zod";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
@@ -7,7 +8,7 @@ import { withAudit } from "@/lib/audit/with-audit";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { loadIntegration } from "../integrations";
-import { dispatchInboxRows } from "./dispatch";
+import { dispatchInboxRows, type InboxRef } from "./dispatch";
 
 export const maxReplay = 500;
 
@@ -19,7 +20,7 @@ export const replayInput = z
   })
   .strict();
 
-export async function replayEvents(slug: string, integrationId: string, raw: unknown, ctx: AuditContext): Promise<{ replayed: number; dispatched: number; ids: string[] }> {
+export async function replayEvents(slug: string, integrationId: string, raw: unknown, ctx: AuditContext): Promise<{ replayed: number; dispatched: number; ids: string[]; skipped: string[] }> {
   const input = parseOrThrow(replayInput, raw ?? {}, "replay");
   const integration = await loadIntegration(slug, integrationId);
   if (integration.status !== "active") throw new AppError("conflict", "This integration is paused; resume it before replaying.");
@@ -30,9 +31,10 @@ export async function replayEvents(slug: string, integrationId: string, raw: unk
       take: maxReplay,
       select: { id: true },
     });
-    if (!rows.length) return [];
+    if (!rows.length) return [] as InboxRef[];
     const found = rows.map((r) => r.id);
-    await tx.webhookEvent.updateMany({ where: { id: { in: found } }, data: { status: "received", dispatchedAt: null } });
+    await tx.webhookEvent.updateMany({ where: { id: { in: found } }, data: { status: "received", dispatchedAt: null, generation: { increment: 1 } } });
+    const replayed = await tx.webhookEvent.findMany({ where: { id: { in: found } }, select: { id: true, integrationId: true, generation: true } });
     await audit.record({
       action: auditActions.webhookReplayed,
       targetType: "integration",
@@ -40,13 +42,14 @@ export async function replayEvents(slug: string, integrationId: string, raw: unk
       summary: `${found.length} webhook event(s) of ${integration.name} replayed`,
       metadata: { eventIds: found.slice(0, 100), count: found.length },
     });
-    return found;
+    return replayed;
   });
-  if (input.ids && ids.length < input.ids.length) {
-    // Nothing is replayed silently: ids that were not dead/failed (or not this integration's) are reported.
-    const missing = input.ids.filter((id) => !ids.includes(id));
-    if (!ids.length) throw new AppError("conflict", `None of the events can be replayed (not ${input.statuses.join(" or ")}, or not in this inbox): ${missing.slice(0, 5).join(", ")}.`);
+  const replayedIds = ids.map((r) => r.id);
+  // Ids asked for that could not be replayed (not dead/failed, or not this inbox's) are named, never dropped silently.
+  const skipped = input.ids ? input.ids.filter((id) => !replayedIds.includes(id)) : [];
+  if (input.ids && !ids.length) {
+    throw new AppError("conflict", `None of the events can be replayed (not ${input.statuses.join(" or ")}, or not in this inbox): ${skipped.slice(0, 5).join(", ")}.`);
   }
-  const dispatched = await dispatchInboxRows(slug, ids.map((id) => ({ id, integrationId })), { replay: true });
-  return { replayed: ids.length, dispatched, ids };
+  const dispatched = await dispatchInboxRows(slug, ids);
+  return { replayed: ids.length, dispatched, ids: replayedIds, skipped };
 }

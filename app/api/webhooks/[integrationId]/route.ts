@@ -1,5 +1,6 @@
 // Inbound webhooks, on the tenant's host: raw bytes in, 202 with the inbox id out
 // (200 for a redelivery of a stored event). See lib/integrations/inbox/receive-webhook.ts.
+import { after } from "next/server";
 import { readRawBody } from "@/lib/http/read-raw-body";
 import { withTenant } from "@/lib/http/with-tenant";
 import { maxWebhookBytes, receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
@@ -12,6 +13,8 @@ export const POST = withTenant(async ({ tenant, request, meta }, route) => {
     headers: request.headers,
     body,
     meta,
+    // The event is committed; handing it to the engine happens after the answer.
+    defer: (task) => after(task),
   });
   return Response.json(
     { id: result.id, status: result.duplicate ? "duplicate" : "received" },
