@@ -10,38 +10,9 @@ import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
-import { expectProblem, onPort } from "./support";
+import { apiPassword as password, expectProblem, freshTenant, onPort, tenantApi as api } from "./support";
 
 const { url, onHost } = onPort(3100);
-const password = "Correct-Horse-Battery-42";
-
-async function freshTenant(prefix: string): Promise<string> {
-  const slug = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  await createTenant({ slug, name: `E2E ${prefix}`, ownerEmail: `owner@${slug}.test`, ownerPassword: password });
-  return slug;
-}
-
-function api(request: APIRequestContext, slug: string) {
-  const host = `${slug}.localhost`;
-  const headers = (token?: string, extra: Record<string, string> = {}) => ({
-    ...onHost(host, extra).headers,
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  return {
-    post: (path: string, data: unknown, token?: string, extra?: Record<string, string>) =>
-      request.post(url("127.0.0.1", path), { headers: headers(token, extra), data }),
-    get: (path: string, token?: string, extra?: Record<string, string>) => request.get(url("127.0.0.1", path), { headers: headers(token, extra) }),
-    patch: (path: string, data: unknown, token?: string) => request.patch(url("127.0.0.1", path), { headers: headers(token), data }),
-    delete: (path: string, token?: string) => request.delete(url("127.0.0.1", path), { headers: headers(token) }),
-    fetch: (path: string, method: string, extra: Record<string, string>) => request.fetch(url("127.0.0.1", path), { method, headers: headers(undefined, extra) }),
-    token: async (email = `owner@${slug}.test`, otp?: string) => {
-      const res = await request.post(url("127.0.0.1", "/api/v1/auth/token"), { headers: headers(), data: { email, password, ...(otp ? { otp } : {}) } });
-      expect(res.status(), await res.text()).toBe(200);
-      return (await res.json()) as { access_token: string; refresh_token: string; token_type: string; expires_in: number };
-    },
-  };
-}
-
 test.afterAll(async () => {
   await closePool();
 });

@@ -2,39 +2,19 @@
 // runner on 3190 as the engine, app in signed mode): create and read without secrets,
 // signed webhooks of each scheme (202, dedup, tampered, stale, 413, paused, another
 // tenant's id), the processed row in the inbox, health, permissions and isolation.
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
-import { createTenant } from "@/lib/tenancy/create-tenant";
-import { addTestMember, expectProblem, onPort } from "./support";
+import { addTestMember, apiPassword as password, expectProblem, freshTenant, tenantApi } from "./support";
 
-const { url, onHost } = onPort(3100);
-const password = "Correct-Horse-Battery-42";
-
-async function freshTenant(prefix: string): Promise<string> {
-  const slug = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  await createTenant({ slug, name: `E2E ${prefix}`, ownerEmail: `owner@${slug}.test`, ownerPassword: password });
-  return slug;
+/** A webhook delivery: the raw body with its signature headers, on the tenant's host. */
+function deliver(t: ReturnType<typeof tenantApi>, path: string, body: string | Buffer, headers: Record<string, string>) {
+  return t.post(path, body, undefined, { "content-type": "application/json", ...headers });
 }
 
-function api(request: APIRequestContext, slug: string) {
-  const headers = (token?: string, extra: Record<string, string> = {}) => ({
-    ...onHost(`${slug}.localhost`, extra).headers,
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  return {
-    post: (path: string, data: unknown, token?: string) => request.post(url("127.0.0.1", path), { headers: headers(token), data }),
-    raw: (path: string, body: string | Buffer, extra: Record<string, string>) =>
-      request.post(url("127.0.0.1", path), { headers: headers(undefined, { "content-type": "application/json", ...extra }), data: body }),
-    get: (path: string, token?: string) => request.get(url("127.0.0.1", path), { headers: headers(token) }),
-    patch: (path: string, data: unknown, token?: string) => request.patch(url("127.0.0.1", path), { headers: headers(token), data }),
-    token: async (email = `owner@${slug}.test`) => {
-      const res = await request.post(url("127.0.0.1", "/api/v1/auth/token"), { headers: headers(), data: { email, password } });
-      expect(res.status(), await res.text()).toBe(200);
-      return ((await res.json()) as { access_token: string }).access_token;
-    },
-  };
+async function ownerToken(t: ReturnType<typeof tenantApi>, email?: string): Promise<string> {
+  return (await t.token(email)).access_token;
 }
 
 test.afterAll(async () => {
@@ -43,8 +23,8 @@ test.afterAll(async () => {
 
 test("create a webhook integration, deliver signed events of every scheme, see them processed", async ({ request }) => {
   const slug = await freshTenant("hooks");
-  const t = api(request, slug);
-  const token = await t.token();
+  const t = tenantApi(request, slug);
+  const token = await ownerToken(t);
 
   for (const scheme of ["standard-webhooks", "stripe", "github", "hmac-sha256"] as const) {
     const created = await t.post("/api/v1/integrations", { name: `in ${scheme}`, kind: "webhook", scheme }, token);
@@ -58,17 +38,17 @@ test("create a webhook integration, deliver signed events of every scheme, see t
     const eventId = `evt_${crypto.randomUUID()}`;
     const body = JSON.stringify({ id: eventId, type: "invoice.paid", data: { id: `inv-${scheme}`, object: { id: `obj-${scheme}` }, amount: 42 } });
     const signed = signWebhook(scheme, secret, body, { id: eventId });
-    const first = await t.raw(`/api/webhooks/${id}`, body, signed);
+    const first = await deliver(t, `/api/webhooks/${id}`, body, signed);
     expect(first.status(), await first.text()).toBe(202);
     const { id: inboxId } = (await first.json()) as { id: string };
 
     // A redelivery: 200, the same inbox row, nothing stored.
-    const again = await t.raw(`/api/webhooks/${id}`, body, signed);
+    const again = await deliver(t, `/api/webhooks/${id}`, body, signed);
     expect(again.status()).toBe(200);
     expect(((await again.json()) as { id: string }).id).toBe(inboxId);
 
     // One flipped byte: refused, nothing stored.
-    const tampered = await t.raw(`/api/webhooks/${id}`, body.replace("42", "43"), signed);
+    const tampered = await deliver(t, `/api/webhooks/${id}`, body.replace("42", "43"), signed);
     await expectProblem(tampered, 401);
 
     await expect
@@ -83,26 +63,26 @@ test("create a webhook integration, deliver signed events of every scheme, see t
 
 test("stale timestamps, oversized bodies, paused and foreign integrations are refused and store nothing", async ({ request }) => {
   const [slug, other] = [await freshTenant("refuse"), await freshTenant("other")];
-  const t = api(request, slug);
-  const token = await t.token();
+  const t = tenantApi(request, slug);
+  const token = await ownerToken(t);
   const { id, secret } = (await (await t.post("/api/v1/integrations", { name: "stripe", kind: "webhook", scheme: "stripe" }, token)).json()) as { id: string; secret: string };
   const body = JSON.stringify({ id: "evt_stale", type: "x", data: { object: { id: "o" } } });
 
-  const stale = await t.raw(`/api/webhooks/${id}`, body, signWebhook("stripe", secret, body, { timestamp: new Date(Date.now() - 6 * 60_000) }));
+  const stale = await deliver(t, `/api/webhooks/${id}`, body, signWebhook("stripe", secret, body, { timestamp: new Date(Date.now() - 6 * 60_000) }));
   const problem = await expectProblem(stale, 401);
   expect(problem.detail).toMatch(/timestamp/i);
 
   const huge = "x".repeat(1024 * 1024 + 1);
-  const tooLarge = await t.raw(`/api/webhooks/${id}`, huge, signWebhook("stripe", secret, huge));
+  const tooLarge = await deliver(t, `/api/webhooks/${id}`, huge, signWebhook("stripe", secret, huge));
   await expectProblem(tooLarge, 413);
 
   // Another tenant's host with this tenant's integration id: unknown there.
-  const foreign = await api(request, other).raw(`/api/webhooks/${id}`, body, signWebhook("stripe", secret, body));
+  const foreign = await deliver(tenantApi(request, other), `/api/webhooks/${id}`, body, signWebhook("stripe", secret, body));
   await expectProblem(foreign, 404);
 
   const paused = await t.patch(`/api/v1/integrations/${id}`, { status: "paused" }, token);
   expect(paused.status()).toBe(200);
-  await expectProblem(await t.raw(`/api/webhooks/${id}`, body, signWebhook("stripe", secret, body)), 404);
+  await expectProblem(await deliver(t, `/api/webhooks/${id}`, body, signWebhook("stripe", secret, body)), 404);
 
   expect(await tenantDb(slug).webhookEvent.count()).toBe(0);
   expect(await tenantDb(other).webhookEvent.count()).toBe(0);
@@ -113,8 +93,8 @@ test("stale timestamps, oversized bodies, paused and foreign integrations are re
 
 test("permissions, health and isolation of the integrations API", async ({ request }) => {
   const [slug, other] = [await freshTenant("perm"), await freshTenant("iso")];
-  const t = api(request, slug);
-  const token = await t.token();
+  const t = tenantApi(request, slug);
+  const token = await ownerToken(t);
   const created = await t.post("/api/v1/integrations", { name: "gh", kind: "webhook", scheme: "github" }, token);
   const { id } = (await created.json()) as { id: string };
 
@@ -127,12 +107,12 @@ test("permissions, health and isolation of the integrations API", async ({ reque
   expect(await health.json()).toMatchObject({ integrationId: id, status: "active", inbox: { backlog: 0, dead: 0 }, circuit: null });
 
   await addTestMember(slug, { email: `viewer@${slug}.test`, role: "viewer", password });
-  const viewer = await t.token(`viewer@${slug}.test`);
+  const viewer = await ownerToken(t, `viewer@${slug}.test`);
   await expectProblem(await t.get("/api/v1/integrations", viewer), 403);
 
   // The other tenant's owner cannot read, change or list this integration.
-  const o = api(request, other);
-  const otherToken = await o.token();
+  const o = tenantApi(request, other);
+  const otherToken = await ownerToken(o);
   await expectProblem(await o.get(`/api/v1/integrations/${id}`, otherToken), 404);
   await expectProblem(await o.get(`/api/v1/integrations/${id}/events`, otherToken), 404);
   await expectProblem(await o.patch(`/api/v1/integrations/${id}`, { status: "paused" }, otherToken), 404);

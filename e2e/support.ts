@@ -2,7 +2,7 @@
 // the 404 / problem+json checks, and (below) per-test tenants and sign-in for the
 // authentication UI specs.
 import { randomBytes, randomUUID } from "node:crypto";
-import { expect, type APIResponse, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import { systemContext } from "@/lib/audit/context";
 import { permissionsOf } from "@/lib/auth/permissions";
 import { createMember } from "@/lib/members/members";
@@ -101,3 +101,39 @@ export async function signOut(page: Page): Promise<void> {
   await page.waitForURL((u) => u.pathname === "/sign-in");
   await expect(page.getByTestId("header-sign-in")).toBeVisible();
 }
+
+// ---------------------------------------------------------------------------------
+// API test helpers (api-auth.spec.ts, integrations-api.spec.ts).
+
+/** The owner password of API-test tenants (freshTenant). */
+export const apiPassword = "Correct-Horse-Battery-42";
+
+/** A tenant of its own for an API test, with an active owner (owner@<slug>.test, apiPassword). */
+export async function freshTenant(prefix: string): Promise<string> {
+  const slug = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+  await createTenant({ slug, name: `E2E ${prefix}`, ownerEmail: `owner@${slug}.test`, ownerPassword: apiPassword });
+  return slug;
+}
+
+/** HTTP calls on one tenant's host of the 3100 server, with an optional Bearer token. */
+export function tenantApi(request: APIRequestContext, slug: string) {
+  const host = `${slug}.localhost`;
+  const headers = (token?: string, extra: Record<string, string> = {}) => ({
+    ...onPort(3100).onHost(host, extra).headers,
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
+  return {
+    post: (path: string, data: unknown, token?: string, extra?: Record<string, string>) =>
+      request.post(onPort(3100).url("127.0.0.1", path), { headers: headers(token, extra), data }),
+    get: (path: string, token?: string, extra?: Record<string, string>) => request.get(onPort(3100).url("127.0.0.1", path), { headers: headers(token, extra) }),
+    patch: (path: string, data: unknown, token?: string) => request.patch(onPort(3100).url("127.0.0.1", path), { headers: headers(token), data }),
+    delete: (path: string, token?: string) => request.delete(onPort(3100).url("127.0.0.1", path), { headers: headers(token) }),
+    fetch: (path: string, method: string, extra: Record<string, string>) => request.fetch(onPort(3100).url("127.0.0.1", path), { method, headers: headers(undefined, extra) }),
+    token: async (email = `owner@${slug}.test`, otp?: string) => {
+      const res = await request.post(onPort(3100).url("127.0.0.1", "/api/v1/auth/token"), { headers: headers(), data: { email, password: apiPassword, ...(otp ? { otp } : {}) } });
+      expect(res.status(), await res.text()).toBe(200);
+      return (await res.json()) as { access_token: string; refresh_token: string; token_type: string; expires_in: number };
+    },
+  };
+}
+

@@ -144,6 +144,10 @@ describe("validation", () => {
     const creds = await badRequest(createIntegration(slug, { name: "X", kind: "rest", settings: { baseUrl: "https://user:pw@api.example.com" } }, ctx));
     expect(creds.fieldErrors).toEqual([expect.objectContaining({ path: "settings.baseUrl", message: expect.stringMatching(/credentials/) })]);
 
+    // Not a URL at all: a field error, not a crash in the later checks.
+    const notUrl = await badRequest(createIntegration(slug, { name: "X", kind: "rest", settings: { baseUrl: "not a url" } }, ctx));
+    expect(notUrl.fieldErrors).toEqual([expect.objectContaining({ path: "settings.baseUrl", message: "must be an http(s) URL" })]);
+
     const query = await badRequest(createIntegration(slug, { name: "X", kind: "rest", settings: { baseUrl: "https://api.example.com/?key=abc" } }, ctx));
     expect(query.fieldErrors).toEqual([expect.objectContaining({ path: "settings.baseUrl", message: expect.stringMatching(/query/) })]);
 

@@ -17,6 +17,7 @@ const descriptions: Record<string, string> = {
   "/account": "Your password, two-factor authentication and signed-in devices.",
   "/api-keys": "Keys for programs that call the organisation's API.",
   "/audit": "Every change to the organisation's data, who made it and when.",
+  "/integrations": "Webhooks and external APIs: inbox, replays, sync and health.",
 };
 
 export default async function TenantHome() {
