@@ -72,6 +72,7 @@ describe("npm run dev", () => {
     expect(output).toMatch(new RegExp(`✔ redis\\s+.*Upstash REST bridge at http://127\\.0\\.0\\.1:${bridgePort}`));
     expect(output).toMatch(/✔ demo tenants\s+acme, globex/);
     expect(output).toContain(`http://acme.localhost:${port}`);
+    expect(output).toMatch(new RegExp(`✔ workflows\\s+local Inngest runner at http://127\\.0\\.0\\.1:${runnerPort}`));
 
     const page = async (host: string) => {
       // The first request compiles the page; retry while the dev server is busy with that.
@@ -92,9 +93,21 @@ describe("npm run dev", () => {
     expect(globex.body).toContain('data-testid="tenant-name">Globex Corporation<');
     expect((await page("no-such-tenant.localhost")).status).toBe(404);
 
+    // The runner syncs the app's functions from /api/inngest (retrying while next dev compiles it).
+    const functionIds = async (): Promise<string[]> => {
+      const res = await fetch(`http://127.0.0.1:${runnerPort}/functions`).catch(() => null);
+      return res?.ok ? ((await res.json()) as { functions: { id: string }[] }).functions.map((f) => f.id) : [];
+    };
+    const syncDeadline = Date.now() + 90_000;
+    while (!(await functionIds()).some((id) => id.endsWith("process-webhook"))) {
+      if (Date.now() > syncDeadline) throw new Error(`the runner never synced the app's functions:\n${output}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+
     dev.kill("SIGTERM");
     await exited;
     expect(await portIsFree(port)).toBe(true);
     expect(await portIsFree(bridgePort)).toBe(true);
+    expect(await portIsFree(runnerPort)).toBe(true);
   });
 });
