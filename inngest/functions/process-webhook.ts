@@ -38,8 +38,10 @@ export function processWebhook(inngest: Inngest) {
     },
     async ({ event, step }) => {
       const { tenant, eventId } = event.data;
-      // Most events take one step: apply and mark processed in one transaction.
-      const applied = await step.run("apply", () => attempt(tenant, eventId, () => applyWebhookEvent(tenant, eventId)));
+      // Applying is idempotent and one transaction, so it runs outside a step: most events
+      // then finish in a single call from the engine (a step costs a second call). When
+      // the integration forwards, the later steps are memoised and apply re-runs as a no-op.
+      const applied = await attempt(tenant, eventId, () => applyWebhookEvent(tenant, eventId));
       if (applied.alreadyProcessed) return { eventId, skipped: "already processed" };
       if (applied.forwards) {
         await step.run("forward", () => attempt(tenant, eventId, () => forwardWebhookEvent(tenant, eventId)));

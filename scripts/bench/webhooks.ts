@@ -3,6 +3,8 @@
 // local Inngest runner as the engine, in a throwaway database: deliveries accepted per
 // second (verified, stored, 202) from --senders concurrent senders, p50/p99 latency, and
 // the time until every event is processed. Fails if any delivery is lost.
+// BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the app server there (open it in
+// Chrome DevTools) to see where a request's time goes.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
@@ -64,7 +66,8 @@ try {
     if ((await run(process.execPath, ["node_modules/next/dist/bin/next", "build"], appEnv)) !== 0) throw new Error("next build failed");
   }
   runner = await startInngestRunner({ port: runnerPort, host: "127.0.0.1", appUrl: `http://127.0.0.1:${appPort}/api/inngest`, signingKey, eventKey, log: () => undefined });
-  app = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(appPort)], { env: appEnv, stdio: ["ignore", "ignore", "inherit"] });
+  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  app = spawn(process.execPath, [...profile, "node_modules/next/dist/bin/next", "start", "-p", String(appPort)], { env: appEnv, stdio: ["ignore", "ignore", "inherit"] });
   for (let i = 0; ; i++) {
     const up = await fetch(`http://127.0.0.1:${appPort}/api/health`).then((r) => r.ok, () => false);
     if (up) break;
@@ -139,7 +142,12 @@ try {
   console.error(err);
   code = 1;
 } finally {
-  app?.kill("SIGTERM");
+  if (app && app.exitCode === null) {
+    // Wait for the exit: a CPU profile is written then.
+    const exited = new Promise((r) => app!.once("exit", r));
+    app.kill("SIGTERM");
+    await exited;
+  }
   await runner?.close().catch(() => undefined);
   await closePool().catch(() => undefined);
   await stack.stop();
