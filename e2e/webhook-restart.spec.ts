@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { expect, test } from "@playwright/test";
 import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
@@ -15,15 +14,8 @@ import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { startInngestRunner, type InngestRunner } from "../scripts/inngest-runner/index";
+import { freePort } from "../scripts/lib/free-port";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const signingKey = `signkey-test-${randomBytes(32).toString("hex")}`;
 const eventKey = randomBytes(16).toString("hex");

@@ -8,7 +8,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
@@ -19,6 +18,7 @@ import { createTenant } from "@/lib/tenancy/create-tenant";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { startInngestRunner } from "../inngest-runner/index";
 import { printParts, startStack } from "../lib/stack";
+import { freePort } from "../lib/free-port";
 
 const { values } = parseArgs({ options: { count: { type: "string" }, senders: { type: "string" }, "no-build": { type: "boolean" } } });
 const count = Number(values.count ?? 3000);
@@ -28,14 +28,6 @@ if (!Number.isInteger(count) || count < senders || !Number.isInteger(senders) ||
   process.exit(2);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => spawn(cmd, args, { stdio: "inherit", env }).on("exit", (code) => resolve(code ?? 1)));

@@ -4,21 +4,13 @@
 // started again on the same port, as if the app were killed and restarted.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { serve } from "inngest/node";
 import { getInngest, resetInngestClient } from "@/inngest/client";
 import { platformFunctions, resetPlatformFunctions } from "@/inngest/functions";
 import { resetEnvCache } from "@/lib/env";
 import { startInngestRunner, type InngestRunner } from "../../scripts/inngest-runner/index";
+import { freePort } from "../../scripts/lib/free-port";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TestEngine {
   runner: InngestRunner | undefined;
