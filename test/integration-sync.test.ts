@@ -12,7 +12,8 @@ import { createIntegration, updateIntegration } from "@/lib/integrations/integra
 import { dismissNotice, listNotices } from "@/lib/integrations/notices";
 import { resetCircuit } from "@/lib/integrations/outbound/circuit-breaker";
 import { OutboundError } from "@/lib/integrations/outbound/errors";
-import { BadSyncResponseError, listSyncedRecords, syncPage, type PageResult } from "@/lib/integrations/sync/sync-page";
+import { listSyncedRecords } from "@/lib/integrations/records/list-records";
+import { BadSyncResponseError, syncPage, type PageResult } from "@/lib/integrations/sync/sync-page";
 import { finishSyncRun, listSyncRuns, startSyncRun } from "@/lib/integrations/sync/sync-runs";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { schemaNameFor } from "@/lib/tenancy/slug";

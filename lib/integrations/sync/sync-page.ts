@@ -3,7 +3,6 @@
 // transaction. Safe to repeat: a repeated page finds its items unchanged.
 import { z } from "zod";
 import { withAudit } from "@/lib/audit/with-audit";
-import { tenantDb } from "@/lib/db/tenant-client";
 import { callIntegration } from "../outbound/client";
 import { CircuitOpenError } from "../outbound/errors";
 import { loadIntegration } from "../integrations";
@@ -96,16 +95,4 @@ export async function syncPage(slug: string, integrationId: string, runId: strin
     { timeoutMs: 60_000 },
   );
   return { nextCursor, fetched: items.length, ...counts };
-}
-
-/** The synced records of an integration, newest change first. */
-export async function listSyncedRecords(slug: string, integrationId: string, limit = 50) {
-  await loadIntegration(slug, integrationId);
-  const rows = await tenantDb(slug).syncedRecord.findMany({
-    where: { integrationId },
-    orderBy: { updatedAt: "desc" },
-    take: Math.min(Math.max(1, limit), 200),
-    select: { id: true, externalId: true, source: true, data: true, createdAt: true, updatedAt: true },
-  });
-  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }));
 }

@@ -15,7 +15,7 @@ import { integrationHealth } from "@/lib/integrations/health";
 import { inboxStatuses, listInboxEvents } from "@/lib/integrations/inbox/list-events";
 import { getIntegration } from "@/lib/integrations/integrations";
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
-import { listSyncedRecords } from "@/lib/integrations/sync/sync-page";
+import { listSyncedRecords } from "@/lib/integrations/records/list-records";
 import { listSyncRuns } from "@/lib/integrations/sync/sync-runs";
 import { TenantShell } from "../../_components/tenant-shell";
 import { HealthPanel } from "../_components/health-panel";
