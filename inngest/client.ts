@@ -3,17 +3,17 @@
 import { eventType, Inngest } from "inngest";
 import { z } from "zod";
 import { serverEnv } from "@/lib/env";
+import { slugSchema } from "@/lib/tenancy/slug";
 
 export const appId = "tenant-platform";
 
-const tenantSlug = z.string().regex(/^[a-z0-9-]{1,63}$/);
 
 export const webhookReceived = eventType("integration/webhook.received", {
-  schema: z.object({ tenant: tenantSlug, integrationId: z.uuid(), eventId: z.uuid() }),
+  schema: z.object({ tenant: slugSchema, integrationId: z.uuid(), eventId: z.uuid() }),
 });
 
 export const syncRequested = eventType("integration/sync.requested", {
-  schema: z.object({ tenant: tenantSlug, integrationId: z.uuid(), trigger: z.enum(["manual", "schedule"]) }),
+  schema: z.object({ tenant: slugSchema, integrationId: z.uuid(), trigger: z.enum(["manual", "schedule"]) }),
 });
 
 let client: Inngest | undefined;

@@ -120,6 +120,11 @@ export const rotateSecretInput = z
   })
   .strict();
 
+/** A rest integration's sync settings; undefined when it is not one that syncs. */
+export function syncSettingsOf(row: { kind: string; settings: unknown }): SyncSettings | undefined {
+  return row.kind === "rest" ? restSettingsSchema.safeParse(row.settings).data?.sync : undefined;
+}
+
 export function parseSettings(kind: "webhook", raw: unknown): WebhookSettings;
 export function parseSettings(kind: "rest", raw: unknown): RestSettings;
 export function parseSettings(kind: IntegrationKind, raw: unknown): WebhookSettings | RestSettings;

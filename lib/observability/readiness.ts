@@ -1,5 +1,6 @@
 // Readiness of each component, for /api/ready and the dev console. Each probe is
 // bounded by a short timeout so a dead dependency answers "down", not a hang.
+import { withTimeout } from "@/lib/async/with-timeout";
 import { getPool } from "@/lib/db/pool";
 import { serverEnv } from "@/lib/env";
 import { getRedis } from "@/lib/redis/client";
@@ -14,17 +15,11 @@ export interface Readiness {
 const PROBE_TIMEOUT_MS = 1_000;
 
 async function probe(fn: () => Promise<unknown>): Promise<{ status: ComponentStatus; detail?: string }> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), PROBE_TIMEOUT_MS))),
-    ]);
+    await withTimeout(fn(), PROBE_TIMEOUT_MS, () => new Error("timed out"));
     return { status: "ok" };
   } catch (err) {
     return { status: "down", detail: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

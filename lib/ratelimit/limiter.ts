@@ -12,7 +12,9 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
 import { edgeEnv } from "@/lib/env";
+import { withTimeout } from "@/lib/async/with-timeout";
 import { getRedis } from "@/lib/redis/client";
+import { BACKOFF_MS, RedisOutageGate } from "@/lib/redis/outage-gate";
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -35,8 +37,6 @@ export interface ConsumeOptions {
   onFailure: "open" | "closed";
 }
 
-const BACKOFF_MS = 5_000;
-const LOG_EVERY_MS = 60_000;
 /** Bounds on the isolate's memory: limiter instances and blocked identifiers. */
 const MAX_LIMITERS = 1_000;
 const MAX_BLOCKED = 10_000;
@@ -49,18 +49,18 @@ interface State {
   limiters: Map<string, Ratelimit>;
   /** @upstash/ratelimit's in-memory cache of exhausted identifiers (saves Redis calls). */
   blocked: Map<string, number>;
-  downUntil: number;
-  lastLogAt: number;
-  suppressed: number;
 }
 
 let state: State | undefined;
 let loggedDisabled = false;
+const gate = new RedisOutageGate(
+  (gist, more) =>
+    `[ratelimit] Redis unavailable: ${gist}. Limits fail open for API traffic and closed for sign-in; Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
+);
 
 function stateFor(redis: Redis): State {
-  if (state?.redis !== redis) {
-    state = { redis, limiters: new Map(), blocked: new Map(), downUntil: 0, lastLogAt: 0, suppressed: 0 };
-  }
+  gate.bind(redis);
+  if (state?.redis !== redis) state = { redis, limiters: new Map(), blocked: new Map() };
   return state;
 }
 
@@ -87,38 +87,9 @@ function limiterFor(s: State, bucket: string, limit: number, windowSeconds: numb
   return limiter;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The error's gist without what @upstash/redis appends (", command was: [...]" holds keys). */
-function gist(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
-  return (message.split(", command was:")[0] + cause).slice(0, 200);
-}
-
-/** At most one line a minute, saying how many failures it stands for. */
-function logFailure(s: State, err: unknown, now: number): void {
-  if (now - s.lastLogAt < LOG_EVERY_MS) {
-    s.suppressed++;
-    return;
-  }
-  const more = s.suppressed ? `; ${s.suppressed} more failed or skipped calls since the last report` : "";
-  console.warn(
-    `[ratelimit] Redis unavailable: ${gist(err)}. Limits fail open for API traffic and closed for sign-in; Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
-  );
-  s.lastLogAt = now;
-  s.suppressed = 0;
-}
-
-function unavailable(opts: ConsumeOptions, s: State, now: number): RateLimitResult {
+function unavailable(opts: ConsumeOptions, now: number): RateLimitResult {
   if (opts.onFailure === "open") return { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "unavailable" };
-  return { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: Math.max(1, Math.ceil((s.downUntil - now) / 1000)), skipped: "unavailable" };
+  return { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: Math.max(1, Math.ceil((gate.downUntil - now) / 1000)), skipped: "unavailable" };
 }
 
 export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
@@ -147,12 +118,10 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
 
   const s = stateFor(redis);
   const started = Date.now();
-  if (started < s.downUntil) {
-    s.suppressed++;
-    return unavailable(opts, s, started);
-  }
+  if (gate.skipping(started)) return unavailable(opts, started);
   try {
-    const res = await withTimeout(limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds).limit(opts.key), edgeEnv().RATELIMIT_TIMEOUT_MS);
+    const ms = edgeEnv().RATELIMIT_TIMEOUT_MS;
+    const res = await withTimeout(limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds).limit(opts.key), ms, () => new Error(`no answer within ${ms} ms`));
     return {
       allowed: res.success,
       limit: res.limit,
@@ -161,8 +130,7 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
     };
   } catch (err) {
     const now = Date.now();
-    s.downUntil = now + BACKOFF_MS;
-    logFailure(s, err, now);
-    return unavailable(opts, s, now);
+    gate.failed(err, now);
+    return unavailable(opts, now);
   }
 }

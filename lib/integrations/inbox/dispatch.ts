@@ -4,19 +4,12 @@
 // derived from the row and its generation, so a row offered twice starts one run (the
 // engine deduplicates by id), and a replay, which bumps the generation, is a new event
 // on every path (its own send, or the reconciler's).
+import { withTimeout } from "@/lib/async/with-timeout";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { getInngest, webhookReceived } from "@/inngest/client";
 
 const sendTimeoutMs = 3_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the workflow engine did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface InboxRef {
   id: string;
@@ -42,6 +35,7 @@ export async function dispatchInboxRows(slug: string, rows: InboxRef[]): Promise
         ),
       ),
       sendTimeoutMs,
+      () => new Error(`the workflow engine did not answer within ${sendTimeoutMs} ms`),
     );
   } catch (err) {
     console.warn(`[inbox] ${rows.length} event(s) of ${slug} not handed to the workflow engine yet (the reconciler retries): ${err instanceof Error ? err.message : String(err)}`);

@@ -29,7 +29,8 @@ export interface ReceivedWebhook {
   dispatched: boolean;
 }
 
-function rejectedContext(meta: RequestMeta, integration?: Integration): AuditContext {
+/** Who sends: the integration once it is known, else an anonymous sender. */
+function senderContext(meta: RequestMeta, integration?: Integration): AuditContext {
   return {
     actorType: integration ? "webhook" : "anonymous",
     actorId: integration?.id,
@@ -41,7 +42,7 @@ function rejectedContext(meta: RequestMeta, integration?: Integration): AuditCon
 }
 
 async function reject(slug: string, meta: RequestMeta, integrationId: string, integration: Integration | undefined, error: AppError): Promise<never> {
-  await recordEvent(slug, rejectedContext(meta, integration), {
+  await recordEvent(slug, senderContext(meta, integration), {
     action: auditActions.webhookRejected,
     targetType: "integration",
     targetId: integrationId.slice(0, 200),
@@ -102,7 +103,7 @@ export async function receiveWebhook(input: {
     return reject(slug, meta, integrationId, integration, new AppError("unauthorized", `Webhook signature not accepted: ${verification.message}`, [], { reason: verification.reason }));
   }
 
-  const ctx: AuditContext = { ...rejectedContext(meta, integration), actorType: "webhook" };
+  const ctx = senderContext(meta, integration);
   const table = `${quoteIdent(schemaNameFor(slug))}.webhook_events`;
   const stored = await withAudit(slug, ctx, async (tx) => {
     // ON CONFLICT: a redelivery (same provider event id) stores nothing new, even when

@@ -8,11 +8,13 @@
 //
 // Redis down, slow or not configured: the breaker steps aside (calls go through, state
 // "unknown"), skips Redis for a few seconds after a failure, and says so at most once a
-// minute, the way lib/ratelimit/limiter.ts degrades.
+// minute (lib/redis/outage-gate.ts, as the rate limiter does).
 import { randomUUID } from "node:crypto";
 import type { Redis } from "@upstash/redis";
 import { edgeEnv } from "@/lib/env";
+import { withTimeout } from "@/lib/async/with-timeout";
 import { getRedis } from "@/lib/redis/client";
+import { BACKOFF_MS, RedisOutageGate } from "@/lib/redis/outage-gate";
 
 export type CircuitStateName = "closed" | "open" | "half-open" | "unknown";
 
@@ -41,8 +43,6 @@ export interface CircuitConfig {
   openSeconds: number;
 }
 
-const BACKOFF_MS = 5_000;
-const LOG_EVERY_MS = 60_000;
 /** Idle state expires: a circuit nobody used for a day starts closed again. */
 const IDLE_TTL_MS = 24 * 3600 * 1000;
 
@@ -96,62 +96,27 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[7]))
 return {'none', 'closed'}
 `;
 
-interface Health {
-  redis: Redis;
-  downUntil: number;
-  lastLogAt: number;
-  suppressed: number;
-}
-
-let health: Health | undefined;
-
-function healthFor(redis: Redis): Health {
-  if (health?.redis !== redis) health = { redis, downUntil: 0, lastLogAt: 0, suppressed: 0 };
-  return health;
-}
+const gate = new RedisOutageGate(
+  (gist, more) => `[circuit] Redis unavailable: ${gist}. Circuit breakers step aside (calls go through); Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
+);
 
 function keys(slug: string, integrationId: string): [circuit: string, trial: string] {
   const circuit = `${edgeEnv().REDIS_KEY_PREFIX}circuit:${slug}:${integrationId}`;
   return [circuit, `${circuit}:trial`];
 }
 
-/** The error's gist without what @upstash/redis appends (", command was: [...]" holds the script and keys). */
-function gist(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split(", command was:")[0]!.slice(0, 200);
-}
-
 /** Runs a Redis operation, or answers undefined when Redis is not there (failing open). */
 async function withRedis<T>(op: (redis: Redis) => Promise<T>): Promise<T | undefined> {
   const redis = getRedis();
   if (!redis) return undefined; // not configured: limiter.ts already says so once
-  const h = healthFor(redis);
-  const started = Date.now();
-  if (started < h.downUntil) {
-    h.suppressed++;
-    return undefined;
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  gate.bind(redis);
+  if (gate.skipping(Date.now())) return undefined;
   const timeoutMs = edgeEnv().REDIS_TIMEOUT_MS;
   try {
-    return await Promise.race([
-      op(redis),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    return await withTimeout(op(redis), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
   } catch (err) {
-    const now = Date.now();
-    h.downUntil = now + BACKOFF_MS;
-    if (now - h.lastLogAt >= LOG_EVERY_MS) {
-      const more = h.suppressed ? `; ${h.suppressed} more failed or skipped calls since the last report` : "";
-      console.warn(`[circuit] Redis unavailable: ${gist(err)}. Circuit breakers step aside (calls go through); Redis is retried every ${BACKOFF_MS / 1000} s${more}.`);
-      h.lastLogAt = now;
-      h.suppressed = 0;
-    } else h.suppressed++;
+    gate.failed(err, Date.now());
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -2,6 +2,7 @@
 // resolved here, every address it resolves to is checked, and the caller connects to
 // exactly those addresses (pinned-request.ts), so a DNS answer that changes between the
 // check and the connect (rebinding) cannot smuggle in an internal address.
+import { withTimeout } from "@/lib/async/with-timeout";
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { OutboundError, OutboundTimeoutError, SsrfRefusedError } from "./errors";
@@ -119,21 +120,13 @@ export async function resolveAllowed(
   let addresses: ResolvedAddress[];
   if (literal) addresses = [{ address: host, family: literal === 6 ? 6 : 4 }];
   else {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      addresses = await Promise.race([
-        (opts.resolveAll ?? systemResolveAll)(host),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new OutboundTimeoutError("dns", opts.timeoutMs)), opts.timeoutMs);
-        }),
-      ]);
+      addresses = await withTimeout((opts.resolveAll ?? systemResolveAll)(host), opts.timeoutMs, () => new OutboundTimeoutError("dns", opts.timeoutMs));
     } catch (err) {
       if (err instanceof OutboundError) throw err;
       const code = (err as { code?: string }).code ?? "unknown";
       // EAI_AGAIN is a resolver hiccup; ENOTFOUND and friends will not fix themselves.
       throw new OutboundError(`DNS lookup of ${host} failed: ${code}`, { reason: "network", retriable: code === "EAI_AGAIN", cause: err });
-    } finally {
-      clearTimeout(timer);
     }
     if (addresses.length === 0) throw new OutboundError(`DNS lookup of ${host} returned no address`, { reason: "network", retriable: false });
   }

@@ -4,11 +4,11 @@ import { AppError } from "@/lib/errors/app-error";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { listTenants } from "@/lib/tenancy/list-tenants";
 import { loadIntegration } from "../integrations";
-import { restSettingsSchema } from "../settings";
+import { syncSettingsOf } from "../settings";
 
 export async function requestSync(slug: string, integrationId: string, trigger: "manual" | "schedule"): Promise<{ eventId: string }> {
   const integration = await loadIntegration(slug, integrationId);
-  if (integration.kind !== "rest" || !restSettingsSchema.parse(integration.settings).sync) {
+  if (!syncSettingsOf(integration)) {
     throw new AppError("bad_request", "This integration has no sync configured (a rest integration with settings.sync).");
   }
   if (integration.status !== "active") throw new AppError("conflict", "This integration is paused; resume it to sync.");
@@ -16,7 +16,7 @@ export async function requestSync(slug: string, integrationId: string, trigger: 
     const { ids } = await getInngest().send(syncRequested.create({ tenant: slug, integrationId, trigger }));
     return { eventId: ids[0] ?? "" };
   } catch (err) {
-    console.warn(`[sync] could not reach the workflow engine: ${err instanceof Error ? err.message : String(err)}`);
+    console.warn(`[sync] sync of ${slug} integration ${integrationId} not requested, the workflow engine is not reachable: ${err instanceof Error ? err.message : String(err)}`);
     throw new AppError("unavailable", "The workflow engine is not reachable; try again shortly.", [], { headers: { "Retry-After": "30" } });
   }
 }
@@ -27,10 +27,10 @@ export async function dueSyncs(now = new Date()): Promise<{ slug: string; integr
   for (const tenant of (await listTenants()).filter((t) => t.status === "active")) {
     const rows = await tenantDb(tenant.slug).integration.findMany({
       where: { kind: "rest", status: "active" },
-      select: { id: true, settings: true, syncRuns: { orderBy: { startedAt: "desc" }, take: 1, select: { startedAt: true } } },
+      select: { id: true, kind: true, settings: true, syncRuns: { orderBy: { startedAt: "desc" }, take: 1, select: { startedAt: true } } },
     });
     for (const row of rows) {
-      const interval = restSettingsSchema.safeParse(row.settings).data?.sync?.intervalMinutes ?? 0;
+      const interval = syncSettingsOf(row)?.intervalMinutes ?? 0;
       const last = row.syncRuns[0]?.startedAt;
       if (interval > 0 && (!last || now.getTime() - last.getTime() >= interval * 60_000)) due.push({ slug: tenant.slug, integrationId: row.id });
     }

@@ -6,7 +6,7 @@ import { withAudit } from "@/lib/audit/with-audit";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { loadIntegration } from "../integrations";
-import { restSettingsSchema } from "../settings";
+import { syncSettingsOf } from "../settings";
 
 export const syncContext = systemContext("data sync");
 
@@ -28,7 +28,7 @@ export interface SyncRunView {
 export async function startSyncRun(slug: string, integrationId: string, trigger: "manual" | "schedule"): Promise<{ runId: string; cursor: string | null }> {
   return withAudit(slug, syncContext, async (tx) => {
     const integration = await loadIntegration(slug, integrationId, tx);
-    if (integration.kind !== "rest" || !restSettingsSchema.parse(integration.settings).sync) {
+    if (!syncSettingsOf(integration)) {
       throw new AppError("bad_request", `Integration ${integration.name} has no sync configured.`);
     }
     // A run that failed or stopped part-way left its cursor: continue from there.
