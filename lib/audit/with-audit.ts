@@ -1,7 +1,10 @@
 // Every write to tenant data runs here: one transaction on the tenant's client with
 // the audit context set transaction-locally, so the row-change triggers record who
 // did it in the same transaction (rolled back together). A write outside withAudit
-// is refused by the database itself.
+// is refused by the database itself. After the commit, the in-memory caches whose
+// tables the transaction touched (sessions, API keys, integrations) are dropped on every
+// instance (lib/cache/tenant-write-tracking.ts).
+import { invalidateTenantCaches, trackTenantWrites } from "@/lib/cache/tenant-write-tracking";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
@@ -17,16 +20,29 @@ export async function withAudit<T>(
   slug: string,
   rawCtx: AuditContext,
   fn: (tx: Prisma.TransactionClient, audit: AuditHandle) => Promise<T>,
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /** Housekeeping that no cached value depends on (last_seen_at, last_used_at): skip the invalidation. */
+    keepCaches?: boolean;
+  } = {},
 ): Promise<T> {
   const ctx = parseOrThrow(auditContextSchema, rawCtx, "audit context");
-  return tenantDb(slug).$transaction(
-    async (tx) => {
-      await tx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
-      return fn(tx, { record: (event) => record(tx, ctx, event) });
-    },
-    { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
-  );
+  let touched: () => string[] = () => [];
+  try {
+    return await tenantDb(slug).$transaction(
+      async (rawTx) => {
+        await rawTx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
+        const tracked = trackTenantWrites(rawTx);
+        touched = tracked.touched;
+        return fn(tracked.tx, { record: (event) => record(rawTx, ctx, event) });
+      },
+      { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
+    );
+  } finally {
+    // Also after a failure: the commit may have happened before the error reached us.
+    const caches = options.keepCaches ? [] : touched();
+    if (caches.length) await invalidateTenantCaches(slug, caches);
+  }
 }
 
 /** One explicit event in a transaction of its own (a single INSERT: no row-change triggers, so no context setting). */

@@ -1,11 +1,15 @@
 // API keys: `tpk_<12 hex>_<43 chars>`, shown once. The table keeps the visible prefix
 // (`tpk_<12 hex>`, unique, for lookup) and a SHA-256 of the whole key: the secret part
 // has 256 bits of randomness, so a fast hash is enough. Compared in constant time.
+// Keys are served from memory; any write to api_keys or users drops the tenant's
+// entries on every instance (withAudit), so a revocation applies everywhere within 1 s.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
+import { sharedCache } from "@/lib/cache/shared-cache";
+import { tenantCaches } from "@/lib/cache/tenant-write-tracking";
 import { safeEqual, sha256Hex } from "@/lib/crypto/compare";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
@@ -98,14 +102,45 @@ export async function revokeApiKey(slug: string, id: string, ctx: AuditContext):
   if (done.count === 0) throw new AppError("not_found", "No such active API key.");
 }
 
+interface KeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  keyHash: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdById: string | null;
+  createdBy: { role: string; status: string } | null;
+}
+
+const keyCache = () => sharedCache<KeyRow | null>({ name: tenantCaches.apiKeys.cache, max: 20_000, ttlMs: 5 * 60_000 });
+
 /** The principal of a valid, unrevoked, unexpired key of this tenant, else null. */
 export async function authenticateApiKey(slug: string, key: string, ctx: Omit<AuditContext, "actorType">): Promise<ApiKeyPrincipal | null> {
   const match = keyPattern.exec(key);
   if (!match) return null;
-  const row = await tenantDb(slug).apiKey.findUnique({
-    where: { prefix: match[1]! },
-    include: { createdBy: { select: { role: true, status: true } } },
-  });
+  const row = await keyCache().load(
+    `${slug}:${match[1]!}`,
+    () =>
+      tenantDb(slug).apiKey.findUnique({
+        where: { prefix: match[1]! },
+        select: {
+          id: true,
+          name: true,
+          prefix: true,
+          keyHash: true,
+          scopes: true,
+          expiresAt: true,
+          revokedAt: true,
+          lastUsedAt: true,
+          createdById: true,
+          createdBy: { select: { role: true, status: true } },
+        },
+      }),
+    slug,
+  );
   if (!row || !safeEqual(row.keyHash, sha256Hex(key))) return null;
   const now = new Date();
   if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
@@ -124,6 +159,7 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
   };
   const last = row.lastUsedAt;
   if (!last || now.getTime() - last.getTime() > touchEveryMs) {
+    row.lastUsedAt = now; // this instance writes it once a minute, not every request meanwhile
     const firstToday = !last || last.toISOString().slice(0, 10) !== now.toISOString().slice(0, 10);
     const actor: AuditContext = { ...ctx, actorType: "api_key", actorId: row.id, actorLabel: `api key ${row.prefix} (${row.name})`.slice(0, 200) };
     await withAudit(slug, actor, async (tx, audit) => {
@@ -136,7 +172,7 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
           summary: `API key ${row.prefix} (${row.name}) used (first use on ${now.toISOString().slice(0, 10)})`,
         });
       }
-    });
+    }, { keepCaches: true });
   }
   return principal;
 }

@@ -1,8 +1,12 @@
 // Server-side session records: one per browser sign-in or API token grant. The
 // browser's JWT cookie and every access token name their session, and each request
-// checks it, so revoking a session takes effect on its next request.
+// checks it, so revoking a session takes effect on its next request. Liveness is served
+// from memory; any write to sessions or users drops the tenant's entries on every
+// instance (withAudit), so a revocation applies everywhere within 1 s.
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
+import { sharedCache } from "@/lib/cache/shared-cache";
+import { tenantCaches } from "@/lib/cache/tenant-write-tracking";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import type { RequestMeta } from "@/lib/http/request-meta";
@@ -42,25 +46,42 @@ export interface LiveSession {
   user: { id: string; email: string; name: string | null; role: string; status: string; mfaEnabledAt: Date | null };
 }
 
+interface SessionRow {
+  id: string;
+  kind: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastSeenAt: Date;
+  user: LiveSession["user"];
+}
+
+const sessionCache = () => sharedCache<SessionRow | null>({ name: tenantCaches.sessions.cache, max: 50_000, ttlMs: 5 * 60_000 });
+
 /** The session and its user when the session is live (not revoked, not expired, user active). */
 export async function liveSession(slug: string, sessionId: string, ctx: AuditContext): Promise<LiveSession | null> {
   if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
-  const row = await tenantDb(slug).session.findUnique({
-    where: { id: sessionId },
-    select: {
-      id: true,
-      kind: true,
-      expiresAt: true,
-      revokedAt: true,
-      lastSeenAt: true,
-      user: { select: { id: true, email: true, name: true, role: true, status: true, mfaEnabledAt: true } },
-    },
-  });
+  const row = await sessionCache().load(
+    `${slug}:${sessionId}`,
+    () =>
+      tenantDb(slug).session.findUnique({
+        where: { id: sessionId },
+        select: {
+          id: true,
+          kind: true,
+          expiresAt: true,
+          revokedAt: true,
+          lastSeenAt: true,
+          user: { select: { id: true, email: true, name: true, role: true, status: true, mfaEnabledAt: true } },
+        },
+      }),
+    slug,
+  );
   const now = Date.now();
   if (!row || row.revokedAt || row.expiresAt.getTime() <= now || row.user.status !== "active") return null;
   if (now - row.lastSeenAt.getTime() > touchEveryMs) {
+    row.lastSeenAt = new Date(now); // this instance touches it once a minute, not every request meanwhile
     // Housekeeping: a change to last_seen_at alone writes no audit row (see the auth migration).
-    await withAudit(slug, ctx, (tx) => tx.session.update({ where: { id: row.id }, data: { lastSeenAt: new Date(now) } })).catch(
+    await withAudit(slug, ctx, (tx) => tx.session.update({ where: { id: row.id }, data: { lastSeenAt: new Date(now) } }), { keepCaches: true }).catch(
       () => undefined,
     );
   }

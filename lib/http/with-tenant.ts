@@ -8,9 +8,10 @@ import type { Permission } from "@/lib/auth/permissions";
 import { principalAuditContext, type Principal } from "@/lib/auth/principal";
 import { principalFromBearer } from "@/lib/auth/resolve-principal";
 import { AppError } from "@/lib/errors/app-error";
-import { applyRateLimitHeaders, decodeForwardedRateLimit, tighter } from "@/lib/ratelimit/headers";
+import { applyRateLimitHeaders, tighter } from "@/lib/ratelimit/headers";
+import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
-import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
+import { principalBucket, takeRequestLimits, tenantApiBucket } from "@/lib/ratelimit/request-limits";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
@@ -29,6 +30,12 @@ export interface TenantRequestContext {
   meta: RequestMeta;
   /** Set by a handler that applied a rate limit of its own (sign-in), for the response headers. */
   rateLimit?: RateLimitResult;
+  /**
+   * Takes this request's API limits: the tenant's bucket plus `extra` (the principal's,
+   * a webhook integration's), in one Redis round trip; throws the 429. The wrapper calls
+   * it unless the route takes it itself ({ limits: "in-handler" }) to add a bucket.
+   */
+  takeLimits(extra?: Bucket[]): Promise<void>;
 }
 
 export interface PrincipalRequestContext extends TenantRequestContext {
@@ -44,18 +51,32 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
   return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
     let origin: string | null = null;
-    let limits = decodeForwardedRateLimit(request.headers.get(internalHeaders.rateLimit));
+    let limits: RateLimitResult | undefined;
     let response: Response;
     try {
       const tenant = await tenantFromHeaders(request.headers);
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
       const settings = await getTenantSettings(tenant.slug);
       origin = allowedOrigin(request, settings);
-      const base: TenantRequestContext = { request, tenant, settings, requestId, meta: requestMeta(request.headers, requestId) };
+      let taken = false;
+      const base: TenantRequestContext = {
+        request,
+        tenant,
+        settings,
+        requestId,
+        meta: requestMeta(request.headers, requestId),
+        async takeLimits(extra = []) {
+          if (taken) throw new Error("takeLimits called twice for one request");
+          taken = true;
+          limits = tighter(limits, await takeRequestLimits([tenantApiBucket(tenant.slug, settings), ...extra]));
+        },
+      };
       const ctx = await prepare(base).finally(() => {
         limits = tighter(limits, base.rateLimit);
       });
       response = await handler(ctx, route);
+      // A route that takes its own limits and returned early (a refusal) still counts.
+      if (!taken) await base.takeLimits().catch(() => undefined);
       limits = tighter(limits, ctx.rateLimit);
     } catch (err) {
       if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
@@ -68,9 +89,17 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
   };
 }
 
+export interface TenantRouteOptions {
+  /** "before" (default): the wrapper takes the tenant's limit before the handler runs. */
+  limits?: "before" | "in-handler";
+}
+
 /** A tenant route anyone may call. */
-export function withTenant(handler: Handler<TenantRequestContext>) {
-  return run(async (base) => base, handler);
+export function withTenant(handler: Handler<TenantRequestContext>, options: TenantRouteOptions = {}) {
+  return run(async (base) => {
+    if (options.limits !== "in-handler") await base.takeLimits();
+    return base;
+  }, handler);
 }
 
 /** A tenant route for a principal (Bearer access token or API key) holding `permission` (null: any principal). */
@@ -83,7 +112,7 @@ export function withPrincipal(permission: Permission | null, handler: Handler<Pr
         reason: "unauthenticated",
       });
     }
-    base.rateLimit = await limitPrincipal(base.tenant.slug, principal, base.settings);
+    await base.takeLimits([principalBucket(base.tenant.slug, principal, base.settings)]);
     await authorize(base.tenant.slug, principal, permission, base.meta, `${base.request.method} ${new URL(base.request.url).pathname}`, options);
     return { ...base, principal, actor: principalAuditContext(principal, base.meta) };
   }, handler);

@@ -1,7 +1,5 @@
-// Rate-limit results as HTTP: the RateLimit-* response headers (delta-seconds reset),
-// the 429 error, and the internal header that carries the middleware's per-tenant
-// result to the Node request wrapper. Edge-safe.
-import { z } from "zod";
+// Rate-limit results as HTTP: the RateLimit-* response headers (delta-seconds reset)
+// and the 429 error.
 import { AppError } from "@/lib/errors/app-error";
 import type { RateLimitResult } from "./limiter";
 
@@ -40,34 +38,4 @@ export function tighter(a?: RateLimitResult, b?: RateLimitResult): RateLimitResu
   if (Boolean(a.skipped) !== Boolean(b.skipped)) return a.skipped ? b : a;
   if (a.remaining !== b.remaining) return a.remaining < b.remaining ? a : b;
   return a.resetSeconds >= b.resetSeconds ? a : b;
-}
-
-const count = z.number().int().min(0).max(1_000_000_000);
-const forwardedSchema = z
-  .object({
-    allowed: z.boolean(),
-    limit: count,
-    remaining: count,
-    resetSeconds: count,
-    skipped: z.enum(["disabled", "unavailable"]).optional(),
-  })
-  .strict();
-
-/** Value of internalHeaders.rateLimit, set by the middleware only (it strips incoming copies). */
-export function encodeForwardedRateLimit(result: RateLimitResult): string {
-  const { allowed, limit, remaining, resetSeconds, skipped } = result;
-  return JSON.stringify(skipped ? { allowed, limit, remaining, resetSeconds, skipped } : { allowed, limit, remaining, resetSeconds });
-}
-
-/** The middleware's per-tenant result, or undefined when absent or malformed. */
-export function decodeForwardedRateLimit(value: string | null | undefined): RateLimitResult | undefined {
-  if (!value || value.length > 300) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  const parsed = forwardedSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
 }

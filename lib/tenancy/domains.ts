@@ -36,7 +36,7 @@ export async function addDomain(slug: string, rawHostname: string, opts: { verif
       throw err;
     });
   if (verified) await mirrorDomain(hostname, slug);
-  forgetCachedTenants();
+  await forgetCachedTenants();
   return domain;
 }
 
@@ -46,5 +46,5 @@ export async function removeDomain(slug: string, rawHostname: string): Promise<v
   const { count } = await platformDb().domain.deleteMany({ where: { hostname, tenant: { slug } } });
   if (count === 0) throw new AppError("not_found", `Tenant "${slug}" has no domain ${hostname}.`);
   await mirrorDomain(hostname, null);
-  forgetCachedTenants();
+  await forgetCachedTenants();
 }

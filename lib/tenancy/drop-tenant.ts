@@ -26,7 +26,7 @@ export async function dropTenant(slug: string, confirm: string): Promise<{ domai
     return removed.rows.map((r) => r.hostname);
   });
   forgetTenantClient(slug);
-  forgetCachedTenants();
+  await forgetCachedTenants();
   await mirrorTenant(slug, null);
   for (const hostname of domains) await mirrorDomain(hostname, null);
   return { domains };

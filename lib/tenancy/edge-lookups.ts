@@ -33,10 +33,3 @@ export const edgeLookups: EdgeLookups = {
   tenantStatus: (slug) => cachedGet(mirrorKeys.tenant(slug)),
   domainTenant: (hostname) => cachedGet(mirrorKeys.domain(hostname)),
 };
-
-/** The tenant's API requests-per-minute override from the mirror; null: none, or Redis cannot say. */
-export async function edgeTenantApiLimit(slug: string): Promise<number | null> {
-  const value = await cachedGet(mirrorKeys.apiLimit(slug));
-  const perMinute = value === null || value === "unknown" ? NaN : Number(value);
-  return Number.isInteger(perMinute) && perMinute > 0 ? perMinute : null;
-}

@@ -1,30 +1,21 @@
-// Node-side tenant lookups from PostgreSQL (the source of truth), cached for a few
-// seconds so a page render does not query the platform tables on every request.
-import { LRUCache } from "lru-cache";
+// Node-side tenant lookups from PostgreSQL (the source of truth), served from memory:
+// every status or domain change drops the cache on every instance (lib/cache), so a
+// suspension applies everywhere within 1 s and a request costs no platform query.
+import { sharedCache } from "@/lib/cache/shared-cache";
 import { platformDb } from "@/lib/db/platform-client";
 import { isValidSlug } from "./slug";
 import { tenantRecordSelect, type TenantRecord } from "./tenant-record";
 
-const CACHE_TTL_MS = 5_000;
-const notFound = Symbol("not-found");
-type Cached = TenantRecord | typeof notFound;
+// Misses are cached too (null): unknown hosts must not cost a query each.
+const cache = () => sharedCache<TenantRecord | null>({ name: "tenants", max: 20_000, ttlMs: 5 * 60_000 });
 
-const globalForCache = globalThis as unknown as { __tenantLookupCache?: LRUCache<string, Cached> };
-function cache(): LRUCache<string, Cached> {
-  globalForCache.__tenantLookupCache ??= new LRUCache<string, Cached>({ max: 5_000, ttl: CACHE_TTL_MS });
-  return globalForCache.__tenantLookupCache;
+/** Call after any change to a tenant's status or domains: drops every lookup, everywhere. */
+export function forgetCachedTenants(): Promise<void> {
+  return cache().invalidateAll();
 }
 
-export function forgetCachedTenants(): void {
-  cache().clear();
-}
-
-async function cached(key: string, load: () => Promise<TenantRecord | null>): Promise<TenantRecord | null> {
-  const hit = cache().get(key);
-  if (hit !== undefined) return hit === notFound ? null : hit;
-  const value = await load();
-  cache().set(key, value ?? notFound);
-  return value;
+function cached(key: string, load: () => Promise<TenantRecord | null>): Promise<TenantRecord | null> {
+  return cache().load(key, load);
 }
 
 export function findTenantBySlug(slug: string): Promise<TenantRecord | null> {

@@ -6,8 +6,6 @@ export const internalHeaders = {
   /** Custom hostname the Edge could not resolve (no Redis): the Node side looks it up. */
   tenantHost: "x-platform-tenant-host",
   requestId: "x-request-id",
-  /** The middleware's per-tenant rate-limit result (lib/ratelimit/headers.ts encodes it). */
-  rateLimit: "x-platform-ratelimit",
 } as const;
 
 export const tenantIdHeader = "x-tenant-id";

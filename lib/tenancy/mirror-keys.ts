@@ -12,15 +12,10 @@ export const mirrorKeys = {
   },
   tenant: (slug: string) => `${prefix()}tenancy:tenant:${slug}`,
   domain: (hostname: string) => `${prefix()}tenancy:domain:${hostname}`,
-  /** The tenant's settings.rateLimits.apiPerMinute override; missing means the platform default. */
-  apiLimit: (slug: string) => `${prefix()}tenancy:api-limit:${slug}`,
   get tenantPattern() {
     return `${prefix()}tenancy:tenant:*`;
   },
   get domainPattern() {
     return `${prefix()}tenancy:domain:*`;
-  },
-  get apiLimitPattern() {
-    return `${prefix()}tenancy:api-limit:*`;
   },
 };

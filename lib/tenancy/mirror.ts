@@ -1,11 +1,10 @@
-// Writes the hostname -> tenant map, tenant statuses and per-tenant API rate limits
-// into Redis for the Edge middleware. Every domain or status change calls one of these; a failure to mirror
+// Writes the hostname -> tenant map and tenant statuses into Redis for the Edge
+// middleware. Every domain or status change calls one of these; a failure to mirror
 // is reported but never undoes the PostgreSQL change (rebuild repairs the mirror).
 import type { Redis } from "@upstash/redis";
 import { platformDb } from "@/lib/db/platform-client";
 import { getRedis } from "@/lib/redis/client";
 import { mirrorKeys } from "./mirror-keys";
-import { tenantSettingsSchema } from "./settings";
 
 export interface MirrorResult {
   ok: boolean;
@@ -26,17 +25,7 @@ async function attempt(what: string, fn: (redis: Redis) => Promise<unknown>): Pr
 }
 
 export function mirrorTenant(slug: string, status: string | null): Promise<MirrorResult> {
-  // A dropped tenant (null) takes its API limit override with it.
-  return attempt(`tenant ${slug}`, (r) =>
-    status ? r.set(mirrorKeys.tenant(slug), status) : r.del(mirrorKeys.tenant(slug), mirrorKeys.apiLimit(slug)),
-  );
-}
-
-/** The tenant's API requests per minute for the Edge limiter; null: the platform default. */
-export function mirrorTenantApiLimit(slug: string, perMinute: number | null | undefined): Promise<MirrorResult> {
-  return attempt(`the API limit of ${slug}`, (r) =>
-    perMinute ? r.set(mirrorKeys.apiLimit(slug), String(perMinute)) : r.del(mirrorKeys.apiLimit(slug)),
-  );
+  return attempt(`tenant ${slug}`, (r) => (status ? r.set(mirrorKeys.tenant(slug), status) : r.del(mirrorKeys.tenant(slug))));
 }
 
 export function mirrorDomain(hostname: string, slug: string | null): Promise<MirrorResult> {
@@ -58,22 +47,17 @@ async function scanAll(redis: Redis, match: string): Promise<string[]> {
 export async function rebuildMirror(): Promise<MirrorResult & { tenants: number; domains: number; removed: number }> {
   const db = platformDb();
   const [tenants, domains] = await Promise.all([
-    db.tenant.findMany({ select: { slug: true, status: true, settings: true } }),
+    db.tenant.findMany({ select: { slug: true, status: true } }),
     db.domain.findMany({ where: { verified: true }, select: { hostname: true, tenant: { select: { slug: true } } } }),
   ]);
   let removed = 0;
   const result = await attempt("the full rebuild", async (redis) => {
     const wanted = new Map<string, string>();
-    for (const t of tenants) {
-      wanted.set(mirrorKeys.tenant(t.slug), t.status);
-      const apiPerMinute = tenantSettingsSchema.safeParse(t.settings ?? {}).data?.rateLimits.apiPerMinute;
-      if (apiPerMinute) wanted.set(mirrorKeys.apiLimit(t.slug), String(apiPerMinute));
-    }
+    for (const t of tenants) wanted.set(mirrorKeys.tenant(t.slug), t.status);
     for (const d of domains) wanted.set(mirrorKeys.domain(d.hostname), d.tenant.slug);
     const existing = [
       ...(await scanAll(redis, mirrorKeys.tenantPattern)),
       ...(await scanAll(redis, mirrorKeys.domainPattern)),
-      ...(await scanAll(redis, mirrorKeys.apiLimitPattern)),
     ];
     const stale = existing.filter((k) => !wanted.has(k));
     removed = stale.length;

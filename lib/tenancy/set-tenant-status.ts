@@ -18,6 +18,6 @@ export async function setTenantStatus(slug: string, status: TenantStatus): Promi
   const tenant = updated[0];
   if (!tenant) throw new AppError("not_found", `No tenant with the slug "${slug}".`);
   await mirrorTenant(slug, status);
-  forgetCachedTenants();
+  await forgetCachedTenants();
   return tenant;
 }

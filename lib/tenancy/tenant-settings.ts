@@ -1,28 +1,21 @@
-// A tenant's settings, parsed through tenantSettingsSchema (cached for a few seconds
-// like the tenant lookups), and the one way to change them.
-import { LRUCache } from "lru-cache";
+// A tenant's settings, parsed through tenantSettingsSchema and served from memory
+// (dropped on every instance when they change, lib/cache), and the one way to change them.
 import { withAudit } from "@/lib/audit/with-audit";
+import { sharedCache } from "@/lib/cache/shared-cache";
 import type { AuditContext } from "@/lib/audit/context";
 import { platformDb } from "@/lib/db/platform-client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
-import { mirrorTenantApiLimit } from "./mirror";
 import { tenantSettingsSchema, type TenantSettings } from "./settings";
 
-const globalForSettings = globalThis as unknown as { __tenantSettings?: LRUCache<string, TenantSettings> };
-function cache(): LRUCache<string, TenantSettings> {
-  globalForSettings.__tenantSettings ??= new LRUCache<string, TenantSettings>({ max: 5_000, ttl: 5_000 });
-  return globalForSettings.__tenantSettings;
-}
+const cache = () => sharedCache<TenantSettings>({ name: "tenant-settings", max: 20_000, ttlMs: 5 * 60_000 });
 
-export async function getTenantSettings(slug: string): Promise<TenantSettings> {
-  const hit = cache().get(slug);
-  if (hit) return hit;
-  const row = await platformDb().tenant.findUnique({ where: { slug }, select: { settings: true } });
-  if (!row) throw new AppError("not_found", `Unknown tenant ${slug}.`);
-  const settings = parseStored(row.settings);
-  cache().set(slug, settings);
-  return settings;
+export function getTenantSettings(slug: string): Promise<TenantSettings> {
+  return cache().load(slug, async () => {
+    const row = await platformDb().tenant.findUnique({ where: { slug }, select: { settings: true } });
+    if (!row) throw new AppError("not_found", `Unknown tenant ${slug}.`);
+    return parseStored(row.settings);
+  });
 }
 
 function parseStored(raw: unknown): TenantSettings {
@@ -55,9 +48,7 @@ export async function updateTenantSettings(slug: string, patch: Partial<TenantSe
     }
     return merged;
   });
-  cache().delete(slug);
-  // The Edge middleware reads the API limit from the Redis mirror (a failure only warns).
-  await mirrorTenantApiLimit(slug, next.rateLimits.apiPerMinute ?? null);
+  await cache().invalidate(slug);
   return next;
 }
 
