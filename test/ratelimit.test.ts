@@ -1,21 +1,16 @@
 // Rate limiting against real Redis through the Upstash REST bridge (the test stack's
 // UPSTASH_* env and REDIS_KEY_PREFIX), plus Redis unreachable, hanging and not
-// configured, and the Edge middleware called directly.
+// configured. The API limits the request wrapper takes over TCP are in request-limits.test.ts.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { NextRequest } from "next/server";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { middleware } from "@/middleware";
-import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
 import { edgeEnv, resetEnvCache } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { problemFromError } from "@/lib/http/problem";
 import {
   applyRateLimitHeaders,
-  decodeForwardedRateLimit,
-  encodeForwardedRateLimit,
   rateLimitedError,
   tighter,
 } from "@/lib/ratelimit/headers";
@@ -24,12 +19,8 @@ import { effectiveRateLimits, platformRateLimits } from "@/lib/ratelimit/limits"
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import { ipBucketKey, limitSignIn } from "@/lib/ratelimit/sign-in-limit";
 import { getRedis, resetRedisClient } from "@/lib/redis/client";
-import { createTenant } from "@/lib/tenancy/create-tenant";
-import { internalHeaders } from "@/lib/tenancy/internal-headers";
-import { mirrorKeys } from "@/lib/tenancy/mirror-keys";
 import { defaultTenantSettings, type TenantSettings } from "@/lib/tenancy/settings";
-import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
-import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
+import { dropTenantsQuietly } from "./support/tenants";
 
 const run = randomBytes(4).toString("hex");
 const key = (name: string) => `${name}-${run}`;
@@ -249,16 +240,6 @@ describe("headers", () => {
     applyRateLimitHeaders(headers, r(true, 10, { skipped: "disabled" }));
     expect([...headers.keys()]).toEqual([]);
   });
-
-  it("encodes and decodes the forwarded result, rejecting anything malformed", () => {
-    for (const value of [r(true, 4), r(false, 0), r(true, 10, { skipped: "unavailable" })]) {
-      expect(decodeForwardedRateLimit(encodeForwardedRateLimit(value))).toEqual(value);
-    }
-    expect(decodeForwardedRateLimit(null)).toBeUndefined();
-    expect(decodeForwardedRateLimit("{nope")).toBeUndefined();
-    expect(decodeForwardedRateLimit(JSON.stringify({ ...r(true, 1), extra: 1 }))).toBeUndefined();
-    expect(decodeForwardedRateLimit(JSON.stringify({ ...r(true, 1), remaining: -1 }))).toBeUndefined();
-  });
 });
 
 describe("when Redis does not answer", () => {
@@ -350,50 +331,5 @@ describe("when Redis does not answer", () => {
     });
     // Back on the real Redis: limits apply again.
     expect((await consume({ bucket: "api", key: key("on"), limit: 1, windowSeconds: 60, onFailure: "open" })).skipped).toBeUndefined();
-  });
-});
-
-describe("middleware", () => {
-  const host = (slug: string) => `${slug}.${edgeEnv().APP_ROOT_DOMAIN}`;
-  const call = (slug: string, path = "/api/v1/tenant", headers: Record<string, string> = {}) =>
-    middleware(new NextRequest(`http://${host(slug)}${path}`, { headers: { host: host(slug), ...headers } }));
-  const forwarded = (res: Response) => decodeForwardedRateLimit(res.headers.get(`x-middleware-request-${internalHeaders.rateLimit}`));
-
-  it("limits a tenant's API traffic by its mirrored setting, forwards the result, and leaves other tenants alone", async () => {
-    const a = uniqueSlug("rl");
-    const b = uniqueSlug("rl");
-    created.add(a).add(b);
-    await createTenant({ slug: a, name: "Rate A" });
-    await createTenant({ slug: b, name: "Rate B" });
-    await updateTenantSettings(a, { rateLimits: { apiPerMinute: 2 } }, systemContext("ratelimit test"));
-    expect(await redis().get(mirrorKeys.apiLimit(a))).toBe("2");
-    await awayFromEdge(60);
-
-    // A forged incoming copy of the internal header is replaced.
-    const forged = encodeForwardedRateLimit({ allowed: true, limit: 999, remaining: 999, resetSeconds: 0 });
-    const first = await call(a, "/api/v1/tenant", { [internalHeaders.rateLimit]: forged });
-    expect(first.status).toBe(200);
-    expect(forwarded(first)).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
-    expect(forwarded(await call(a))).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
-
-    const refused = await call(a);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("content-type")).toBe("application/problem+json");
-    expect(refused.headers.get("RateLimit-Limit")).toBe("2");
-    expect(refused.headers.get("RateLimit-Remaining")).toBe("0");
-    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
-    expect(await refused.json()).toMatchObject({ status: 429, reason: "rate_limited" });
-
-    // Tenant B: its own bucket, at the platform default.
-    expect(forwarded(await call(b))).toMatchObject({ allowed: true, limit: platformRateLimits.apiPerMinute });
-    // Pages and platform paths on A's host are not counted.
-    expect((await call(a, "/")).status).toBe(200);
-    const health = await call(a, "/api/health", { [internalHeaders.rateLimit]: forged });
-    expect(health.status).toBe(200);
-    expect(forwarded(health)).toBeUndefined();
-
-    // Back to the default: the mirror key goes away (the Edge cache keeps the old value up to 5 s).
-    await updateTenantSettings(a, { rateLimits: {} }, systemContext("ratelimit test"));
-    expect(await redis().get(mirrorKeys.apiLimit(a))).toBeNull();
   });
 });
