@@ -2,6 +2,8 @@
 // which honours PORT) in its own process group, so stop() ends the whole tree whatever
 // the start script becomes (e.g. a launcher with one worker per core).
 import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,12 +37,19 @@ function groupAlive(pgid: number): boolean {
 
 /**
  * Spawns `npm start` with PORT=<port> and waits for GET /api/health.
- * BENCH_PROFILE_DIR=<dir> adds `--cpu-prof --cpu-prof-dir=<dir>` to NODE_OPTIONS, so
- * every node process of the app writes a V8 CPU profile there when it exits.
+ * BENCH_PROFILE_DIR=<dir> adds `--cpu-prof --cpu-prof-dir=<dir>` to NODE_OPTIONS (or, on a
+ * Node that refuses that, a preload doing the same), so every node process of the app
+ * writes a V8 CPU profile there when it exits.
  */
 export async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<RunningApp> {
   const profileDir = process.env.BENCH_PROFILE_DIR;
-  const nodeOptions = [env.NODE_OPTIONS, profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ""].filter(Boolean).join(" ");
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preload does the same there.
+  const profiling = !profileDir
+    ? ""
+    : process.allowedNodeEnvironmentFlags.has("--cpu-prof")
+      ? `--cpu-prof --cpu-prof-dir=${JSON.stringify(path.resolve(profileDir))}`
+      : `--require ${JSON.stringify(fileURLToPath(new URL("./cpu-profile-preload.cjs", import.meta.url)))}`;
+  const nodeOptions = [env.NODE_OPTIONS, profiling].filter(Boolean).join(" ");
   const child = spawn("npm", ["start"], {
     env: { ...env, PORT: String(port), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
     stdio: ["ignore", "ignore", "inherit"],
