@@ -17,7 +17,7 @@ export const auditEventSchema = z.object({
 
 export type AuditEvent = z.input<typeof auditEventSchema>;
 
-/** Appends one event inside the caller's transaction; returns its chain position. */
+/** Appends one event inside the caller's transaction; returns its seq (sealed into the chain shortly after commit). */
 export async function record(tx: Prisma.TransactionClient, ctx: AuditContext, raw: AuditEvent): Promise<bigint> {
   const event = parseOrThrow(auditEventSchema, raw, "audit event");
   const row = await tx.auditLog.create({

@@ -7,6 +7,7 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { auditContextSchema, setAuditContextSql, type AuditContext } from "./context";
 import { record, type AuditEvent } from "./record";
+import { markAuditDirty } from "./sealer-loop";
 
 export interface AuditHandle {
   /** Records an explicit event in this transaction. */
@@ -20,16 +21,25 @@ export async function withAudit<T>(
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
   const ctx = parseOrThrow(auditContextSchema, rawCtx, "audit context");
-  return tenantDb(slug).$transaction(
-    async (tx) => {
-      await tx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
-      return fn(tx, { record: (event) => record(tx, ctx, event) });
-    },
-    { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
-  );
+  try {
+    return await tenantDb(slug).$transaction(
+      async (tx) => {
+        await tx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
+        return fn(tx, { record: (event) => record(tx, ctx, event) });
+      },
+      { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
+    );
+  } finally {
+    // Its rows (or the seqs a rollback left as gaps) are for the sealer now.
+    markAuditDirty(slug);
+  }
 }
 
 /** One explicit event in a transaction of its own (a single INSERT: no row-change triggers, so no context setting). */
-export function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
-  return record(tenantDb(slug), parseOrThrow(auditContextSchema, ctx, "audit context"), event);
+export async function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
+  try {
+    return await record(tenantDb(slug), parseOrThrow(auditContextSchema, ctx, "audit context"), event);
+  } finally {
+    markAuditDirty(slug);
+  }
 }
