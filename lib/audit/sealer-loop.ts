@@ -8,7 +8,8 @@
 // loop: audit_seal lets one sealer per tenant in at a time and the others skip.
 import type pg from "pg";
 import { getPool } from "@/lib/db/pool";
-import { sealStep } from "./seal-chain";
+import { schemaNameFor } from "@/lib/tenancy/slug";
+import { SEAL_BATCH, sealStep } from "./seal-chain";
 
 export interface SealerOptions {
   pool?: pg.Pool;
@@ -45,10 +46,10 @@ async function sealTenant(pool: pg.Pool, slug: string): Promise<void> {
   try {
     let step = await sealStep(pool, slug);
     // A full batch: keep going while there is a backlog of final rows.
-    while (step.sealed >= 5_000) step = await sealStep(pool, slug);
+    while (step.sealed >= SEAL_BATCH) step = await sealStep(pool, slug);
     if (step.drawn <= step.sealedThrough) {
       state.dirty.delete(slug);
-      state.cleanAt.set(`tenant_${slug.replaceAll("-", "_")}`, step.drawn);
+      state.cleanAt.set(schemaNameFor(slug), step.drawn);
     }
   } catch (err) {
     const code = (err as { code?: string }).code;
