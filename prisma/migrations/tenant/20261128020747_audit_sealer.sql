@@ -194,7 +194,7 @@ CREATE FUNCTION audit_guard_update() RETURNS trigger
   LANGUAGE plpgsql
 AS $$
 DECLARE
-  unchanged "audit_log";
+  unchanged record; -- not "audit_log": without a pinned search_path the name would not resolve
 BEGIN
   IF current_setting('audit.sealing', true) = 'on'
      AND OLD."hash" IS NULL AND OLD."prev_hash" IS NULL
