@@ -3,10 +3,11 @@
 // did it in the same transaction (rolled back together). A write outside withAudit
 // is refused by the database itself.
 import type { Prisma } from "@/lib/db/generated/tenant/client";
+import { getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { auditContextSchema, setAuditContextSql, type AuditContext } from "./context";
-import { record, type AuditEvent } from "./record";
+import { record, recordOnPool, type AuditEvent } from "./record";
 import { markAuditDirty } from "./sealer-loop";
 
 export interface AuditHandle {
@@ -38,7 +39,7 @@ export async function withAudit<T>(
 /** One explicit event in a transaction of its own (a single INSERT: no row-change triggers, so no context setting). */
 export async function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
   try {
-    return await record(tenantDb(slug), parseOrThrow(auditContextSchema, ctx, "audit context"), event);
+    return await recordOnPool(getPool(), slug, parseOrThrow(auditContextSchema, ctx, "audit context"), event);
   } finally {
     markAuditDirty(slug);
   }
