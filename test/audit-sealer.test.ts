@@ -167,6 +167,19 @@ describe("sealing around open and rolled-back transactions", () => {
   });
 });
 
+describe("the seal function", () => {
+  it("refuses to run in a transaction that has already written (its xid could be older than open writers)", async () => {
+    const slug = await newTenant("sealtx");
+    await raw.query("BEGIN");
+    try {
+      await raw.query(`INSERT INTO ${logTable(slug)} (actor_type, action, summary) VALUES ('system', 'sealer.same_tx', 'same transaction')`);
+      await expect(raw.query(`SELECT * FROM "${schemaNameFor(slug)}".audit_seal()`)).rejects.toThrow(/must run in a transaction that has written nothing/);
+    } finally {
+      await raw.query("ROLLBACK");
+    }
+  });
+});
+
 describe("immutability", () => {
   let slug: string;
   let unsealedSeq: string;
