@@ -9,7 +9,7 @@
 // BACKOFF_MS, so an outage never adds a timeout to every request.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { redisKey, tcpRedis } from "@/lib/redis/tcp-client";
+import { redisKey, tcpRedis, whenReady } from "@/lib/redis/tcp-client";
 import { RedisOutageGate } from "@/lib/redis/outage-gate";
 import type { RateLimitResult } from "./limiter";
 
@@ -72,6 +72,11 @@ export async function takeLimits(buckets: Bucket[], now = Date.now()): Promise<R
   const redis = tcpRedis();
   if (!redis) return skipped(buckets, "disabled");
   if (gate.skipping(now)) return skipped(buckets, "unavailable");
+  // Only the first calls of a process wait here, while the connection opens.
+  if (redis.status !== "ready" && !(await whenReady(redis))) {
+    gate.failed(new Error(`connection ${redis.status}`), Date.now());
+    return skipped(buckets, "unavailable");
+  }
   const keys: string[] = [];
   const args: number[] = [];
   const resets: number[] = [];

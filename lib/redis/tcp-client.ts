@@ -42,6 +42,26 @@ export function tcpRedis(): Redis | null {
   return globalForRedis.__tcpRedis?.command ?? null;
 }
 
+/**
+ * Waits (at most REDIS_TIMEOUT_MS) for a connection that is still being opened: a
+ * process's first command would otherwise be refused by the disabled offline queue and
+ * count as an outage. A connection that is down (not connecting) answers false at once.
+ */
+export function whenReady(redis: Redis): Promise<boolean> {
+  if (redis.status === "ready") return Promise.resolve(true);
+  if (redis.status !== "connecting" && redis.status !== "connect" && redis.status !== "wait") return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off("ready", onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), serverEnv().REDIS_TIMEOUT_MS);
+    redis.once("ready", onReady);
+  });
+}
+
 /** A new connection for SUBSCRIBE (a subscribed connection runs no other commands). */
 export function newSubscriberConnection(): Redis | null {
   if (!redisConfigured()) return null;
