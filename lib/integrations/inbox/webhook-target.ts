@@ -43,6 +43,11 @@ export function webhookTarget(slug: string, id: string): Promise<WebhookTarget |
   return cache.load(`${slug}:${id}`, () => load(slug, id), slug);
 }
 
+/** What this process holds for `id` right now, without loading (undefined: nothing cached). */
+export function cachedWebhookTarget(slug: string, id: string): WebhookTarget | null | undefined {
+  return cache.get(`${slug}:${id}`);
+}
+
 /** For tests: forget everything this process cached. */
 export function clearWebhookTargets(): void {
   cache.clear();
