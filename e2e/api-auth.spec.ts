@@ -201,7 +201,7 @@ test.describe("API keys", () => {
 });
 
 test.describe("rate limits and CORS", () => {
-  test("the tenant's API limit answers 429 with Retry-After at the Edge", async ({ request }) => {
+  test("the tenant's API limit answers 429 with Retry-After (taken on the Node side with the principal's)", async ({ request }) => {
     const slug = await freshTenant("rl");
     await updateTenantSettings(slug, { rateLimits: { apiPerMinute: 3 } }, systemContext("e2e"));
     const t = api(request, slug);

@@ -1,21 +1,17 @@
-// Rate limiting against real Redis through the Upstash REST bridge (the test stack's
-// UPSTASH_* env and REDIS_KEY_PREFIX), plus Redis unreachable, hanging and not
-// configured, and the Edge middleware called directly.
+// Rate limiting (@upstash/ratelimit over the Node side's TCP connection) against the
+// test stack's real Redis (REDIS_URL, REDIS_KEY_PREFIX), plus Redis unreachable,
+// hanging and not configured. The API limits the request wrapper takes over TCP are in request-limits.test.ts.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { NextRequest } from "next/server";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { middleware } from "@/middleware";
-import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
 import { edgeEnv, resetEnvCache } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { problemFromError } from "@/lib/http/problem";
 import {
   applyRateLimitHeaders,
-  decodeForwardedRateLimit,
-  encodeForwardedRateLimit,
   rateLimitedError,
   tighter,
 } from "@/lib/ratelimit/headers";
@@ -24,12 +20,9 @@ import { effectiveRateLimits, platformRateLimits } from "@/lib/ratelimit/limits"
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import { ipBucketKey, limitSignIn } from "@/lib/ratelimit/sign-in-limit";
 import { getRedis, resetRedisClient } from "@/lib/redis/client";
-import { createTenant } from "@/lib/tenancy/create-tenant";
-import { internalHeaders } from "@/lib/tenancy/internal-headers";
-import { mirrorKeys } from "@/lib/tenancy/mirror-keys";
+import { resetTcpRedis, tcpRedis } from "@/lib/redis/tcp-client";
 import { defaultTenantSettings, type TenantSettings } from "@/lib/tenancy/settings";
-import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
-import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
+import { dropTenantsQuietly } from "./support/tenants";
 
 const run = randomBytes(4).toString("hex");
 const key = (name: string) => `${name}-${run}`;
@@ -67,24 +60,38 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   return err as AppError;
 }
 
-/** Runs fn with the Redis client pointed elsewhere (undefined: not configured), then restores it. */
-async function withUpstash(url: string | undefined, fn: () => Promise<void>): Promise<void> {
-  const saved = { url: process.env.UPSTASH_REDIS_REST_URL, token: process.env.UPSTASH_REDIS_REST_TOKEN };
-  if (url) process.env.UPSTASH_REDIS_REST_URL = url;
+/**
+ * Runs fn with the Node side's Redis pointed elsewhere (a redis:// URL), or not configured
+ * at all (undefined: the UPSTASH_* switch off), then restores it.
+ */
+async function withRedis(url: string | undefined, fn: () => Promise<void>): Promise<void> {
+  const saved = { redis: process.env.REDIS_URL, url: process.env.UPSTASH_REDIS_REST_URL, token: process.env.UPSTASH_REDIS_REST_TOKEN };
+  if (url) process.env.REDIS_URL = url;
   else {
     delete process.env.UPSTASH_REDIS_REST_URL;
     delete process.env.UPSTASH_REDIS_REST_TOKEN;
   }
   resetEnvCache();
   resetRedisClient();
+  await resetTcpRedis();
   try {
     await fn();
   } finally {
+    process.env.REDIS_URL = saved.redis;
     process.env.UPSTASH_REDIS_REST_URL = saved.url;
     process.env.UPSTASH_REDIS_REST_TOKEN = saved.token;
     resetEnvCache();
     resetRedisClient();
+    await resetTcpRedis();
   }
+}
+
+/** Counts the scripts the limiters send over the Node side's Redis connection. */
+function countScripts(): () => number {
+  const client = tcpRedis()!;
+  const evalsha = vi.spyOn(client, "evalsha");
+  const evalScript = vi.spyOn(client, "eval");
+  return () => evalsha.mock.calls.length + evalScript.mock.calls.length;
 }
 
 async function listen(server: Server): Promise<number> {
@@ -249,16 +256,6 @@ describe("headers", () => {
     applyRateLimitHeaders(headers, r(true, 10, { skipped: "disabled" }));
     expect([...headers.keys()]).toEqual([]);
   });
-
-  it("encodes and decodes the forwarded result, rejecting anything malformed", () => {
-    for (const value of [r(true, 4), r(false, 0), r(true, 10, { skipped: "unavailable" })]) {
-      expect(decodeForwardedRateLimit(encodeForwardedRateLimit(value))).toEqual(value);
-    }
-    expect(decodeForwardedRateLimit(null)).toBeUndefined();
-    expect(decodeForwardedRateLimit("{nope")).toBeUndefined();
-    expect(decodeForwardedRateLimit(JSON.stringify({ ...r(true, 1), extra: 1 }))).toBeUndefined();
-    expect(decodeForwardedRateLimit(JSON.stringify({ ...r(true, 1), remaining: -1 }))).toBeUndefined();
-  });
 });
 
 describe("when Redis does not answer", () => {
@@ -267,14 +264,14 @@ describe("when Redis does not answer", () => {
     const port = await listen(probe);
     await new Promise<void>((resolve) => probe.close(() => resolve())); // now nothing listens there
 
-    await withUpstash(`http://127.0.0.1:${port}`, async () => {
+    await withRedis(`redis://127.0.0.1:${port}`, async () => {
       const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-      const fetchSpy = vi.spyOn(globalThis, "fetch");
+      const sent = countScripts();
 
       const open = await timed(() => consume({ bucket: "api", key: key("down"), limit: 5, windowSeconds: 60, onFailure: "open" }));
       expect(open.ms).toBeLessThan(1000);
       expect(open.value).toEqual({ allowed: true, limit: 5, remaining: 5, resetSeconds: 0, skipped: "unavailable" });
-      const callsAfterFirst = fetchSpy.mock.calls.length;
+      const callsAfterFirst = sent();
       expect(callsAfterFirst).toBeGreaterThanOrEqual(1);
 
       const closed = await timed(() => consume({ bucket: "sign-in-ip", key: key("down"), limit: 5, windowSeconds: 900, onFailure: "closed" }));
@@ -291,8 +288,8 @@ describe("when Redis does not answer", () => {
 
       expect((await limitPrincipal("rl-down", { kind: "user", id: "u1" }, defaultTenantSettings())).allowed).toBe(true);
 
-      // The backoff: none of the later calls went to the network.
-      expect(fetchSpy.mock.calls.length).toBe(callsAfterFirst);
+      // The backoff: none of the later calls went to Redis.
+      expect(sent()).toBe(callsAfterFirst);
       // One log line for all of them, without keys or emails in it.
       const lines = warn.mock.calls.map((c) => c.join(" ")).filter((l) => l.includes("[ratelimit]"));
       expect(lines).toHaveLength(1);
@@ -302,42 +299,43 @@ describe("when Redis does not answer", () => {
   });
 
   it("hanging Redis: gives up after ~250 ms, then skips Redis until the backoff ends", async () => {
-    let requests = 0;
-    const hanging = createServer(() => {
-      requests++; // never answers
-    });
-    const port = await listen(hanging);
+    // Accepts TCP connections and never answers a byte.
+    const sockets = new Set<Socket>();
+    const hanging = createNetServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const port = (hanging.address() as AddressInfo).port;
     try {
-      await withUpstash(`http://127.0.0.1:${port}`, async () => {
+      await withRedis(`redis://127.0.0.1:${port}`, async () => {
         vi.spyOn(console, "warn").mockImplementation(() => {});
+        const sent = countScripts();
         const opts = { bucket: "api", key: key("hang"), limit: 5, windowSeconds: 60, onFailure: "open" } as const;
 
         const first = await timed(() => consume(opts));
         expect(first.value).toMatchObject({ allowed: true, skipped: "unavailable" });
         expect(first.ms).toBeGreaterThanOrEqual(200);
         expect(first.ms).toBeLessThan(1000);
-        expect(requests).toBe(1);
+        expect(sent()).toBe(1);
 
         const second = await timed(() => consume(opts));
         expect(second.value).toMatchObject({ allowed: true, skipped: "unavailable" });
         expect(second.ms).toBeLessThan(50);
-        expect(requests).toBe(1);
+        expect(sent()).toBe(1);
 
         // Once the backoff has passed, Redis is tried again.
         vi.useFakeTimers({ toFake: ["Date"] });
         vi.setSystemTime(Date.now() + 6_000);
         const third = await timed(() => consume(opts));
         expect(third.value.skipped).toBe("unavailable");
-        expect(requests).toBe(2);
+        expect(sent()).toBe(2);
       });
     } finally {
-      hanging.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => hanging.close(() => resolve()));
     }
   });
 
   it("not configured: limits are disabled (allowed, no headers), logged once, sign-in not refused", async () => {
-    await withUpstash(undefined, async () => {
+    await withRedis(undefined, async () => {
       const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
       const a = await consume({ bucket: "api", key: key("off"), limit: 1, windowSeconds: 60, onFailure: "closed" });
       const b = await consume({ bucket: "api", key: key("off"), limit: 1, windowSeconds: 60, onFailure: "closed" });
@@ -350,50 +348,5 @@ describe("when Redis does not answer", () => {
     });
     // Back on the real Redis: limits apply again.
     expect((await consume({ bucket: "api", key: key("on"), limit: 1, windowSeconds: 60, onFailure: "open" })).skipped).toBeUndefined();
-  });
-});
-
-describe("middleware", () => {
-  const host = (slug: string) => `${slug}.${edgeEnv().APP_ROOT_DOMAIN}`;
-  const call = (slug: string, path = "/api/v1/tenant", headers: Record<string, string> = {}) =>
-    middleware(new NextRequest(`http://${host(slug)}${path}`, { headers: { host: host(slug), ...headers } }));
-  const forwarded = (res: Response) => decodeForwardedRateLimit(res.headers.get(`x-middleware-request-${internalHeaders.rateLimit}`));
-
-  it("limits a tenant's API traffic by its mirrored setting, forwards the result, and leaves other tenants alone", async () => {
-    const a = uniqueSlug("rl");
-    const b = uniqueSlug("rl");
-    created.add(a).add(b);
-    await createTenant({ slug: a, name: "Rate A" });
-    await createTenant({ slug: b, name: "Rate B" });
-    await updateTenantSettings(a, { rateLimits: { apiPerMinute: 2 } }, systemContext("ratelimit test"));
-    expect(await redis().get(mirrorKeys.apiLimit(a))).toBe("2");
-    await awayFromEdge(60);
-
-    // A forged incoming copy of the internal header is replaced.
-    const forged = encodeForwardedRateLimit({ allowed: true, limit: 999, remaining: 999, resetSeconds: 0 });
-    const first = await call(a, "/api/v1/tenant", { [internalHeaders.rateLimit]: forged });
-    expect(first.status).toBe(200);
-    expect(forwarded(first)).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
-    expect(forwarded(await call(a))).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
-
-    const refused = await call(a);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("content-type")).toBe("application/problem+json");
-    expect(refused.headers.get("RateLimit-Limit")).toBe("2");
-    expect(refused.headers.get("RateLimit-Remaining")).toBe("0");
-    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
-    expect(await refused.json()).toMatchObject({ status: 429, reason: "rate_limited" });
-
-    // Tenant B: its own bucket, at the platform default.
-    expect(forwarded(await call(b))).toMatchObject({ allowed: true, limit: platformRateLimits.apiPerMinute });
-    // Pages and platform paths on A's host are not counted.
-    expect((await call(a, "/")).status).toBe(200);
-    const health = await call(a, "/api/health", { [internalHeaders.rateLimit]: forged });
-    expect(health.status).toBe(200);
-    expect(forwarded(health)).toBeUndefined();
-
-    // Back to the default: the mirror key goes away (the Edge cache keeps the old value up to 5 s).
-    await updateTenantSettings(a, { rateLimits: {} }, systemContext("ratelimit test"));
-    expect(await redis().get(mirrorKeys.apiLimit(a))).toBeNull();
   });
 });

@@ -47,7 +47,8 @@ function clearAll(): void {
   for (const target of state().targets.values()) target.invalidate(null);
 }
 
-function start(): void {
+/** Subscribes on first use by a reader: a CLI that only publishes never holds a subscription. */
+export function ensureListening(): void {
   const s = state();
   if (s.started) return;
   s.started = true;
@@ -73,10 +74,9 @@ function start(): void {
   sub.on("error", down);
 }
 
-/** Registers a cache under a name; the bus starts with the first registration. */
+/** Registers a cache under a name, so invalidations addressed to it reach it. */
 export function registerInvalidationTarget(name: string, target: InvalidationTarget): void {
   state().targets.set(name, target);
-  start();
 }
 
 /** Whether invalidations from other instances arrive now. */

@@ -3,7 +3,7 @@
 // keys, integrations) read through it, so a request costs no database round trip for
 // them, and a revocation still applies everywhere within the bus's 1 s bound.
 import { LRUCache } from "lru-cache";
-import { invalidationsLive, publishInvalidation, registerInvalidationTarget, UNSUBSCRIBED_TTL_MS } from "./invalidation-bus";
+import { ensureListening, invalidationsLive, publishInvalidation, registerInvalidationTarget, UNSUBSCRIBED_TTL_MS } from "./invalidation-bus";
 
 export interface SharedCacheOptions {
   /** Unique per cache: the name invalidations are addressed to. */
@@ -64,6 +64,7 @@ export function sharedCache<V>(options: SharedCacheOptions): SharedCache<V> {
 
   const cache: SharedCache<V> = {
     get(key) {
+      ensureListening();
       const entry = lru.get(key);
       if (!entry) return undefined;
       if (!invalidationsLive() && Date.now() - entry.at > UNSUBSCRIBED_TTL_MS) {

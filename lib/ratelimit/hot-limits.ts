@@ -9,9 +9,9 @@
 // BACKOFF_MS, so an outage never adds a timeout to every request.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { redisKey, tcpRedis, whenReady } from "@/lib/redis/tcp-client";
-import { RedisOutageGate } from "@/lib/redis/outage-gate";
+import { redisKey, tcpRedis } from "@/lib/redis/tcp-client";
 import type { RateLimitResult } from "./limiter";
+import { rateLimitGate as gate } from "./redis-gate";
 
 export interface Bucket {
   /** Kind of limit ("api", "principal", "webhook"); part of the key. */
@@ -58,9 +58,6 @@ return out
 `;
 const scriptSha = createHash("sha1").update(script).digest("hex");
 
-const gate = new RedisOutageGate(
-  (gist, more) => `[ratelimit] Redis unavailable: ${gist}. API limits fail open; Redis is retried every 5 s${more}.`,
-);
 
 function skipped(buckets: Bucket[], why: "disabled" | "unavailable"): RateLimitResult[] {
   return buckets.map((b) => ({ allowed: true, limit: b.limit, remaining: b.limit, resetSeconds: 0, skipped: why }));
@@ -71,12 +68,8 @@ export async function takeLimits(buckets: Bucket[], now = Date.now()): Promise<R
   for (const b of buckets) bucketSchema.parse(b);
   const redis = tcpRedis();
   if (!redis) return skipped(buckets, "disabled");
+  gate.bind(redis);
   if (gate.skipping(now)) return skipped(buckets, "unavailable");
-  // Only the first calls of a process wait here, while the connection opens.
-  if (redis.status !== "ready" && !(await whenReady(redis))) {
-    gate.failed(new Error(`connection ${redis.status}`), Date.now());
-    return skipped(buckets, "unavailable");
-  }
   const keys: string[] = [];
   const args: number[] = [];
   const resets: number[] = [];

@@ -1,5 +1,7 @@
-// The one way to take a token from a rate-limit bucket, over getRedis(). Edge-safe: the
-// middleware imports it. A Redis outage must never add seconds to requests: each call
+// The one way to take a token from a single rate-limit bucket with @upstash/ratelimit,
+// over the Node side's TCP connection to Redis (sign-in, outbound calls). API requests
+// take their tenant and principal buckets together in ./hot-limits.ts. A Redis outage
+// must never add seconds to requests: each call
 // waits at most RATELIMIT_TIMEOUT_MS (env, 250 ms), and after a failure calls skip Redis for BACKOFF_MS, then
 // answer open (ordinary traffic) or closed (sign-in), as the caller chose.
 //
@@ -13,8 +15,9 @@ import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
 import { edgeEnv } from "@/lib/env";
 import { withTimeout } from "@/lib/async/with-timeout";
-import { getRedis } from "@/lib/redis/client";
-import { BACKOFF_MS, RedisOutageGate } from "@/lib/redis/outage-gate";
+import { tcpRedis } from "@/lib/redis/tcp-client";
+import { ratelimitRedis } from "./ratelimit-redis";
+import { rateLimitGate as gate } from "./redis-gate";
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -53,13 +56,8 @@ interface State {
 
 let state: State | undefined;
 let loggedDisabled = false;
-const gate = new RedisOutageGate(
-  (gist, more) =>
-    `[ratelimit] Redis unavailable: ${gist}. Limits fail open for API traffic and closed for sign-in; Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
-);
 
 function stateFor(redis: Redis): State {
-  gate.bind(redis);
   if (state?.redis !== redis) state = { redis, limiters: new Map(), blocked: new Map() };
   return state;
 }
@@ -97,7 +95,8 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || !Number.isInteger(opts.windowSeconds) || opts.windowSeconds < 1)
     throw new Error("rate-limit limit and windowSeconds must be positive integers");
 
-  const redis = getRedis();
+  const tcp = tcpRedis();
+  const redis = tcp ? ratelimitRedis(tcp) : null;
   if (!redis && opts.onFailure === "closed" && process.env.NODE_ENV === "production") {
     // Production has no business running without Redis (/api/ready says 503): the
     // strict limits (sign-in) stay closed rather than silently off.
@@ -116,6 +115,7 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
   }
   loggedDisabled = false; // re-armed: a later switch back to "not configured" is reported again
 
+  gate.bind(tcp!); // the connection, shared with hot-limits: a new one starts afresh
   const s = stateFor(redis);
   const started = Date.now();
   if (gate.skipping(started)) return unavailable(opts, started);

@@ -1,8 +1,6 @@
 // How a Redis-backed feature degrades (rate limits, circuit breakers): after a failure
 // it skips Redis for BACKOFF_MS, so an outage never adds a timeout to every request, and
 // it reports at most one line a minute saying how many calls it stands for. Edge-safe.
-import type { Redis } from "@upstash/redis";
-
 export const BACKOFF_MS = 5_000;
 const LOG_EVERY_MS = 60_000;
 
@@ -16,7 +14,7 @@ export function redisErrorGist(err: unknown): string {
 export class RedisOutageGate {
   /** Until when Redis is skipped (epoch ms). */
   downUntil = 0;
-  private redis: Redis | undefined;
+  private redis: object | undefined;
   private lastLogAt = 0;
   private suppressed = 0;
 
@@ -24,7 +22,7 @@ export class RedisOutageGate {
   constructor(private readonly report: (gist: string, more: string) => string) {}
 
   /** Starts afresh when the client changed (tests, environment switches). Returns true if it did. */
-  bind(redis: Redis): boolean {
+  bind(redis: object): boolean {
     if (this.redis === redis) return false;
     this.redis = redis;
     this.downUntil = 0;

@@ -10,11 +10,12 @@ const globalForRedis = globalThis as unknown as { __tcpRedis?: { command: Redis;
 function options(): RedisOptions {
   const env = serverEnv();
   return {
-    // Fail fast: a command waits at most REDIS_TIMEOUT_MS, and nothing queues while
-    // the connection is down, so an outage degrades features instead of adding seconds.
+    // Fail fast: a command waits at most REDIS_TIMEOUT_MS, queued or sent, so an outage
+    // degrades features (callers back off, lib/redis/outage-gate.ts) instead of adding
+    // seconds. The offline queue covers the first connect and reconnects.
     commandTimeout: env.REDIS_TIMEOUT_MS,
     connectTimeout: Math.max(1_000, env.REDIS_TIMEOUT_MS),
-    enableOfflineQueue: false,
+    enableOfflineQueue: true,
     maxRetriesPerRequest: 0,
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
     lazyConnect: false,
@@ -42,30 +43,10 @@ export function tcpRedis(): Redis | null {
   return globalForRedis.__tcpRedis?.command ?? null;
 }
 
-/**
- * Waits (at most REDIS_TIMEOUT_MS) for a connection that is still being opened: a
- * process's first command would otherwise be refused by the disabled offline queue and
- * count as an outage. A connection that is down (not connecting) answers false at once.
- */
-export function whenReady(redis: Redis): Promise<boolean> {
-  if (redis.status === "ready") return Promise.resolve(true);
-  if (redis.status !== "connecting" && redis.status !== "connect" && redis.status !== "wait") return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      redis.off("ready", onReady);
-      resolve(ok);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), serverEnv().REDIS_TIMEOUT_MS);
-    redis.once("ready", onReady);
-  });
-}
-
 /** A new connection for SUBSCRIBE (a subscribed connection runs no other commands). */
 export function newSubscriberConnection(): Redis | null {
   if (!redisConfigured()) return null;
-  const sub = new Redis(serverEnv().REDIS_URL, { ...options(), enableOfflineQueue: true, commandTimeout: undefined });
+  const sub = new Redis(serverEnv().REDIS_URL, { ...options(), commandTimeout: undefined });
   sub.on("error", () => undefined);
   return sub;
 }

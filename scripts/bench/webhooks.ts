@@ -1,24 +1,24 @@
 // npm run bench:webhooks [-- --count 3000 --senders 32 --no-build]
-// Signed webhooks against a production build (`next build` + `next start`) with the
+// Signed webhooks against a production build (`next build` + `npm start`) with the
 // local Inngest runner as the engine, in a throwaway database: deliveries accepted per
 // second (verified, stored, 202) from --senders concurrent senders, p50/p99 latency, and
 // the time until every event is processed. Fails if any delivery is lost.
 // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the app server there (open it in
 // Chrome DevTools) to see where a request's time goes.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { parseArgs } from "node:util";
 import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
-import { tenantDb } from "@/lib/db/tenant-client";
 import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
-import { startInngestRunner } from "../inngest-runner/index";
 import { printParts, startStack } from "../lib/stack";
 import { freePort } from "../lib/free-port";
+import { buildApp, startApp, type RunningApp } from "./lib/app";
+import { prepareEngine } from "./lib/engine";
+import { waitForProcessing } from "./lib/processing";
 
 const { values } = parseArgs({ options: { count: { type: "string" }, senders: { type: "string" }, "no-build": { type: "boolean" } } });
 const count = Number(values.count ?? 3000);
@@ -29,43 +29,21 @@ if (!Number.isInteger(count) || count < senders || !Number.isInteger(senders) ||
 }
 
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve) => spawn(cmd, args, { stdio: "inherit", env }).on("exit", (code) => resolve(code ?? 1)));
-}
-
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stack = await startStack("test");
 printParts(stack.parts);
-const [appPort, runnerPort] = [await freePort(), await freePort()];
-const signingKey = `signkey-bench-${randomBytes(32).toString("hex")}`;
-const eventKey = randomBytes(16).toString("hex");
-const engineEnv = {
-  INNGEST_BASE_URL: `http://127.0.0.1:${runnerPort}`,
-  INNGEST_SIGNING_KEY: signingKey,
-  INNGEST_EVENT_KEY: eventKey,
-};
-Object.assign(process.env, engineEnv);
-const appEnv: NodeJS.ProcessEnv = { ...process.env, ...stack.env, ...engineEnv, NODE_ENV: "production" };
-let app: ReturnType<typeof spawn> | undefined;
-let runner: Awaited<ReturnType<typeof startInngestRunner>> | undefined;
+const engine = await prepareEngine();
+const appPort = await freePort();
+const appEnv: NodeJS.ProcessEnv = { ...process.env, ...stack.env, ...engine.env, NODE_ENV: "production" };
+let app: RunningApp | undefined;
 let code = 0;
 
 try {
-  if (!values["no-build"]) {
-    console.log("\nnext build …");
-    if ((await run(process.execPath, ["node_modules/next/dist/bin/next", "build"], appEnv)) !== 0) throw new Error("next build failed");
-  }
-  runner = await startInngestRunner({ port: runnerPort, host: "127.0.0.1", appUrl: `http://127.0.0.1:${appPort}/api/inngest`, signingKey, eventKey, log: () => undefined });
-  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  app = spawn(process.execPath, [...profile, "node_modules/next/dist/bin/next", "start", "-p", String(appPort)], { env: appEnv, stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; ; i++) {
-    const up = await fetch(`http://127.0.0.1:${appPort}/api/health`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 120) throw new Error("next start did not come up within 60 s");
-    await sleep(500);
-  }
+  if (!values["no-build"]) await buildApp(appEnv);
+  // `npm start` (PORT), as production starts it; BENCH_PROFILE_DIR profiles it (scripts/bench/lib/app.ts).
+  app = await startApp(appEnv, appPort);
+  const runner = await engine.start(appPort);
 
   const slug = `bench-hooks-${randomBytes(2).toString("hex")}`;
   await createTenant({ slug, name: "Webhook bench" });
@@ -110,17 +88,8 @@ try {
   const sendSeconds = (performance.now() - started) / 1000;
   agent.destroy();
 
-  const db = tenantDb(slug);
-  let processed = 0;
-  const deadline = Date.now() + 15 * 60_000;
-  while (Date.now() < deadline) {
-    processed = await db.webhookEvent.count({ where: { status: "processed" } });
-    if (processed >= count) break;
-    await sleep(250);
-  }
+  const { processed, stored, dead } = await waitForProcessing([slug], count, 15 * 60_000, 250);
   const allSeconds = (performance.now() - started) / 1000;
-  const stored = await db.webhookEvent.count();
-  const dead = await db.webhookEvent.count({ where: { status: "dead" } });
 
   console.log(`\nwebhooks: ${count} deliveries, ${senders} concurrent senders, production build`);
   console.log(`  responses:        ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
@@ -136,13 +105,8 @@ try {
   console.error(err);
   code = 1;
 } finally {
-  if (app && app.exitCode === null) {
-    // Wait for the exit: a CPU profile is written then.
-    const exited = new Promise((r) => app!.once("exit", r));
-    app.kill("SIGTERM");
-    await exited;
-  }
-  await runner?.close().catch(() => undefined);
+  await app?.stop();
+  await engine.close();
   await closePool().catch(() => undefined);
   await stack.stop();
 }

@@ -1,0 +1,82 @@
+// CPU time of a process tree from /proc (Linux): utime+stime of the root and every
+// descendant, plus cutime+cstime (children that already exited and were reaped), so a
+// worker that exits between two samples still counts. Differences of two samples are
+// the tree's CPU over that interval. Elsewhere (no /proc) the samples are null.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+let clockTicks: number | undefined;
+/** Kernel clock ticks per second (USER_HZ), usually 100. */
+export function clkTck(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+interface Stat {
+  ppid: number;
+  ticks: number;
+}
+
+function readStat(pid: number): Stat | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which may contain spaces and parentheses.
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    // f[0] is field 3 (state): ppid is field 4, utime..cstime fields 14..17.
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+  } catch {
+    return null; // exited meanwhile
+  }
+}
+
+/** Pids of `root` and all its descendants right now (scans /proc for parent pids). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const st = readStat(pid);
+    if (!st) continue;
+    const list = children.get(st.ppid);
+    if (list) list.push(pid);
+    else children.set(st.ppid, [pid]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** CPU milliseconds used so far by these processes (and their reaped children); null without /proc. */
+export function cpuMsOf(pids: number[]): number | null {
+  let ticks = 0;
+  let seen = 0;
+  for (const pid of pids) {
+    const st = readStat(pid);
+    if (!st) continue;
+    ticks += st.ticks;
+    seen++;
+  }
+  return seen ? (ticks * 1000) / clkTck() : null;
+}
+
+/** CPU milliseconds used so far by `root`'s whole process tree; null without /proc. */
+export function treeCpuMs(root: number): number | null {
+  return cpuMsOf(processTree(root));
+}

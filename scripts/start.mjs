@@ -1,0 +1,83 @@
+// @ts-check
+// `npm start`: the production server, one worker per core. `next start` is one process
+// and so uses one core; here the primary forks WEB_CONCURRENCY workers (default: the
+// number of cores), each running Next's request handler on the shared port (node:cluster
+// hands connections round-robin). Workers share nothing in memory: tenants, sessions and
+// rate limits live in PostgreSQL and Redis, and in-process caches are invalidated over
+// Redis pub/sub. A worker that dies is replaced; SIGTERM/SIGINT drain and stop them all.
+// Plain JavaScript so production needs no TypeScript loader.
+//   npm start [-- -p 3000] [-H 0.0.0.0]     env: PORT, HOST, WEB_CONCURRENCY
+import cluster from "node:cluster";
+import { createServer } from "node:http";
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } },
+  allowPositionals: false,
+});
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+const hostname = values.hostname ?? process.env.HOST ?? "0.0.0.0";
+const workers = Number(process.env.WEB_CONCURRENCY ?? availableParallelism());
+if (!Number.isInteger(port) || port < 0 || port > 65_535 || !Number.isInteger(workers) || workers < 1 || workers > 64) {
+  process.stderr.write("usage: npm start [-- -p <port>] [-H <hostname>]; WEB_CONCURRENCY must be 1-64\n");
+  process.exit(2);
+}
+// @ts-expect-error NODE_ENV is typed read-only by Next's types; a production server sets it.
+process.env.NODE_ENV = "production";
+
+if (cluster.isPrimary) {
+  let stopping = false;
+  /** @type {number[]} */
+  const recentDeaths = [];
+  const fork = () => cluster.fork({ PORT: String(port) });
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    const now = Date.now();
+    recentDeaths.push(now);
+    while (recentDeaths.length && now - (recentDeaths[0] ?? now) > 60_000) recentDeaths.shift();
+    process.stderr.write(`[start] worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+    // A worker that dies at start-up (bad configuration) would loop forever: give up.
+    if (recentDeaths.length > workers * 5) {
+      process.stderr.write("[start] workers keep dying; stopping\n");
+      process.exit(1);
+    }
+    setTimeout(fork, Math.min(5_000, 250 * recentDeaths.length));
+  });
+  const stop = (/** @type {NodeJS.Signals} */ signal) => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    // Whatever is still running after 10 s is ended.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGTERM"));
+  process.stdout.write(`[start] http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port} with ${workers} worker(s)\n`);
+} else {
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: process.cwd(), hostname, port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const server = createServer((req, res) => {
+    handle(req, res).catch((/** @type {unknown} */ err) => {
+      process.stderr.write(`[start] unhandled request error: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    });
+  });
+  // Longer than common load balancers' idle timeout, so they close idle connections first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.listen(port, hostname);
+  process.on("SIGTERM", () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 8_000).unref();
+  });
+}
