@@ -56,3 +56,44 @@ BEGIN
   RETURN changed;
 END;
 $$;
+
+-- Group commit: the deliveries that queued up for one tenant while its previous call
+-- ran, stored by one call (one transaction, one commit, the audit chain's lock taken
+-- once). Each row keeps its own audit context (set before its own INSERT, so its
+-- row-change trigger records its own sender and request). All or nothing: the caller
+-- falls back to webhook_intake per row if the call fails. Returns (ord, id, duplicate),
+-- ord being the 1-based position in the arrays; a provider event id repeated within
+-- the call is a duplicate of its first copy.
+CREATE FUNCTION webhook_intake_many(
+  audit_ctxs text[],
+  p_integration_ids uuid[],
+  p_provider_event_ids text[],
+  p_event_types text[],
+  p_headers jsonb[],
+  p_bodies bytea[],
+  p_body_sha256s text[]
+) RETURNS TABLE (ord integer, id uuid, duplicate boolean)
+  LANGUAGE plpgsql
+  SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+  i integer;
+  new_id uuid;
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(p_integration_ids, 1), 0) LOOP
+    PERFORM set_config('audit.context', audit_ctxs[i], true);
+    new_id := NULL;
+    INSERT INTO "webhook_events" AS w ("id", "integration_id", "provider_event_id", "event_type", "headers", "body", "body_sha256", "updated_at")
+    VALUES (gen_random_uuid(), p_integration_ids[i], p_provider_event_ids[i], p_event_types[i], p_headers[i], p_bodies[i], p_body_sha256s[i], now())
+    ON CONFLICT ("integration_id", "provider_event_id") DO NOTHING
+    RETURNING w."id" INTO new_id;
+    IF new_id IS NOT NULL THEN
+      RETURN QUERY SELECT i, new_id, false;
+    ELSE
+      RETURN QUERY SELECT i, w."id", true FROM "webhook_events" w
+        WHERE w."integration_id" = p_integration_ids[i] AND w."provider_event_id" = p_provider_event_ids[i];
+    END IF;
+  END LOOP;
+END;
+$$;
