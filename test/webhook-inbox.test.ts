@@ -27,6 +27,7 @@ import {
 } from "@/lib/integrations/inbox/process-webhook";
 import { applyWebhookBatch } from "@/lib/integrations/inbox/process-batch";
 import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
+import { isMissingIntegration, storeInboxEvent } from "@/lib/integrations/inbox/store-event";
 import { cachedWebhookTarget, webhookTarget } from "@/lib/integrations/inbox/webhook-target";
 import { reconcileInbox } from "@/lib/integrations/inbox/reconcile";
 import { replayEvents } from "@/lib/integrations/inbox/replay";
@@ -477,6 +478,47 @@ describe("the integration cache of the webhook path", () => {
     // Created later in the other tenant under any id, it is found: creating drops the tenant's group.
     const theirs = await newHook("github", undefined, otherSlug);
     expect((await receive(theirs.id, signed(theirs), { tenant: otherSlug })).duplicate).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------- group commit of the intake
+
+describe("storing deliveries in groups", () => {
+  const row = (integrationId: string, providerEventId = `p-${randomUUID()}`) => ({
+    integrationId,
+    providerEventId,
+    eventType: "t",
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(`{"n":"${providerEventId}"}`),
+    bodySha256: sha256(Buffer.from(`{"n":"${providerEventId}"}`)),
+  });
+  const sender = (hookId: string, requestId: string) => ({ actorType: "webhook" as const, actorId: hookId, actorLabel: "webhook g", requestId });
+
+  it("concurrent deliveries of a tenant are stored together, each audited with its own request, duplicates within a group included", async () => {
+    const hook = await newHook("hmac-sha256");
+    const repeated = `p-${randomUUID()}`;
+    const rows = Array.from({ length: 12 }, (_, i) => (i === 7 || i === 9 ? row(hook.id, repeated) : row(hook.id)));
+    const stored = await Promise.all(rows.map((r, i) => storeInboxEvent(slug, sender(hook.id, `req-group-${i}`), r)));
+    expect(new Set(stored.map((s) => s.id)).size).toBe(11);
+    expect(stored[7]).toEqual({ id: expect.any(String), duplicate: false });
+    expect(stored[9]).toEqual({ id: stored[7]!.id, duplicate: true });
+    expect(stored.filter((s) => s.duplicate)).toHaveLength(1);
+    expect(await inboxOf(hook.id)).toHaveLength(11);
+    const audit = await auditRows(raw, slug, "action = 'webhook_event.created' AND target_id = ANY($1)", [stored.map((s) => s.id)]);
+    expect(audit).toHaveLength(11);
+    const requestOf = new Map((await raw.query<{ target_id: string; request_id: string }>(`SELECT target_id, request_id FROM "${schemaNameFor(slug)}".audit_log WHERE target_id = ANY($1)`, [stored.map((s) => s.id)])).rows.map((r) => [r.target_id, r.request_id]));
+    stored.forEach((s, i) => {
+      if (!s.duplicate) expect(requestOf.get(s.id)).toBe(`req-group-${i}`);
+    });
+  });
+
+  it("a bad row fails only its own delivery, not the group it was queued with", async () => {
+    const hook = await newHook("hmac-sha256");
+    const gone = randomUUID(); // no such integration: a foreign-key violation
+    const results = await Promise.allSettled([row(hook.id), row(hook.id), row(gone), row(hook.id), row(hook.id)].map((r, i) => storeInboxEvent(slug, sender(hook.id, `req-bad-${i}`), r)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect(isMissingIntegration((results[2] as PromiseRejectedResult).reason)).toBe(true);
+    expect(await inboxOf(hook.id)).toHaveLength(4);
   });
 });
 

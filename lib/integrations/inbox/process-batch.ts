@@ -1,10 +1,10 @@
 // Applies a batch of one tenant's inbox rows (what the batched engine function hands
 // over): the objects of all applicable events are upserted into synced records by ONE
-// statement and the rows marked processed by another, in one transaction per batch, so
-// a batch costs a handful of round trips and holds the tenant's audit-chain lock for two
-// statements, not a hundred. The upsert writes only what changed (data hash), so a batch
-// applied twice changes nothing the second time.
-// Events are still applied one by one when it matters: a batch whose statement fails (a
+// statement and the rows marked processed by another, in one transaction per chunk of 25,
+// so a batch costs a handful of round trips and holds the tenant's audit-chain lock for
+// two statements at a time, not a hundred. The upsert writes only what changed (data
+// hash), so a batch applied twice changes nothing the second time.
+// Events are still applied one by one when it matters: a chunk whose statement fails (a
 // poison payload PostgreSQL refuses) is re-applied event by event, each in its own
 // transaction, and only the events that fail are handed on. An event that forwards to a
 // rest integration, or whose attempt failed, goes to the per-event workflow (retries,
@@ -36,6 +36,9 @@ interface Applicable {
   externalId: string;
   data: unknown;
 }
+
+/** Events applied per transaction (two statements each, whatever the count). */
+export const rowsPerTransaction = 25;
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -111,23 +114,28 @@ export async function applyWebhookBatch(slug: string, eventIds: string[]): Promi
     const { externalId, data } = objectOfEvent(row.integration.scheme ?? "", payload, row.providerEventId);
     applicable.push({ id, integrationId: row.integrationId, externalId, data });
   }
-  if (!applicable.length) return out;
-  try {
-    await applyAll(slug, applicable);
-    out.processed.push(...applicable.map((a) => a.id));
-    return out;
-  } catch (err) {
-    console.warn(`[inbox] a batch of ${applicable.length} event(s) of ${slug} failed as a whole (${errorText(err)}); applying them one by one`);
-  }
-  for (const it of applicable) {
+  // Chunks in order (so the later event about an object still wins), each one short
+  // transaction: a tenant's audit chain is locked while a transaction writes it, and the
+  // intake of new deliveries must not wait behind a whole batch.
+  for (let i = 0; i < applicable.length; i += rowsPerTransaction) {
+    const chunk = applicable.slice(i, i + rowsPerTransaction);
     try {
-      await applyOne(slug, it);
-      out.processed.push(it.id);
+      await applyAll(slug, chunk);
+      out.processed.push(...chunk.map((a) => a.id));
+      continue;
     } catch (err) {
-      // Its attempt is written on the row; the per-event workflow retries it, and
-      // dead-letters it if its attempts run out.
-      await markAttemptFailed(slug, it.id, errorText(err)).catch(() => undefined);
-      out.handOff.push(it.id);
+      console.warn(`[inbox] ${chunk.length} event(s) of ${slug} failed as a group (${errorText(err)}); applying them one by one`);
+    }
+    for (const it of chunk) {
+      try {
+        await applyOne(slug, it);
+        out.processed.push(it.id);
+      } catch (err) {
+        // Its attempt is written on the row; the per-event workflow retries it, and
+        // dead-letters it if its attempts run out.
+        await markAttemptFailed(slug, it.id, errorText(err)).catch(() => undefined);
+        out.handOff.push(it.id);
+      }
     }
   }
   return out;
