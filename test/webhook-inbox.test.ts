@@ -35,7 +35,10 @@ import { createIntegration, deleteIntegration, rotateWebhookSecret, updateIntegr
 import type { WebhookScheme } from "@/lib/integrations/settings";
 import { webhookSchemes } from "@/lib/integrations/signatures";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
+import { withTenant } from "@/lib/http/with-tenant";
 import { createTenant } from "@/lib/tenancy/create-tenant";
+import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import {
   adminActor,
@@ -612,6 +615,67 @@ describe("per-integration rate limit", () => {
     expect((await receive(neighbour.id, signed(neighbour))).duplicate).toBe(false);
     expect((await receive(neighbour.id, signed(neighbour))).duplicate).toBe(false);
     expect(await inboxOf(neighbour.id)).toHaveLength(2);
+  });
+});
+
+describe("limits taken by the route: the tenant's and the integration's in one call", () => {
+  // The route's composition (app/api/webhooks/[integrationId]/route.ts), without Next's
+  // `after`, which needs a request scope: the send runs before the answer here.
+  const handler = withTenant(
+    async ({ tenant, request, meta, takeLimits }, route) => {
+      const result = await receiveWebhook({
+        slug: tenant.slug,
+        integrationId: String((await route.params).integrationId),
+        headers: request.headers,
+        body: Buffer.from(await request.arrayBuffer()),
+        meta,
+        takeLimits,
+      });
+      return Response.json({ id: result.id }, { status: result.duplicate ? 200 : 202 });
+    },
+    { limits: "in-handler" },
+  );
+  const post = (tenant: string, integrationId: string, d: Delivery) =>
+    handler(new Request(`http://${tenant}.localhost/api/webhooks/${integrationId}`, { method: "POST", headers: { ...d.headers, [internalHeaders.tenant]: tenant }, body: new Uint8Array(d.body) }), {
+      params: Promise.resolve({ integrationId }),
+    });
+
+  it("refuses past either bucket with problem+json and Retry-After; a refusal charges neither; unknown ids count against the tenant", async () => {
+    const tenant = uniqueSlug("inbox-rl");
+    await createTenant({ slug: tenant, name: "Limits Co" });
+    try {
+      await updateTenantSettings(tenant, { rateLimits: { apiPerMinute: 4 } }, ctx);
+      // Away from a window edge: sliding windows weigh in the previous one.
+      const left = 60_000 - (Date.now() % 60_000);
+      if (left < 3_000) await new Promise((r) => setTimeout(r, left + 50));
+      const hook = await newHook("github", { rateLimitPerMinute: 2 }, tenant);
+      const neighbour = await newHook("github", {}, tenant);
+
+      const first = await post(tenant, hook.id, signed(hook));
+      expect(first.status).toBe(202);
+      // The tighter of the two buckets speaks: the integration's, with 1 left.
+      expect(first.headers.get("RateLimit-Limit")).toBe("2");
+      expect(first.headers.get("RateLimit-Remaining")).toBe("1");
+      expect((await post(tenant, hook.id, signed(hook))).status).toBe(202);
+      const refused = await post(tenant, hook.id, signed(hook));
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+      expect(await refused.json()).toMatchObject({ status: 429, reason: "rate_limited" });
+      expect(await inboxOf(hook.id, tenant)).toHaveLength(2);
+
+      // The refused call charged nothing: the tenant has 2 of 4 left; an unknown id takes one.
+      expect((await post(tenant, randomUUID(), signed(hook))).status).toBe(404);
+      const last = await post(tenant, neighbour.id, signed(neighbour));
+      expect(last.status).toBe(202);
+      expect(last.headers.get("RateLimit-Remaining")).toBe("0");
+      const tenantRefused = await post(tenant, neighbour.id, signed(neighbour));
+      expect(tenantRefused.status).toBe(429);
+      expect(await tenantRefused.json()).toMatchObject({ reason: "rate_limited" });
+      expect(await inboxOf(neighbour.id, tenant)).toHaveLength(1);
+    } finally {
+      await dropTenantsQuietly([tenant]);
+    }
   });
 });
 
