@@ -79,6 +79,16 @@ describe("the application role", () => {
     expect((await call()).rows[0]).toEqual({ id: first.id, duplicate: true });
     const audit = await app.query(`SELECT actor_type, actor_id, action, request_id FROM ${schema}.audit_log WHERE target_id = $1`, [first.id]);
     expect(audit.rows).toEqual([{ actor_type: "webhook", actor_id: integrationId, action: "webhook_event.created", request_id: "req-role" }]);
+    // The group-commit form: one call, each row audited with its own context.
+    const ctx2 = JSON.stringify({ actorType: "webhook", actorId: integrationId, requestId: "req-role-2" });
+    const many = await app.query<{ ord: number; id: string; duplicate: boolean }>(
+      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[]) ORDER BY ord`,
+      [[ctx2, ctx2], [integrationId, integrationId], ["msg_role_2", "msg_role_1"], ["t", "t"], ["{}", "{}"], [Buffer.from("{}"), Buffer.from("{}")], ["sha", "sha"]],
+    );
+    expect(many.rows.map((r) => [r.ord, r.duplicate])).toEqual([[1, false], [2, true]]);
+    expect(many.rows[1]!.id).toBe(first.id);
+    const second = await app.query(`SELECT request_id FROM ${schema}.audit_log WHERE target_id = $1`, [many.rows[0]!.id]);
+    expect(second.rows).toEqual([{ request_id: "req-role-2" }]);
     const marked = await app.query(`SELECT ${schema}.webhook_mark_dispatched($1, $2::uuid[], $3::integer[]) AS n`, [ctx, [first.id], [0]]);
     expect(marked.rows[0].n).toBe(1);
     // Outside the functions the context is gone: a bare write is still refused by the trigger.
