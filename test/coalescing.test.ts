@@ -55,6 +55,22 @@ describe("groupWhileBusy", () => {
     expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual(["ok 1", "ok 2", "ok 3", "ok 4", "bad five", "ok 6"]);
   });
 
+  it("caps a flush by weight; an item heavier than the cap goes alone", async () => {
+    const batches: number[][] = [];
+    const g = groupWhileBusy<number, number>({
+      maxItems: 10,
+      maxWeight: 10,
+      weight: (i) => i,
+      flush: async (items) => {
+        batches.push(items);
+        await tick(5);
+        return items;
+      },
+    });
+    await Promise.all([1, 4, 5, 3, 20, 2].map((i) => g.submit(i)));
+    expect(batches).toEqual([[1], [4, 5], [3], [20], [2]]);
+  });
+
   it("a flush that throws rejects its batch only; the next batch still goes", async () => {
     let n = 0;
     const g = groupWhileBusy<number, number>({

@@ -5,6 +5,9 @@
 // error back.
 export interface GroupOptions<T, R> {
   maxItems: number;
+  /** Optional cap on the summed weight of one flush (e.g. bytes); a heavy item still goes, alone if need be. */
+  maxWeight?: number;
+  weight?(item: T): number;
   /** One result per item, in order: a value, or an Error for that item alone. */
   flush(items: T[]): Promise<(R | Error)[]>;
 }
@@ -26,8 +29,16 @@ export function groupWhileBusy<T, R>(o: GroupOptions<T, R>): Group<T, R> {
   const pump = (): void => {
     if (busy || !queue.length) return;
     busy = true;
-    const batch = queue.slice(0, o.maxItems);
-    queue = queue.slice(batch.length);
+    let take = 0;
+    let weight = 0;
+    while (take < queue.length && take < o.maxItems) {
+      const w = o.weight ? o.weight(queue[take]!.item) : 0;
+      if (take > 0 && o.maxWeight !== undefined && weight + w > o.maxWeight) break;
+      weight += w;
+      take++;
+    }
+    const batch = queue.slice(0, take);
+    queue = queue.slice(take);
     o.flush(batch.map((p) => p.item))
       .then(
         (results) =>

@@ -35,8 +35,9 @@ interface Item {
   row: InboxInsert;
 }
 
-/** At most this many deliveries per call (about 1 MiB of 1 KiB bodies with their headers). */
+/** At most this many deliveries per call, and about this many body bytes (bodies may be 1 MiB each: a big one goes alone). */
 const maxPerCall = 100;
+const maxBytesPerCall = 1024 * 1024;
 
 /** The integration row is gone (deleted after the cache read it): Postgres foreign_key_violation. */
 export function isMissingIntegration(err: unknown): boolean {
@@ -86,7 +87,12 @@ function groupOf(slug: string): Group<Item, StoredEvent> {
   let g = all.get(slug);
   if (!g) {
     const schema = quoteIdent(schemaNameFor(slug));
-    g = groupWhileBusy<Item, StoredEvent>({ maxItems: maxPerCall, flush: (items) => storeMany(schema, items) });
+    g = groupWhileBusy<Item, StoredEvent>({
+      maxItems: maxPerCall,
+      maxWeight: maxBytesPerCall,
+      weight: (item) => item.row.body.length,
+      flush: (items) => storeMany(schema, items),
+    });
     all.set(slug, g);
   }
   return g;
