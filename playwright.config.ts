@@ -8,6 +8,7 @@
 // and no test touches a tenant host until globalSetup has seeded the data.
 import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
+import { externalApiPort, runnerPort } from "./e2e/ports";
 
 const nextStart = (port: number) => `node node_modules/next/dist/bin/next start -p ${port}`;
 
@@ -15,7 +16,7 @@ const nextStart = (port: number) => `node node_modules/next/dist/bin/next start 
 // driving 3100's /api/inngest. The app runs in cloud mode: every engine call is signed
 // with this run's key and checked. (The config is also loaded by the workers, where these
 // values differ; only the main process starts servers, so they agree where it matters.)
-export const runnerPort = 3190;
+export { runnerPort };
 const signingKey = process.env.E2E_INNGEST_SIGNING_KEY ?? `signkey-test-${randomBytes(32).toString("hex")}`;
 const eventKey = process.env.E2E_INNGEST_EVENT_KEY ?? randomBytes(16).toString("hex");
 process.env.E2E_INNGEST_SIGNING_KEY = signingKey;
@@ -24,8 +25,8 @@ const engineEnv = {
   INNGEST_BASE_URL: `http://127.0.0.1:${runnerPort}`,
   INNGEST_SIGNING_KEY: signingKey,
   INNGEST_EVENT_KEY: eventKey,
-  // Test integrations call servers the tests start on loopback.
-  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: "1",
+  // REST integrations in the specs call one fake API on loopback: only that host:port is let through.
+  INTEGRATIONS_ALLOWED_HOSTS: `127.0.0.1:${externalApiPort}`,
 };
 
 export default defineConfig({

@@ -3,6 +3,7 @@
 // use `edgeEnv()`: it touches no Node API. `toolingEnv()` is for the dev stack, the
 // test runner and the Redis bridge, which run before DATABASE_URL exists.
 import { z } from "zod";
+import { allowedHostKey } from "@/lib/integrations/outbound/allowed-hosts";
 
 const booleanFlag = z
   .enum(["0", "1", "true", "false"])
@@ -82,10 +83,29 @@ const serverSchema = z.object({
   /** Key the engine signs its calls to /api/inngest with; unset means dev mode (unsigned, refused in production). */
   INNGEST_SIGNING_KEY: z.string().regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>").optional(),
   /**
-   * Outbound integration calls to private, loopback and link-local addresses (SSRF
-   * guard). Off by default; development and tests turn it on to reach local servers.
+   * The SSRF guard refuses private, loopback and link-local addresses everywhere; the
+   * only exception is this list of named `host:port` pairs (local test endpoints),
+   * e.g. `127.0.0.1:18081,localhost:18082`. Never a blanket switch.
    */
-  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  INTEGRATIONS_ALLOWED_HOSTS: z
+    .string()
+    .transform((raw, ctx) => {
+      const keys: string[] = [];
+      for (const entry of raw.split(",").map((e) => e.trim()).filter(Boolean)) {
+        const key = allowedHostKey(entry);
+        if (!key) {
+          ctx.addIssue({ code: "custom", message: `"${entry}" is not host:port (a hostname or IP address and a port of 1-65535)` });
+          return z.NEVER;
+        }
+        keys.push(key);
+      }
+      return keys;
+    })
+    .default([]),
+  /** Removed: it turned the SSRF guard off. Refused when set, so a stale config does not silently change meaning. */
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: z
+    .enum(["0", "false"], { error: "was removed (it switched the SSRF guard off): list local endpoints as host:port in INTEGRATIONS_ALLOWED_HOSTS" })
+    .optional(),
   LOG_SQL: booleanFlag.default(false),
   /**
    * A separate least-privilege role the application connects as (its DATABASE_URL),

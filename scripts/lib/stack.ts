@@ -158,12 +158,10 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       const runner = await startInngestRunner({ port: given.INNGEST_RUNNER_PORT, host: "127.0.0.1", appUrl: `http://127.0.0.1:${given.PORT}/api/inngest` });
       stops.push(runner.close);
       env.INNGEST_BASE_URL = runner.url;
-      env.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS ??= "1";
       parts.push({ name: "workflows", status: "on", detail: `local Inngest runner at ${runner.url} (runs: ${runner.url}/runs), driving /api/inngest` });
     } else {
       // Tests start their own runners; until one is set, nothing listens here and events stay undispatched.
       env.INNGEST_BASE_URL = "http://127.0.0.1:9";
-      env.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = "1";
       parts.push({ name: "workflows", status: "off", detail: "tests start their own local Inngest runners" });
     }
     await closePool();
