@@ -156,6 +156,10 @@ const toolingSchema = z.object({
   INNGEST_BASE_URL: z.url().optional(),
   /** Port of the local Inngest runner `npm run dev` starts when INNGEST_BASE_URL is unset. */
   INNGEST_RUNNER_PORT: port.default(8288),
+  /** Address `npm run dev` binds: loopback only unless said otherwise. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where `npm run dev` keeps its data: embedded PostgreSQL, dev secrets, the CLIs' settings. */
+  DEV_DATA_DIR: z.string().min(1).default(".data"),
 });
 
 export type EdgeEnv = z.infer<typeof edgeSchema>;

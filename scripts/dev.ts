@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { toolingEnv } from "@/lib/env";
 import { printParts, startStack } from "./lib/stack";
 
-const { PORT: port, APP_ROOT_DOMAIN: root } = toolingEnv();
+// Loopback only unless HOST says otherwise: a dev server is no service for the network.
+const { PORT: port, APP_ROOT_DOMAIN: root, HOST: host } = toolingEnv();
 console.log("Starting the platform for development…");
 const stack = await startStack("dev");
 console.log("\nRunning:");
@@ -12,9 +13,10 @@ console.log(`
   Platform:  http://${root}:${port}
   Tenants:   http://acme.${root}:${port}   http://globex.${root}:${port}
   Health:    http://${root}:${port}/api/ready
+  Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
 `);
 
-const next = spawn(process.execPath, ["node_modules/next/dist/bin/next", "dev", "-p", String(port)], {
+const next = spawn(process.execPath, ["node_modules/next/dist/bin/next", "dev", "-H", host, "-p", String(port)], {
   stdio: "inherit",
   env: { ...process.env, ...stack.env },
 });
