@@ -26,10 +26,13 @@ export const devEnvNames = [
   "INNGEST_EVENT_KEY",
 ] as const;
 
+type Env = Record<string, string | undefined>;
+
 const fileSchema = z.object({
   pid: z.number().int().positive(),
   writtenAt: z.string(),
-  env: z.record(z.enum(devEnvNames), z.string()),
+  // Partial: a stack writes only what it has (no AUTH_JWT_KEYS unless set, ...).
+  env: z.partialRecord(z.enum(devEnvNames), z.string()),
 });
 
 export function devEnvFile(root = process.cwd()): string {
@@ -37,7 +40,7 @@ export function devEnvFile(root = process.cwd()): string {
 }
 
 /** Writes the running stack's settings (from `source`, the stack's effective environment); returns a remover. */
-export function writeDevEnv(source: NodeJS.ProcessEnv, root = process.cwd()): () => void {
+export function writeDevEnv(source: Env, root = process.cwd()): () => void {
   const file = devEnvFile(root);
   const env = Object.fromEntries(devEnvNames.flatMap((n) => (source[n] ? [[n, source[n]]] : [])));
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -68,7 +71,7 @@ function alive(pid: number): boolean {
  * Fills the variables `env` does not set from a running dev stack's file. Returns the
  * names it applied and a line for stderr (or null when nothing was applied).
  */
-export function applyDevEnv(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): { applied: string[]; note: string | null } {
+export function applyDevEnv(env: Env = process.env, root = process.cwd()): { applied: string[]; note: string | null } {
   const file = devEnvFile(root);
   if (!existsSync(file)) return { applied: [], note: null };
   const shown = path.relative(root, file) || file;
