@@ -3,7 +3,9 @@
 // Redis has none (a fresh or flushed Redis). An existing mirror is left alone, so
 // instances starting during a deploy do not race domain changes. Then, in the
 // background, accepted webhooks the workflow engine never acknowledged (the process
-// was killed between storing and sending) are offered to it again.
+// was killed between storing and sending) are offered to it again. The audit sealer
+// loop starts here too: audit rows are sequenced on insert and sealed into each tenant's
+// hash chain by it within about a second (lib/audit/sealer-loop.ts).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { serverEnv } = await import("@/lib/env");
@@ -11,6 +13,8 @@ export async function register(): Promise<void> {
   const { rebuildMirrorIfMissing } = await import("@/lib/tenancy/mirror");
   const result = await rebuildMirrorIfMissing().catch((err: unknown) => ({ ok: false, error: String(err) }));
   if (!result.ok) console.warn(`[tenancy] Redis mirror not rebuilt at start-up: ${result.error}`);
+  const { startAuditSealer } = await import("@/lib/audit/sealer-loop");
+  startAuditSealer();
   const { reconcileInbox } = await import("@/lib/integrations/inbox/reconcile");
   const timer = setTimeout(() => {
     reconcileInbox({ minAgeMs: 0 })

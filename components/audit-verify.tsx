@@ -13,6 +13,7 @@ export function AuditVerify({ report, href }: { report: ChainReport | null; href
           <span className="rounded-full bg-emerald-50 px-3 py-1 text-emerald-800 ring-1 ring-emerald-200" data-testid="audit-verify-result" data-ok="true">
             Chain intact: {report.rowsChecked} rows checked
             {report.startedAfterSeq !== "0" ? ` after retained point #${report.startedAfterSeq}` : ""}, last #{report.lastSeq}
+            {report.unsealed ? ` (${report.unsealed} newer not sealed yet)` : ""}
           </span>
         ) : (
           <span className="rounded-full bg-rose-50 px-3 py-1 text-rose-800 ring-1 ring-rose-200" data-testid="audit-verify-result" data-ok="false" role="alert">

@@ -59,8 +59,9 @@ await runCli(usage, async () => {
       if (positionals.length !== 1) throw new UsageError("expected verify <slug>");
       const slug = await tenantSlug(positionals[0]);
       const report = await verifyChain(getPool(), slug);
+      const unsealed = report.unsealed ? `; ${report.unsealed} newer row(s) not sealed yet, not checked` : "";
       if (report.ok) {
-        console.log(`${slug}: chain intact, ${report.rowsChecked} rows checked (from seq ${report.startedAfterSeq} to ${report.lastSeq})`);
+        console.log(`${slug}: chain intact, ${report.rowsChecked} rows checked (from seq ${report.startedAfterSeq} to ${report.lastSeq})${unsealed}`);
         return 0;
       }
       console.error(`${slug}: CHAIN BROKEN at seq ${report.firstBroken?.seq}: ${report.firstBroken?.problem}`);
@@ -72,6 +73,7 @@ await runCli(usage, async () => {
       const query = parseOrThrow(exportQuerySchema, { format: values.format, from: values.from, to: values.to }, "export options");
       const out = values.out ? createWriteStream(values.out) : process.stdout;
       const lines = await startAuditExport(getPool(), slug, systemContext("audit CLI"), query);
+      if (lines.unsealed) console.error(`${slug}: ${lines.unsealed} newer row(s) not sealed yet are not in the export`);
       for await (const line of lines) if (!out.write(line)) await once(out, "drain");
       if (values.out) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
       return 0;

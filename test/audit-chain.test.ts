@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalText, GENESIS_HASH, rowHash, type HashedFields } from "@/lib/audit/canonical";
 import { streamRows } from "@/lib/audit/read-rows";
 import { verifyChain } from "@/lib/audit/verify-chain";
+import { sealNow } from "@/lib/audit/seal-chain";
 import { recordEvent, withAudit } from "@/lib/audit/with-audit";
 import { closePool, getPool } from "@/lib/db/pool";
 import { createTenant } from "@/lib/tenancy/create-tenant";
@@ -18,12 +19,16 @@ import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 const created: string[] = [];
 let raw: pg.Client;
 
-/** A fresh tenant (with its owner's user.created row) and `rows` more audit rows. */
+/**
+ * A fresh tenant (with its owner's user.created row) and `rows` more audit rows, all
+ * sealed: the chain protects sealed rows, so tampering happens after the seal.
+ */
 async function tenantWithRows(prefix: string, rows: number): Promise<string> {
   const slug = uniqueSlug(prefix);
   created.push(slug);
   await createTenant({ slug, name: `Chain ${prefix}`, ownerEmail: `owner@${prefix}.test` });
   await seedAuditRows(slug, rows, prefix);
+  expect((await sealNow(slug)).complete).toBe(true);
   return slug;
 }
 
@@ -47,7 +52,7 @@ describe("verifyChain on an intact log", () => {
     const total = await auditCount(raw, slug);
     expect(total).toBe(2 + 9 + 2); // owner + their invitation, 9 rows, 2 in the last transaction
     const report = await verifyChain(getPool(), slug);
-    expect(report).toEqual({ ok: true, rowsChecked: total, startedAfterSeq: "0", lastSeq: String(total) });
+    expect(report).toEqual({ ok: true, rowsChecked: total, startedAfterSeq: "0", lastSeq: String(total), unsealed: 0 });
     // The first row links to the genesis hash, and the chain head is the last row.
     const first = await raw.query(`SELECT prev_hash FROM ${logTable(slug)} WHERE seq = 1`);
     expect(first.rows[0].prev_hash).toBe(GENESIS_HASH);
@@ -218,6 +223,7 @@ describe("the canonical form is the same in TypeScript and SQL", () => {
   });
 
   it("stores a hash equal to rowHash of the row as streamRows reads it, for every row", async () => {
+    await sealNow(slug); // hashes are written by the sealer
     const rows = await collect(streamRows(getPool(), slug));
     expect(rows.length).toBe(tricky.length + 1 + 3);
     const { rows: sql } = await raw.query<{ seq: string; canonical: string }>(
@@ -259,7 +265,7 @@ describe("the canonical form is the same in TypeScript and SQL", () => {
 });
 
 describe("concurrent appends", () => {
-  it("8 writers x 25 writes: contiguous seqs, no fork, chain ok", async () => {
+  it("8 writers x 25 writes: contiguous seqs (nothing rolled back), no fork, chain ok", async () => {
     const slug = uniqueSlug("conc");
     created.push(slug);
     await createTenant({ slug, name: "Concurrent" });
@@ -291,19 +297,23 @@ describe("concurrent appends", () => {
         }
       }),
     );
-    const { rows } = await raw.query<{ n: number; min: string; max: string; seqs: number; prevs: number; backwards: number }>(
+    // Rows are sequenced on insert and chained by the sealer shortly after commit.
+    expect((await sealNow(slug)).complete).toBe(true);
+    // occurred_at is taken when a row is sequenced, without a lock: concurrent writers may
+    // interleave it with seq, by the moment between drawing seq and reading the clock.
+    const { rows } = await raw.query<{ n: number; min: string; max: string; seqs: number; prevs: number; backwards_over_1s: number }>(
       `SELECT count(*)::int AS n, min(seq)::text AS min, max(seq)::text AS max,
               count(DISTINCT seq)::int AS seqs, count(DISTINCT prev_hash)::int AS prevs,
-              (SELECT count(*)::int FROM (SELECT occurred_at < lag(occurred_at) OVER (ORDER BY seq) AS back FROM ${logTable(slug)}) t WHERE back) AS backwards
+              (SELECT count(*)::int FROM (SELECT occurred_at < lag(occurred_at) OVER (ORDER BY seq) - interval '1 second' AS back FROM ${logTable(slug)}) t WHERE back) AS backwards_over_1s
          FROM ${logTable(slug)}`,
     );
-    expect(rows[0]).toEqual({ n: expected, min: "1", max: String(expected), seqs: expected, prevs: expected, backwards: 0 });
-    // The two rows of each pair are adjacent: the head lock is held to commit.
+    expect(rows[0]).toEqual({ n: expected, min: "1", max: String(expected), seqs: expected, prevs: expected, backwards_over_1s: 0 });
+    // Writers no longer queue until commit, so the two rows of a pair need not be
+    // adjacent; they keep their order (a before b) within their transaction.
     const pairs = await raw.query<{ summary: string; seq: string }>(`SELECT summary, seq::text AS seq FROM ${logTable(slug)} a WHERE action = 'conc.pair' ORDER BY a.seq`);
-    for (let i = 0; i < pairs.rows.length; i += 2) {
-      expect(pairs.rows[i]!.summary.replace(/ a$/, "")).toBe(pairs.rows[i + 1]!.summary.replace(/ b$/, ""));
-      expect(BigInt(pairs.rows[i + 1]!.seq)).toBe(BigInt(pairs.rows[i]!.seq) + 1n);
-    }
-    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: expected, startedAfterSeq: "0", lastSeq: String(expected) });
+    const seqOf = new Map(pairs.rows.map((r) => [r.summary, BigInt(r.seq)]));
+    expect(seqOf.size).toBe(pairs.rows.length);
+    for (const [summary, seq] of seqOf) if (summary.endsWith(" a")) expect(seqOf.get(summary.replace(/ a$/, " b"))! > seq).toBe(true);
+    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: expected, startedAfterSeq: "0", lastSeq: String(expected), unsealed: 0 });
   });
 });

@@ -16,6 +16,7 @@ import { auditQuerySchema } from "@/lib/audit/query-schema";
 import { streamRows } from "@/lib/audit/read-rows";
 import { purgeExpiredAuditRows } from "@/lib/audit/retention";
 import { searchAuditLog, type AuditEntry } from "@/lib/audit/search";
+import { sealNow } from "@/lib/audit/seal-chain";
 import { verifyChain } from "@/lib/audit/verify-chain";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { recordEvent, withAudit } from "@/lib/audit/with-audit";
@@ -449,6 +450,7 @@ describe("retention", () => {
     cutoffAt = await dbNow(raw);
     await sleep(20);
     await seedAuditRows(slug, 3, "new"); // seq 9..11: kept
+    await sealNow(slug); // hashes are written by the sealer
     lastHashBefore = (await raw.query(`SELECT hash FROM ${logTable(slug)} WHERE seq = 8`)).rows[0].hash;
     // "now" is 30 days after the cutoff, so exactly the rows before it are older than 30 days.
     firstPurge = await purgeExpiredAuditRows(getPool(), slug, { retentionDays: 30, archiveDir, now: new Date(cutoffAt.getTime() + 30 * day) });
@@ -505,7 +507,7 @@ describe("retention", () => {
   });
 
   it("leaves a chain that verifies from the anchor, with the purge recorded as the newest row", async () => {
-    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: 4, startedAfterSeq: "8", lastSeq: "12" });
+    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: 4, startedAfterSeq: "8", lastSeq: "12", unsealed: 0 });
     const { rows } = await raw.query(`SELECT seq::text AS seq, actor_type, action, metadata FROM ${logTable(slug)} x ORDER BY x.seq DESC LIMIT 1`);
     expect(rows[0]).toMatchObject({
       seq: "12",
@@ -534,13 +536,13 @@ describe("retention", () => {
   it("chains new writes after the purge, and a later purge verifies from the newest anchor", async () => {
     await seedAuditRows(slug, 2, "after");
     await recordEvent(slug, cron, { action: "after.purge", summary: "written after the purge" });
-    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: 7, startedAfterSeq: "8", lastSeq: "15" });
+    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: 7, startedAfterSeq: "8", lastSeq: "15", unsealed: 0 });
 
     // Everything expired now: a second anchor at 15 (whose text sorts before "8").
     const second = await purgeExpiredAuditRows(getPool(), slug, { retentionDays: 1, archiveDir, now: new Date(Date.now() + 2 * day) });
     expect(second).toEqual({ purged: 7, throughSeq: "15", archive: "audit-9-15.jsonl" });
     expect((await anchors()).map((x) => x.seq)).toEqual(["8", "15"]);
-    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: 1, startedAfterSeq: "15", lastSeq: "16" });
+    expect(await verifyChain(getPool(), slug)).toEqual({ ok: true, rowsChecked: 1, startedAfterSeq: "15", lastSeq: "16", unsealed: 0 });
     // The second archive continues the first one's chain.
     const lines = await archiveLines("audit-9-15.jsonl");
     expect(JSON.parse(lines[0]!).prevHash).toBe(lastHashBefore);

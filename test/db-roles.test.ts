@@ -103,6 +103,23 @@ describe("the application role", () => {
     await expect(app.query(`ALTER TABLE ${schema}.audit_log DISABLE TRIGGER USER`)).rejects.toThrow(/must be owner/);
   });
 
+  it("seals through audit_seal (SECURITY DEFINER) but cannot fill in hashes itself, flag or not", async () => {
+    await app.query(`INSERT INTO ${schema}.audit_log (actor_type, action, summary) VALUES ('user', 'test.role_seal', 'sealed by the app role')`);
+    await expect(
+      app.query(`BEGIN; SELECT set_config('audit.sealing', 'on', true); UPDATE ${schema}.audit_log SET prev_hash = repeat('0', 64), hash = repeat('0', 64) WHERE hash IS NULL`),
+    ).rejects.toThrow(/permission denied for table audit_log/);
+    await app.query("ROLLBACK");
+    let step = { sealed_through: "0", drawn: "1" };
+    for (let i = 0; i < 200 && BigInt(step.sealed_through) < BigInt(step.drawn); i++) {
+      step = (await app.query(`SELECT sealed_through::text, drawn::text FROM ${schema}.audit_seal()`)).rows[0];
+      if (BigInt(step.sealed_through) < BigInt(step.drawn)) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(BigInt(step.sealed_through)).toBe(BigInt(step.drawn));
+    const { rows } = await app.query(`SELECT count(*)::int AS n FROM ${schema}.audit_log WHERE hash IS NULL`);
+    expect(rows[0].n).toBe(0);
+    expect(await verifyChain(getPool(), slug, { seal: false })).toMatchObject({ ok: true, unsealed: 0 });
+  });
+
   it("cannot move the chain head, forge anchors or change the schema", async () => {
     await expect(app.query(`UPDATE ${schema}.audit_chain_head SET seq = 0`)).rejects.toThrow(/permission denied/);
     await expect(

@@ -20,7 +20,7 @@ export interface HashedFields {
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
-  prevHash: string;
+  prevHash: string | null; // NULL only while the row is not sealed (and then not hashed)
 }
 
 const order: (keyof HashedFields)[] = [

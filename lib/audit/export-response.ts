@@ -51,10 +51,12 @@ export function exportFilename(slug: string, query: ExportQuery, now = new Date(
   return `audit-${slug}-${range}.${query.format}`;
 }
 
-export function exportResponse(slug: string, query: ExportQuery, lines: AsyncGenerator<string>): Response {
+export function exportResponse(slug: string, query: ExportQuery, lines: AsyncGenerator<string> & { unsealed?: number }): Response {
   return new Response(linesToStream(lines), {
     status: 200,
     headers: {
+      // Newer rows not sealed into the chain yet, so not in this export.
+      ...(lines.unsealed === undefined ? {} : { "x-audit-unsealed": String(lines.unsealed) }),
       "content-type": exportContentTypes[query.format],
       "content-disposition": `attachment; filename="${exportFilename(slug, query)}"`,
       "cache-control": "no-store",

@@ -5,11 +5,14 @@ import type { HashedFields } from "./canonical";
 import { auditTables } from "./audit-table";
 import { hashedRowColumns } from "./hashed-row-sql";
 
-export type StoredRow = HashedFields & { hash: string };
+/** hash and prevHash are NULL while a row is not sealed (see seal-chain.ts). */
+export type StoredRow = HashedFields & { hash: string | null };
 
 export interface RowRange {
   /** Rows with seq greater than this. */
   afterSeq?: bigint;
+  /** Rows with seq up to this (e.g. the newest sealed row). */
+  throughSeq?: bigint;
   from?: Date;
   to?: Date;
   batchSize?: number;
@@ -22,6 +25,7 @@ export async function* streamRows(pool: pg.Pool, slug: string, range: RowRange =
   for (;;) {
     const params: unknown[] = [after.toString(), batch];
     const where = ['"seq" > $1'];
+    if (range.throughSeq !== undefined) where.push(`"seq" <= $${params.push(range.throughSeq.toString())}`);
     if (range.from) where.push(`"occurred_at" >= $${params.push(range.from)}`);
     if (range.to) where.push(`"occurred_at" < $${params.push(range.to)}`);
     // r."seq", not "seq": a bare name in ORDER BY is the text output column (1, 10, 2, ...).

@@ -3,6 +3,7 @@
 // SHA-256 of the rows), then removed in one transaction that records an anchor (the
 // last removed row's seq and hash). Verification starts from the newest anchor, so the
 // chain stays verifiable from the retained point, and the archive verifies offline.
+// Only sealed rows are archived and removed (the database refuses to delete others).
 import { mkdir, open, rename } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
@@ -10,6 +11,8 @@ import { withPgTransaction } from "@/lib/db/transaction";
 import { auditTables } from "./audit-table";
 import { streamRows } from "./read-rows";
 import { SealBuilder, type Seal } from "./seal";
+import { sealNow } from "./seal-chain";
+import { markAuditDirty } from "./sealer-loop";
 
 export interface PurgeResult {
   purged: number;
@@ -26,8 +29,11 @@ export interface PurgeOptions {
 export async function purgeExpiredAuditRows(pool: pg.Pool, slug: string, options: PurgeOptions): Promise<PurgeResult> {
   const t = auditTables(slug);
   const cutoff = new Date((options.now ?? new Date()).getTime() - options.retentionDays * 86_400_000);
+  await sealNow(slug, { pool, timeoutMs: 2_000 }); // rows past the cutoff are normally sealed long since
   const bounds = await pool.query<{ through: string | null; after: string }>(
-    `SELECT (SELECT max("seq")::text FROM ${t.log} WHERE "occurred_at" < $1) AS through,
+    // Only sealed rows (up to the chain head): unsealed ones belong to no archive yet.
+    `SELECT (SELECT max("seq")::text FROM ${t.log}
+              WHERE "occurred_at" < $1 AND "seq" <= (SELECT "seq" FROM ${t.head} WHERE "id" = 1)) AS through,
             coalesce((SELECT max("seq") FROM ${t.anchor}), 0)::text AS after`,
     [cutoff],
   );
@@ -44,8 +50,7 @@ export async function purgeExpiredAuditRows(pool: pg.Pool, slug: string, options
   const file = await open(tmp, "w");
   let seal: Seal;
   try {
-    for await (const row of streamRows(pool, slug, { afterSeq: after })) {
-      if (BigInt(row.seq) > BigInt(through)) break;
+    for await (const row of streamRows(pool, slug, { afterSeq: after, throughSeq: BigInt(through) })) {
       await file.write(sealer.line(row));
     }
     seal = sealer.seal(slug);
@@ -72,5 +77,6 @@ export async function purgeExpiredAuditRows(pool: pg.Pool, slug: string, options
       ],
     );
   });
+  markAuditDirty(slug); // the audit.retention_purged row
   return { purged: seal.rows, throughSeq: through, archive: name };
 }

@@ -1,5 +1,6 @@
 // Offline verification of a JSON Lines export: every row's hash matches its content,
-// and consecutive rows link (seq + 1, prev_hash = previous hash). Needs no database.
+// and consecutive rows link (prev_hash = previous hash; seq rises, and may skip values
+// that rolled-back transactions drew). Needs no database.
 // Exports and retention archives end with a seal line (lib/audit/seal.ts): it must be
 // there, be the last line and match the rows before it (count, first and last seq,
 // last hash, SHA-256 of the row lines).
@@ -48,8 +49,12 @@ export async function verifyExportLines(lines: AsyncIterable<string> | Iterable<
     }
     const row = parsed as StoredRow;
     if (typeof row.seq !== "string" || typeof row.hash !== "string") return fail(`line ${lineNo} is not an audit row`);
-    if (prev && BigInt(row.seq) !== BigInt(prev.seq) + 1n) return fail(`row ${BigInt(prev.seq) + 1n} is missing before line ${lineNo}`);
-    if (prev && row.prevHash !== prev.hash) return fail(`row ${row.seq} does not link to row ${prev.seq}`);
+    // seq may skip values (rolled-back transactions); the prev_hash links make the chain.
+    if (prev && BigInt(row.seq) <= BigInt(prev.seq)) return fail(`row ${row.seq} on line ${lineNo} is out of order`);
+    if (prev && row.prevHash !== prev.hash) {
+      if (BigInt(row.seq) > BigInt(prev.seq) + 1n) return fail(`row ${BigInt(prev.seq) + 1n} is missing before line ${lineNo} (row ${row.seq} does not link to row ${prev.seq})`);
+      return fail(`row ${row.seq} does not link to row ${prev.seq}`);
+    }
     if (rowHash(row) !== row.hash) return fail(`row ${row.seq} does not match its hash`);
     digest.update(line.endsWith("\n") ? line : `${line}\n`);
     first ??= row.seq;

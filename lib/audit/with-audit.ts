@@ -6,10 +6,12 @@
 // instance (lib/cache/tenant-write-tracking.ts).
 import { invalidateTenantCaches, trackTenantWrites } from "@/lib/cache/tenant-write-tracking";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
+import { getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { auditContextSchema, setAuditContextSql, type AuditContext } from "./context";
-import { record, type AuditEvent } from "./record";
+import { record, recordOnPool, type AuditEvent } from "./record";
+import { markAuditDirty } from "./sealer-loop";
 
 export interface AuditHandle {
   /** Records an explicit event in this transaction. */
@@ -39,6 +41,8 @@ export async function withAudit<T>(
       { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
     );
   } finally {
+    // Its rows (or the seqs a rollback left as gaps) are for the sealer now.
+    markAuditDirty(slug);
     // Also after a failure: the commit may have happened before the error reached us.
     const caches = options.keepCaches ? [] : touched();
     if (caches.length) await invalidateTenantCaches(slug, caches);
@@ -46,6 +50,10 @@ export async function withAudit<T>(
 }
 
 /** One explicit event in a transaction of its own (a single INSERT: no row-change triggers, so no context setting). */
-export function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
-  return record(tenantDb(slug), parseOrThrow(auditContextSchema, ctx, "audit context"), event);
+export async function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
+  try {
+    return await recordOnPool(getPool(), slug, parseOrThrow(auditContextSchema, ctx, "audit context"), event);
+  } finally {
+    markAuditDirty(slug);
+  }
 }

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type pg from "pg";
 import { auditContextParam, setAuditContextSql, systemContext, type AuditContext } from "@/lib/audit/context";
+import { markAuditDirty } from "@/lib/audit/sealer-loop";
 import { quoteIdent } from "@/lib/db/identifier";
 import { applyToSchemaInTransaction } from "@/lib/db/migrations/apply";
 import { loadMigrations, type MigrationFile } from "@/lib/db/migrations/files";
@@ -84,6 +85,7 @@ export async function createTenant(raw: CreateTenantInput, options: CreateTenant
     if (code === "42P06") throw new AppError("conflict", `Schema ${schemaName} already exists without a tenant row; drop or rename it first.`);
     throw err;
   }
+  if (input.ownerEmail) markAuditDirty(record.slug); // the owner's audit rows
   await mirrorTenant(record.slug, record.status);
   return record;
 }

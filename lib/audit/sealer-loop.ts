@@ -1,0 +1,112 @@
+// The in-process sealer: keeps every tenant's audit rows sealed within about a second.
+// Writers in this process mark their tenant dirty (markAuditDirty, in memory); each tick
+// seals the dirty tenants, and a tenant stays dirty until everything drawn is sealed
+// (a row whose transaction is still open keeps it dirty). A slower sweep finds what
+// other processes, or a crash, left unsealed: one catalogue query reads the last seq
+// drawn in every tenant schema (pg_sequences), and only tenants whose value moved since
+// this process last saw them fully sealed are sealed. Several processes may run this
+// loop: audit_seal lets one sealer per tenant in at a time and the others skip.
+import type pg from "pg";
+import { getPool } from "@/lib/db/pool";
+import { schemaNameFor } from "@/lib/tenancy/slug";
+import { SEAL_BATCH, sealStep } from "./seal-chain";
+
+export interface SealerOptions {
+  pool?: pg.Pool;
+  /** How often dirty tenants are sealed (a row is sealed within about two ticks). */
+  intervalMs?: number;
+  /** How often all tenant schemas are checked for leftovers. */
+  sweepMs?: number;
+  /** Tenants sealed at once. */
+  concurrency?: number;
+}
+
+interface SealerState {
+  dirty: Set<string>;
+  /** schema -> last seq drawn when this process last saw it fully sealed. */
+  cleanAt: Map<string, bigint>;
+  timer?: NodeJS.Timeout;
+  running: boolean;
+  lastSweep: number;
+  stopped?: Promise<void>;
+}
+
+// On globalThis: Next may load this module more than once (route bundles, instrumentation).
+const g = globalThis as unknown as { __auditSealer?: SealerState };
+const state: SealerState = (g.__auditSealer ??= { dirty: new Set(), cleanAt: new Map(), running: false, lastSweep: 0 });
+
+/** Called after a write that appended audit rows: cheap, in memory. */
+export function markAuditDirty(slug: string): void {
+  state.dirty.add(slug);
+}
+
+const slugOfSchema = (schema: string) => schema.slice("tenant_".length).replaceAll("_", "-");
+
+async function sealTenant(pool: pg.Pool, slug: string): Promise<void> {
+  try {
+    let step = await sealStep(pool, slug);
+    // A full batch: keep going while there is a backlog of final rows.
+    while (step.sealed >= SEAL_BATCH) step = await sealStep(pool, slug);
+    if (step.drawn <= step.sealedThrough) {
+      state.dirty.delete(slug);
+      state.cleanAt.set(schemaNameFor(slug), step.drawn);
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // 3F000/42P01/42883: the tenant's schema is gone (archived, dropped) or not migrated yet.
+    if (code === "3F000" || code === "42P01" || code === "42883") state.dirty.delete(slug);
+    else console.warn(`[audit] sealing ${slug} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Tenants whose sequence moved since this process last saw them fully sealed. */
+async function sweep(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ schema: string; last: string | null }>(
+    `SELECT schemaname AS schema, last_value::text AS last FROM pg_sequences
+      WHERE sequencename = 'audit_log_seq_seq' AND schemaname LIKE 'tenant\\_%'`,
+  );
+  for (const r of rows) {
+    if (r.last === null) continue; // nothing drawn since the sealer migration
+    if (state.cleanAt.get(r.schema) !== BigInt(r.last)) state.dirty.add(slugOfSchema(r.schema));
+  }
+}
+
+async function tick(pool: pg.Pool, options: Required<Omit<SealerOptions, "pool">>): Promise<void> {
+  if (Date.now() - state.lastSweep >= options.sweepMs) {
+    state.lastSweep = Date.now();
+    await sweep(pool).catch((err: unknown) => console.warn(`[audit] sealer sweep failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  const slugs = [...state.dirty];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency, slugs.length) }, async () => {
+      while (next < slugs.length) await sealTenant(pool, slugs[next++]!);
+    }),
+  );
+}
+
+/** Starts the loop (idempotent). The timer does not keep the process alive. */
+export function startAuditSealer(options: SealerOptions = {}): void {
+  if (state.running) return;
+  state.running = true;
+  const opts = { intervalMs: options.intervalMs ?? 100, sweepMs: options.sweepMs ?? 5_000, concurrency: options.concurrency ?? 4 };
+  const loop = async () => {
+    // Resolved lazily so that starting the loop never needs the database configured.
+    const pool = options.pool ?? getPool();
+    state.stopped = tick(pool, opts).catch((err: unknown) => console.warn(`[audit] sealer tick failed: ${String(err)}`));
+    await state.stopped;
+    if (state.running) {
+      state.timer = setTimeout(() => void loop(), opts.intervalMs);
+      state.timer.unref();
+    }
+  };
+  state.timer = setTimeout(() => void loop(), 0);
+  state.timer.unref();
+}
+
+/** Stops the loop and waits for a tick in progress (tests, benches, shutdown). */
+export async function stopAuditSealer(): Promise<void> {
+  state.running = false;
+  if (state.timer) clearTimeout(state.timer);
+  await state.stopped;
+}
