@@ -80,7 +80,7 @@ const serverSchema = z.object({
   INNGEST_BASE_URL: z.url().optional(),
   /** Key for sending events (Inngest Cloud / self-hosted); the local runner accepts any when unset. */
   INNGEST_EVENT_KEY: z.string().min(1).optional(),
-  /** Key the engine signs its calls to /api/inngest with; unset means dev mode (unsigned, refused in production). */
+  /** Key the engine signs its calls to /api/inngest with. Every call must carry it, in every mode; unset: every call gets 401. */
   INNGEST_SIGNING_KEY: z.string().regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>").optional(),
   /**
    * The SSRF guard refuses private, loopback and link-local addresses everywhere; the
