@@ -19,6 +19,16 @@ export default defineConfig([
     },
   },
   {
+    files: ["**/*.ts", "**/*.tsx"],
+    rules: {
+      // A leading underscore marks a binding left unused on purpose (e.g. taken out of a rest spread).
+      "@typescript-eslint/no-unused-vars": [
+        "warn",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
+    },
+  },
+  {
     // Server Components and route handlers run once per request: Date.now() there is the
     // request's time, not an impure render.
     files: ["app/**/page.tsx", "app/**/layout.tsx", "app/**/route.ts"],
