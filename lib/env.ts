@@ -160,6 +160,8 @@ const toolingSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   /** Where `npm run dev` keeps its data: embedded PostgreSQL, dev secrets, the CLIs' settings. */
   DEV_DATA_DIR: z.string().min(1).default(".data"),
+  /** Browser of the e2e tests: auto (/usr/bin/chromium if present, else @sparticuz/chromium), system, or npm. */
+  E2E_CHROMIUM: z.enum(["auto", "system", "npm"]).default("auto"),
 });
 
 export type EdgeEnv = z.infer<typeof edgeSchema>;
