@@ -2,7 +2,7 @@
 export function formatUtc(value: Date | string | null | undefined, none = "—"): string {
   if (!value) return none;
   const date = new Date(value);
-  // A stored value JavaScript cannot represent (year 300000, `infinity`) reads back as
+  // A stored value Prisma cannot read (a five-digit year, `infinity`) comes back as
   // Invalid Date; one bad row must not take the whole page down.
   if (Number.isNaN(date.getTime())) return "invalid date";
   // Years beyond 9999 come out as "+099999-01-01T...": still readable this way.

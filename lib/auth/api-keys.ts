@@ -62,8 +62,8 @@ const viewSelect = {
 } as const;
 
 /**
- * Past its expiry. A stored expiry JavaScript cannot read (Invalid Date: a year beyond
- * 275760 or `infinity`, written before dates were bounded) counts as expired: fail closed.
+ * Past its expiry. A stored expiry JavaScript cannot read (Prisma gives Invalid Date for a
+ * five-digit year or `infinity`, written before dates were bounded) counts as expired: fail closed.
  */
 export function isExpired(expiresAt: Date | null, now = new Date()): boolean {
   return expiresAt !== null && !(expiresAt.getTime() > now.getTime());
