@@ -110,3 +110,11 @@ test("the API keys page and API survive stored expiries out of range", async ({ 
   const me = await t.get("/api/v1/me", inf.key);
   await expectProblem(me, 401);
 });
+
+test("an /api path no route handles is a problem+json 404", async ({ request }) => {
+  const slug = await freshTenant("nope");
+  const t = tenantApi(request, slug);
+  await expectProblem(await t.get("/api/v1/no-such-thing"), 404);
+  await expectProblem(await t.post("/api/v1/integrations/x/events/y/z", {}), 404);
+  await expectProblem(await t.get("/api/webhooks"), 404);
+});
