@@ -18,7 +18,8 @@ import { expect, test, type APIRequestContext } from "@playwright/test";
 import fc from "fast-check";
 import { permissions, roles } from "@/lib/auth/permissions";
 import { closePool, getPool } from "@/lib/db/pool";
-import { webhookSchemes } from "@/lib/integrations/signatures/schemes";
+import { webhookSchemes, type WebhookScheme } from "@/lib/integrations/signatures/schemes";
+import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { auditActions } from "@/lib/audit/actions";
@@ -74,6 +75,8 @@ interface TenantFixture {
   apiKeyId: string;
   apiKey: string;
   integrationIds: string[];
+  /** Webhook signing secrets by integration id, to send deliveries that pass the signature check. */
+  secrets: Map<string, { scheme: WebhookScheme; secret: string }>;
 }
 
 async function call(request: APIRequestContext, slug: string, method: string, p: string, token?: string, data?: unknown) {
@@ -101,9 +104,11 @@ async function makeTenant(request: APIRequestContext, prefix: string): Promise<T
   const member = await call(request, slug, "POST", "/api/v1/users", token, { email: `member@${slug}.test`, role: "member", password: apiPassword });
   const key = await call(request, slug, "POST", "/api/v1/api-keys", token, { name: "fuzz", scopes: ["members:read", "integrations:read"] });
   const integrationIds: string[] = [];
+  const secrets = new Map<string, { scheme: WebhookScheme; secret: string }>();
   for (const scheme of webhookSchemes) {
     const created = await call(request, slug, "POST", "/api/v1/integrations", token, { name: `hook ${scheme}`, kind: "webhook", scheme });
     integrationIds.push(created.id as string);
+    secrets.set(created.id as string, { scheme, secret: created.secret as string });
   }
   return {
     slug,
@@ -113,6 +118,7 @@ async function makeTenant(request: APIRequestContext, prefix: string): Promise<T
     apiKeyId: key.id as string,
     apiKey: key.key as string,
     integrationIds,
+    secrets,
   };
 }
 
@@ -121,9 +127,11 @@ async function topUp(request: APIRequestContext, t: TenantFixture): Promise<void
   const liveIds = new Set(live.map((i) => i.id));
   if (t.integrationIds.some((id) => !liveIds.has(id))) {
     t.integrationIds = [];
+    t.secrets.clear();
     for (const scheme of webhookSchemes) {
       const created = await call(request, t.slug, "POST", "/api/v1/integrations", t.token, { name: `hook ${scheme} again`, kind: "webhook", scheme });
       t.integrationIds.push(created.id as string);
+      t.secrets.set(created.id as string, { scheme, secret: created.secret as string });
     }
   }
   const members = (await call(request, t.slug, "GET", "/api/v1/users?limit=200", t.token)).data as { id: string }[];
@@ -277,7 +285,30 @@ const plausible = {
   currentPassword: hostileString,
 };
 
-const structuredBody = fc.record(plausible, { requiredKeys: [] });
+type Field = keyof typeof plausible;
+const allFields = Object.keys(plausible) as Field[];
+
+/** An object with some of `fields` (from the generators above), so strict schemas are reached, not just refused for extra keys. */
+function bodyOf(fields: readonly Field[]): fc.Arbitrary<Record<string, unknown>> {
+  return fc
+    .subarray([...fields], { minLength: 1 })
+    .chain((keys) => fc.record(Object.fromEntries(keys.map((k) => [k, plausible[k] as fc.Arbitrary<unknown>]))))
+    .map((v) => v as Record<string, unknown>);
+}
+
+/** The fields each route reads, by "<METHOD> <template>"; routes not listed get any subset. */
+const bodyHints: Record<string, readonly Field[]> = {
+  "POST /api/v1/auth/token": ["email", "password", "otp"],
+  "POST /api/v1/auth/refresh": ["refresh_token"],
+  "POST /api/v1/auth/revoke": ["refresh_token"],
+  "POST /api/v1/users": ["email", "name", "role", "password"],
+  "PATCH /api/v1/users/[id]": ["name", "role"],
+  "POST /api/v1/api-keys": ["name", "scopes", "expiresAt"],
+  "POST /api/v1/integrations": ["name", "kind", "scheme", "settings", "token"],
+  "PATCH /api/v1/integrations/[id]": ["name", "status", "settings", "token"],
+  "POST /api/v1/integrations/[id]/events/replay": ["ids", "statuses"],
+  "POST /api/v1/integrations/[id]/rotate-secret": ["graceSeconds"],
+};
 const deepNesting = fc.integer({ min: 50, max: 20_000 }).map((d) => `{"name":${"[".repeat(d)}${"]".repeat(d)}}`);
 const rawJsonText = fc.oneof(
   deepNesting,
@@ -296,20 +327,25 @@ const rawJsonText = fc.oneof(
   ),
 );
 
-type Body = { kind: "none" } | { kind: "json"; value: unknown } | { kind: "raw"; text: string; contentType: string };
-const body: fc.Arbitrary<Body> = fc.oneof(
-  { weight: 1, arbitrary: fc.constant({ kind: "none" as const }) },
-  { weight: 5, arbitrary: structuredBody.map((value) => ({ kind: "json" as const, value })) },
-  { weight: 2, arbitrary: anyValue.map((value) => ({ kind: "json" as const, value })) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant("raw" as const),
-      text: fc.oneof(rawJsonText, hostileString),
-      contentType: fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "application/merge-patch+json", "multipart/form-data"),
-    }),
-  },
-);
+type Body = { kind: "none" } | { kind: "json"; value: unknown } | { kind: "raw"; text: string; contentType: string } | { kind: "bytes"; bytes: Uint8Array };
+function bodyArbitrary(route: RouteMethod): fc.Arbitrary<Body> {
+  const hinted = bodyHints[`${route.method} ${route.template}`];
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant({ kind: "none" as const }) },
+    { weight: hinted ? 6 : 0, arbitrary: bodyOf(hinted ?? allFields).map((value) => ({ kind: "json" as const, value })) },
+    { weight: 2, arbitrary: bodyOf(allFields).map((value) => ({ kind: "json" as const, value })) },
+    { weight: 2, arbitrary: anyValue.map((value) => ({ kind: "json" as const, value })) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant("raw" as const),
+        text: fc.oneof(rawJsonText, hostileString),
+        contentType: fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "application/merge-patch+json", "multipart/form-data"),
+      }),
+    },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => ({ kind: "bytes" as const, bytes })) },
+  );
+}
 
 const queryNames = ["actor", "actor_type", "action", "target_type", "target_id", "from", "to", "q", "cursor", "limit", "format", "status", "unread"];
 const query = fc.oneof(
@@ -320,7 +356,9 @@ const query = fc.oneof(
   fc.constantFrom("actor=%00", "q=%", "q=%zz", "target_id=%E0%A4%A", "limit=99999999999999999999", "from=%2B275760-09-14", "cursor=-1", "status=received&status=dead"),
 );
 
-const auth = fc.constantFrom("owner", "owner", "owner", "owner", "apiKey", "otherTenant", "none", "garbage");
+const auth = fc.constantFrom("owner", "owner", "owner", "owner", "owner", "owner", "apiKey", "otherTenant", "none", "garbage");
+/** Whether a webhook is signed with the integration's real secret, and the delivery id to sign with. */
+const signing = fc.record({ sign: fc.boolean(), id: fc.option(fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.uuid()), { nil: undefined }) });
 const webhookHeaders = fc.dictionary(
   fc.constantFrom("x-hub-signature-256", "x-github-delivery", "stripe-signature", "webhook-id", "webhook-timestamp", "webhook-signature", "x-signature", "x-event-id"),
   fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom("sha256=00", "t=1,v1=00", "v1,AAAA", "9999999999999", "-1")),
@@ -405,7 +443,7 @@ routes.forEach((route, index) => {
     const isWebhook = route.template.startsWith("/api/webhooks/");
     const routeSeed = (seed + index * 7919) % 2 ** 31;
     const tally = new Map<number, number>();
-    const property = fc.asyncProperty(segmentArbitrary(route.template), query, body, auth, webhookHeaders, async (p, q, b, who, hookHeaders) => {
+    const property = fc.asyncProperty(segmentArbitrary(route.template), query, bodyArbitrary(route), auth, webhookHeaders, signing, async (p, q, b, who, hookHeaders, sig) => {
       const address = `${p}${q ? `?${q}` : ""}`;
       const headers: Record<string, string> = { ...onHost(`${own.slug}.localhost`).headers };
       const bearer = { owner: own.token, apiKey: own.apiKey, otherTenant: other.token, garbage: "x.y.z", none: undefined }[who];
@@ -418,13 +456,20 @@ routes.forEach((route, index) => {
       } else if (b.kind === "raw" && route.method !== "GET" && route.method !== "OPTIONS") {
         headers["content-type"] = b.contentType;
         data = Buffer.from(b.text);
+      } else if (b.kind === "bytes" && route.method !== "GET" && route.method !== "OPTIONS") {
+        headers["content-type"] = "application/octet-stream";
+        data = Buffer.from(b.bytes);
+      }
+      const target = own.secrets.get(decodeURIComponent(p.split("/").at(-1) ?? ""));
+      if (isWebhook && sig.sign && target) {
+        Object.assign(headers, signWebhook(target.scheme, target.secret, data ?? Buffer.alloc(0), { id: sig.id }));
       }
       const [ownBefore, otherBefore] = await Promise.all([snapshot(own.slug), snapshot(other.slug)]);
       const res = await request.fetch(url("127.0.0.1", address), { method: route.method, headers, ...(data ? { data } : {}), maxRedirects: 0 });
       const status = res.status();
       tally.set(status, (tally.get(status) ?? 0) + 1);
       const text = await res.text();
-      const what = `${route.method} ${address}\nauth: ${who}\nbody: ${data ? data.toString("utf8").slice(0, 300) : "(none)"}\n-> ${status} ${text.slice(0, 500)}`;
+      const what = `${route.method} ${address}\nauth: ${who}${isWebhook ? ` signed: ${Boolean(sig.sign && target)}` : ""}\nbody: ${data ? data.toString("utf8").slice(0, 300) : "(none)"}\n-> ${status} ${text.slice(0, 500)}`;
       expect(status, what).toBeLessThan(500);
       if (status >= 400) {
         expect(res.headers()["content-type"] ?? "", what).toMatch(/^application\/problem\+json\b/);
