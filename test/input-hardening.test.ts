@@ -17,6 +17,7 @@ import { AppError } from "@/lib/errors/app-error";
 import { readJson } from "@/lib/http/read-json";
 import { createIntegration, updateIntegration } from "@/lib/integrations/integrations";
 import { listInboxEvents } from "@/lib/integrations/inbox/list-events";
+import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
 import { createMember, listMembers, updateMember } from "@/lib/members/members";
 import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
@@ -121,6 +122,22 @@ describe("finding 3: control characters are a 400 naming the field, and nothing 
     expect(await counts()).toEqual(afterCreate);
     expect(afterCreate.users).toBe(before.users);
     expect(afterCreate.api_keys).toBe(before.api_keys);
+  });
+});
+
+describe("refusals with control characters are still recorded", () => {
+  it("a webhook to an id with a NUL is refused (404) and the refusal is audited", async () => {
+    const id = "ab\u0000cd";
+    const err = await receiveWebhook({ slug, integrationId: id, headers: new Headers(), body: Buffer.from("{}"), meta: meta() }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe("not_found");
+    const { rows } = await raw.query(`SELECT target_id FROM "${schemaNameFor(slug)}".audit_log WHERE action = 'integration.webhook_rejected' AND target_id = $1`, [
+      "ab\ufffdcd",
+    ]);
+    expect(rows).toHaveLength(1);
   });
 });
 

@@ -19,3 +19,8 @@ export function hasNoControlCharacters(value: string): boolean {
 export function text() {
   return z.string().refine(hasNoControlCharacters, controlCharacterMessage);
 }
+
+/** `value` with each control character replaced by U+FFFD: for recording text we refused (audit rows), never for accepting it. */
+export function replaceControlCharacters(value: string): string {
+  return value.replace(new RegExp(controlCharacter.source, "g"), "\uFFFD");
+}
