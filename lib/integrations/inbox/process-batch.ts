@@ -1,8 +1,9 @@
 // Applies a batch of one tenant's inbox rows (what the batched engine function hands
 // over): the objects of all applicable events are upserted into synced records by ONE
 // statement and the rows marked processed by another, in one transaction per chunk of 25,
-// so a batch costs a handful of round trips and holds the tenant's audit-chain lock for
-// two statements at a time, not a hundred. The upsert writes only what changed (data
+// so a batch costs a handful of round trips and no transaction stays open for long (the
+// audit sealer seals in sequence order, so an open transaction holds back the sealing of
+// every later row of the tenant, the intake's included). The upsert writes only what changed (data
 // hash), so a batch applied twice changes nothing the second time.
 // Events are still applied one by one when it matters: a chunk whose statement fails (a
 // poison payload PostgreSQL refuses) is re-applied event by event, each in its own
@@ -115,8 +116,7 @@ export async function applyWebhookBatch(slug: string, eventIds: string[]): Promi
     applicable.push({ id, integrationId: row.integrationId, externalId, data });
   }
   // Chunks in order (so the later event about an object still wins), each one short
-  // transaction: a tenant's audit chain is locked while a transaction writes it, and the
-  // intake of new deliveries must not wait behind a whole batch.
+  // transaction: sealing waits for open transactions, and row locks are held until commit.
   for (let i = 0; i < applicable.length; i += rowsPerTransaction) {
     const chunk = applicable.slice(i, i + rowsPerTransaction);
     try {

@@ -2,15 +2,16 @@
 // trigger) in one statement, one round trip, autocommit: no BEGIN/COMMIT, no Prisma.
 // The tenant schema's functions set the audit context transaction-locally and insert
 // with ON CONFLICT DO NOTHING, saying whether the row was already there.
-// Group commit per tenant: a tenant's appends serialise on its audit chain (a lock held
-// until commit), so deliveries that arrive while the tenant's previous call runs are
-// stored together by webhook_intake_many: one lock, one commit for all of them. When
+// Group commit per tenant: deliveries that arrive while the tenant's previous call runs
+// are stored together by webhook_intake_many: one transaction, one commit (one WAL
+// flush) for all of them. When
 // idle a delivery goes out at once (webhook_intake_many with one row), so nothing waits
 // for company. If a grouped call fails, its rows are retried one by one
 // (webhook_intake), so one bad row fails only its own request.
 // Unnamed statements (parsed, bound and run in one round trip), so this stays correct
 // behind PgBouncer's transaction pooling, where named prepared statements are not.
 import { auditContextParam, type AuditContext } from "@/lib/audit/context";
+import { markAuditDirty } from "@/lib/audit/sealer-loop";
 import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
 import { quoteIdent } from "@/lib/db/identifier";
 import { getPool } from "@/lib/db/pool";
@@ -99,5 +100,6 @@ function groupOf(slug: string): Group<Item, StoredEvent> {
 }
 
 export function storeInboxEvent(slug: string, ctx: AuditContext, row: InboxInsert): Promise<StoredEvent> {
-  return groupOf(slug).submit({ ctx: auditContextParam(ctx), row });
+  // Its audit row (or the seq a failure left as a gap) is for the sealer now.
+  return groupOf(slug).submit({ ctx: auditContextParam(ctx), row }).finally(() => markAuditDirty(slug));
 }

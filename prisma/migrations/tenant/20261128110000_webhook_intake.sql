@@ -58,9 +58,9 @@ END;
 $$;
 
 -- Group commit: the deliveries that queued up for one tenant while its previous call
--- ran, stored by one call (one transaction, one commit, the audit chain's lock taken
--- once). Each row keeps its own audit context (set before its own INSERT, so its
--- row-change trigger records its own sender and request). All or nothing: the caller
+-- ran, stored by one call (one transaction, one commit). Each row keeps its own audit
+-- context (set before its own INSERT, so its row-change trigger records its own sender
+-- and request). All or nothing: the caller
 -- falls back to webhook_intake per row if the call fails. Returns (ord, id, duplicate),
 -- ord being the 1-based position in the arrays; a provider event id repeated within
 -- the call is a duplicate of its first copy.
