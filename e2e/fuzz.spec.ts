@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import fc from "fast-check";
+import { z } from "zod";
 import { permissions, roles } from "@/lib/auth/permissions";
 import { closePool, getPool } from "@/lib/db/pool";
 import { webhookSchemes, type WebhookScheme } from "@/lib/integrations/signatures/schemes";
@@ -26,8 +27,15 @@ import { auditActions } from "@/lib/audit/actions";
 import { systemContext } from "@/lib/audit/context";
 import { apiPassword, freshTenant, onPort } from "./support";
 
-const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const runsPerRoute = Number(process.env.FUZZ_RUNS ?? 30);
+// Test-only knobs (not app configuration, so not in lib/env.ts), validated all the same.
+const knobs = z
+  .object({
+    FUZZ_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
+    FUZZ_RUNS: z.coerce.number().int().min(1).max(10_000).default(30),
+  })
+  .parse({ FUZZ_SEED: process.env.FUZZ_SEED || undefined, FUZZ_RUNS: process.env.FUZZ_RUNS || undefined });
+const seed = knobs.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31);
+const runsPerRoute = knobs.FUZZ_RUNS;
 const { url, onHost } = onPort(3100);
 
 // ---------------------------------------------------------------------------------
@@ -253,8 +261,9 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
 
 const plausible = {
   name: fc.oneof(hostileString, fc.constant("A name")),
-  email: fc.oneof(hostileString, fc.constant("someone@example.test"), hostileString.map((s) => `${s}@example.test`)),
-  password: fc.oneof(hostileString, fc.constant(apiPassword)),
+  // Weighted towards valid shapes so the sign-in path itself is reached, not just the schema.
+  email: fc.oneof(hostileString, { weight: 3, arbitrary: fc.constant("someone@example.test") }, hostileString.map((s) => `${s}@example.test`)),
+  password: fc.oneof(hostileString, { weight: 3, arbitrary: fc.constant(apiPassword) }),
   role: fc.oneof(fc.constantFrom(...roles), hostileString),
   scopes: fc.oneof(fc.array(fc.constantFrom(...permissions), { maxLength: 4 }), fc.array(hostileString, { maxLength: 3 })),
   expiresAt: fc.oneof(hostileDate, hugeNumber, fc.constant(null)),
