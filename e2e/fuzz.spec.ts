@@ -209,12 +209,23 @@ function unexpectedWrites(before: Snapshot, after: Snapshot): string[] {
   return out;
 }
 
-/** Waits until the tenant's counts stop moving (work a 2xx started after answering). */
+/**
+ * Waits until work a 2xx started after answering is done: no inbox row still waiting
+ * for the engine (processing writes synced records later), and counts that stop moving.
+ */
 async function settle(slug: string): Promise<void> {
-  let last = JSON.stringify(await countRows(slug));
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 150));
-    const now = JSON.stringify(await countRows(slug));
+  const pending = async () =>
+    (
+      await getPool().query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schemaNameFor(slug)}".webhook_events WHERE status IN ('received', 'processing')`,
+      )
+    ).rows[0]!.n;
+  const deadline = Date.now() + 15_000;
+  while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  let last = JSON.stringify(await snapshot(slug));
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = JSON.stringify(await snapshot(slug));
     if (now === last) return;
     last = now;
   }
