@@ -1,5 +1,10 @@
 /** A timestamp as the admin pages show it: "2026-11-27 20:14 UTC", or `none` when absent. */
 export function formatUtc(value: Date | string | null | undefined, none = "—"): string {
   if (!value) return none;
-  return new Date(value).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  const date = new Date(value);
+  // A stored value Prisma cannot read (a five-digit year, `infinity`) comes back as
+  // Invalid Date; one bad row must not take the whole page down.
+  if (Number.isNaN(date.getTime())) return "invalid date";
+  // Years beyond 9999 come out as "+099999-01-01T...": still readable this way.
+  return date.toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");
 }

@@ -7,6 +7,7 @@
 // newer rows were not sealed yet and so are not in it.
 import type pg from "pg";
 import { z } from "zod";
+import { boundedDate } from "@/lib/zod/dates";
 import { auditTables } from "./audit-table";
 import type { AuditContext } from "./context";
 import { streamRows, type StoredRow } from "./read-rows";
@@ -17,8 +18,8 @@ import { recordEvent } from "./with-audit";
 export const exportQuerySchema = z
   .object({
     format: z.enum(["csv", "jsonl"]).default("jsonl"),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
+    from: boundedDate().optional(),
+    to: boundedDate().optional(),
   })
   .refine((v) => !v.from || !v.to || v.from < v.to, { message: "must be after from", path: ["to"] });
 

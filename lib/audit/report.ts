@@ -3,11 +3,12 @@
 // integrations, listed one by one (newest first, capped).
 import type pg from "pg";
 import { z } from "zod";
+import { boundedDate } from "@/lib/zod/dates";
 import { auditActions, sensitiveChanges, type SensitiveChangeKind, type SensitiveChangeRule } from "./actions";
 import { auditTables } from "./audit-table";
 
 export const reportQuerySchema = z
-  .object({ from: z.coerce.date(), to: z.coerce.date() })
+  .object({ from: boundedDate(), to: boundedDate() })
   .refine((v) => v.from < v.to, { message: "must be after from", path: ["to"] });
 
 export type ReportQuery = z.infer<typeof reportQuerySchema>;

@@ -6,6 +6,7 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { openMfaSecret, sealMfaSecret } from "./mfa-secret";
 import { newPasswordSchema } from "./password-policy";
 import { hashPassword, verifyPassword } from "./passwords";
@@ -32,7 +33,7 @@ export async function changePassword(
 ): Promise<{ otherSessionsRevoked: number }> {
   const user = await loadUser(slug, userId);
   const input = parseOrThrow(
-    z.object({ currentPassword: z.string().min(1, "Enter your current password."), newPassword: newPasswordSchema(user.email) }),
+    z.object({ currentPassword: text().min(1, "Enter your current password."), newPassword: newPasswordSchema(user.email) }),
     raw,
     "password change",
   );

@@ -5,6 +5,8 @@
 // entries on every instance (withAudit), so a revocation applies everywhere within 1 s.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
+import { addYears, boundedDate } from "@/lib/zod/dates";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -17,15 +19,21 @@ import { parseOrThrow } from "@/lib/errors/from-zod";
 import { permissionSchema, permissionsOf, roleSchema, type Permission } from "./permissions";
 import type { ApiKeyPrincipal, Principal } from "./principal";
 
+export const maxKeyLifetimeYears = 5;
 const keyPattern = /^(tpk_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
 /** last_used_at is written at most this often; the audit event at most once per UTC day. */
 const touchEveryMs = 60_000;
 
 export const createApiKeyInput = z
   .object({
-    name: z.string().trim().min(1, "Give the key a name.").max(100),
+    name: text().trim().min(1, "Give the key a name.").max(100),
     scopes: z.array(permissionSchema).min(1, "Choose at least one permission.").max(20),
-    expiresAt: z.coerce.date().min(new Date(0)).nullable().optional(),
+    /** Within the next five years: a longer-lived key should be a decision, not a typo. */
+    expiresAt: boundedDate()
+      .refine((d) => d > new Date(), "must be in the future")
+      .refine((d) => d <= addYears(new Date(), maxKeyLifetimeYears), `must be at most ${maxKeyLifetimeYears} years from now`)
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -53,6 +61,14 @@ const viewSelect = {
   createdBy: { select: { id: true, email: true } },
 } as const;
 
+/**
+ * Past its expiry. A stored expiry JavaScript cannot read (Prisma gives Invalid Date for a
+ * five-digit year or `infinity`, written before dates were bounded) counts as expired: fail closed.
+ */
+export function isExpired(expiresAt: Date | null, now = new Date()): boolean {
+  return expiresAt !== null && !(expiresAt.getTime() > now.getTime());
+}
+
 export function looksLikeApiKey(token: string): boolean {
   return keyPattern.test(token);
 }
@@ -69,9 +85,6 @@ export async function createApiKey(
   const input = parseOrThrow(createApiKeyInput, raw, "API key");
   const beyond = input.scopes.filter((s) => !creator.permissions.includes(s));
   if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`);
-  if (input.expiresAt && input.expiresAt <= new Date()) {
-    throw new AppError("bad_request", "Invalid API key: expiresAt must be in the future.", [{ path: "expiresAt", message: "must be in the future" }]);
-  }
   const prefix = `tpk_${randomBytes(6).toString("hex")}`;
   const key = `${prefix}_${randomBytes(32).toString("base64url")}`;
   const apiKey = await withAudit(slug, ctx, (tx) =>
@@ -143,7 +156,7 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
   );
   if (!row || !safeEqual(row.keyHash, sha256Hex(key))) return null;
   const now = new Date();
-  if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+  if (row.revokedAt || isExpired(row.expiresAt, now)) return null;
   // A key acts for its creator: never beyond the creator's current role, and not at
   // all once the creator is removed (createdById is then null) or not active.
   const creatorRole = roleSchema.safeParse(row.createdBy?.role);

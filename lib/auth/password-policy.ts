@@ -3,6 +3,7 @@
 // entries); a common word with only digits or symbols added counts as common too.
 import { dictionary } from "@zxcvbn-ts/language-common";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 
 export const passwordMinLength = 12;
 export const passwordMaxLength = 256;
@@ -31,7 +32,7 @@ export function passwordProblem(password: string, email?: string): string | null
 
 /** zod schema for a new password; `email` (when known) may not be reused as the password. */
 export function newPasswordSchema(email?: string) {
-  return z.string().superRefine((value, ctx) => {
+  return text().superRefine((value, ctx) => {
     const problem = passwordProblem(value, email);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });

@@ -2,6 +2,7 @@
 // second factor when enrolled, then a one-time ticket next-auth redeems) and the API
 // token endpoint (password and optional code in one request, then a token pair).
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { withAudit } from "@/lib/audit/with-audit";
 import { AppError } from "@/lib/errors/app-error";
 import type { RequestMeta } from "@/lib/http/request-meta";
@@ -15,11 +16,11 @@ import { createSession } from "./sessions";
 import { signToken, verifyToken } from "./signed-tokens";
 
 export const passwordStepInput = z.object({
-  email: z.string().trim().min(1, "Enter your email address.").max(254),
-  password: z.string().min(1, "Enter your password.").max(256),
+  email: text().trim().min(1, "Enter your email address.").max(254),
+  password: text().min(1, "Enter your password.").max(256),
 });
 
-export const tokenRequestInput = passwordStepInput.extend({ otp: z.string().trim().max(32).optional() }).strict();
+export const tokenRequestInput = passwordStepInput.extend({ otp: text().trim().max(32).optional() }).strict();
 
 const invalid = () => new AppError("unauthorized", invalidCredentialsMessage, [], { reason: "invalid_credentials" });
 

@@ -1,6 +1,7 @@
 // What an integration is configured with, per kind, parsed with zod at every boundary
 // (API, UI, the row read back from the database). Secrets are never part of settings.
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { webhookSchemeSchema } from "./signatures/schemes";
 
 export const integrationKinds = ["webhook", "rest"] as const;
@@ -8,8 +9,7 @@ export const integrationKindSchema = z.enum(integrationKinds);
 export type IntegrationKind = z.infer<typeof integrationKindSchema>;
 export type WebhookScheme = z.infer<typeof webhookSchemeSchema>;
 
-const headerName = z
-  .string()
+const headerName = text()
   .trim()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "must be an HTTP header name");
 
@@ -28,8 +28,7 @@ const httpUrl = z
   .refine((u) => !parsedUrl(u)?.username && !parsedUrl(u)?.password, "must not contain credentials")
   .refine((u) => !parsedUrl(u)?.search && !parsedUrl(u)?.hash, "must not contain a query or fragment (put secrets in the token)");
 
-const apiPath = z
-  .string()
+const apiPath = text()
   .trim()
   .max(500)
   .regex(/^\/(?!\/)[^\s?#]*$/, "must be a path starting with / (no query, no host)");
@@ -50,13 +49,13 @@ export const syncSettingsSchema = z
   .object({
     path: apiPath.default("/records"),
     /** Where the page's items are in the response, and each item's id. */
-    itemsField: z.string().min(1).max(100).default("data"),
-    idField: z.string().min(1).max(100).default("id"),
+    itemsField: text().min(1).max(100).default("data"),
+    idField: text().min(1).max(100).default("id"),
     /** The query parameter that takes the cursor, and where the next cursor is in the response (null/absent: last page). */
-    cursorParam: z.string().min(1).max(100).default("cursor"),
-    nextCursorField: z.string().min(1).max(100).default("next_cursor"),
+    cursorParam: text().min(1).max(100).default("cursor"),
+    nextCursorField: text().min(1).max(100).default("next_cursor"),
     pageSize: z.number().int().min(1).max(1000).default(100),
-    pageSizeParam: z.string().min(1).max(100).default("limit"),
+    pageSizeParam: text().min(1).max(100).default("limit"),
     /** 0: only on demand. */
     intervalMinutes: z.number().int().min(0).max(10_080).default(0),
   })
@@ -78,7 +77,7 @@ export type WebhookSettings = z.infer<typeof webhookSettingsSchema>;
 export type RestSettings = z.infer<typeof restSettingsSchema>;
 export type SyncSettings = z.infer<typeof syncSettingsSchema>;
 
-const name = z.string().trim().min(1, "Give the integration a name.").max(100);
+const name = text().trim().min(1, "Give the integration a name.").max(100);
 
 export const createIntegrationInput = z.discriminatedUnion("kind", [
   z
@@ -95,7 +94,7 @@ export const createIntegrationInput = z.discriminatedUnion("kind", [
       kind: z.literal("rest"),
       settings: restSettingsSchema,
       /** The external API's token, sent as `Authorization: Bearer`; optional for open APIs. */
-      token: z.string().min(1).max(4000).optional(),
+      token: text().min(1).max(4000).optional(),
     })
     .strict(),
 ]);
@@ -107,7 +106,7 @@ export const updateIntegrationInput = z
     name: name.optional(),
     status: z.enum(["active", "paused"]).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
-    token: z.string().min(1).max(4000).nullable().optional(),
+    token: text().min(1).max(4000).nullable().optional(),
   })
   .strict()
   .refine((v) => Object.values(v).some((x) => x !== undefined), "Give at least one field to change.");

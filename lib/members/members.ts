@@ -2,6 +2,7 @@
 // invited), change name or role, remove, unlock. Every write runs through withAudit.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -25,21 +26,21 @@ import { invitationTtlMs } from "./invitation-ttl";
 export const createMemberInput = z
   .object({
     email: emailSchema,
-    name: z.string().trim().min(1).max(100).optional(),
+    name: text().trim().min(1).max(100).optional(),
     role: roleSchema.default("member"),
-    password: z.string().max(256).optional(),
+    password: text().max(256).optional(),
   })
   .strict();
 
 export const updateMemberInput = z
-  .object({ name: z.string().trim().min(1).max(100).nullable().optional(), role: roleSchema.optional() })
+  .object({ name: text().trim().min(1).max(100).nullable().optional(), role: roleSchema.optional() })
   .strict()
   .refine((v) => v.name !== undefined || v.role !== undefined, "Give a name or a role to change.");
 
 export const listMembersQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(400).optional(),
+    cursor: text().max(400).optional(),
   })
   .strict();
 
@@ -228,7 +229,7 @@ export async function acceptInvitation(slug: string, token: string, raw: { name?
     throw new AppError("not_found", "This invitation link is invalid, expired or already used. Ask an admin for a new one.");
   }
   const input = parseOrThrow(
-    z.object({ name: z.string().trim().min(1).max(100).optional(), password: newPasswordSchema(invitation.user.email) }),
+    z.object({ name: text().trim().min(1).max(100).optional(), password: newPasswordSchema(invitation.user.email) }),
     raw,
     "invitation",
   );

@@ -1,10 +1,11 @@
 // Tenant settings live as JSON on the tenant row and are always read through this
 // schema, so a bad value can never reach the app. Later capabilities add their keys.
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 
 export const tenantSettingsSchema = z
   .object({
-    timezone: z.string().min(1).max(64).default("UTC"),
+    timezone: text().min(1).max(64).default("UTC"),
     /** Browser origins allowed to call the tenant's API with CORS. */
     corsOrigins: z.array(z.url()).max(50).default([]),
     /** Audit rows older than this many days are archived and removed; null keeps them forever. */

@@ -1,11 +1,11 @@
 // Input schemas for tenant lifecycle operations, shared by the CLI and any future UI.
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { slugSchema } from "./slug";
 
-export const tenantNameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+export const tenantNameSchema = text().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
-export const emailSchema = z
-  .string()
+export const emailSchema = text()
   .trim()
   .toLowerCase()
   .max(254)
@@ -16,12 +16,11 @@ export const createTenantInput = z.object({
   name: tenantNameSchema,
   ownerEmail: emailSchema.optional(),
   /** Without it, the owner is invited: createTenant returns the invitation token. */
-  ownerPassword: z.string().max(256).optional(),
+  ownerPassword: text().max(256).optional(),
 });
 export type CreateTenantInput = z.input<typeof createTenantInput>;
 
-export const hostnameSchema = z
-  .string()
+export const hostnameSchema = text()
   .trim()
   .toLowerCase()
   .max(253)

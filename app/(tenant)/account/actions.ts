@@ -3,19 +3,20 @@
 // organisation's MFA requirement. Thin glue over lib/auth/account.ts and friends.
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { changePassword, confirmMfaEnrolment, disableMfa, regenerateRecoveryCodes, startMfaEnrolment } from "@/lib/auth/account";
 import { adminRoles } from "@/lib/auth/permissions";
 import { revokeSession } from "@/lib/auth/sessions";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 
-const code = z.string().trim().min(1, "Enter the 6-digit code from your app.").max(32);
+const code = text().trim().min(1, "Enter the 6-digit code from your app.").max(32);
 
 const passwordInput = z
   .object({
-    currentPassword: z.string().max(256),
-    newPassword: z.string().max(256),
-    confirmPassword: z.string().max(256),
+    currentPassword: text().max(256),
+    newPassword: text().max(256),
+    confirmPassword: text().max(256),
   })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two new passwords differ." });
 
@@ -61,7 +62,7 @@ export const disableMfaAction = tenantAction({ permission: null, input: z.object
 });
 
 export const revokeSessionAction = tenantAction(
-  { permission: null, input: z.object({ id: z.string().max(100) }), what: "session revoke" },
+  { permission: null, input: z.object({ id: text().max(100) }), what: "session revoke" },
   async (ctx, v) => {
     await revokeSession(ctx.tenant.slug, ctx.principal.id, v.id, ctx.actor);
     revalidatePath("/account");

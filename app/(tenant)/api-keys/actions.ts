@@ -1,19 +1,19 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { createApiKey, revokeApiKey } from "@/lib/auth/api-keys";
 import { tenantAction } from "@/lib/http/tenant-action";
 
 const input = z.object({
-  name: z.string().max(300),
+  name: text().max(300),
   // A checkbox group: absent (none ticked), one value, or several.
-  scopes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(60)).max(40)),
-  expiresAt: z
-    .string()
+  scopes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(text().max(60)).max(40)),
+  expiresAt: text()
     .max(20)
     .optional()
     .transform((v) => v?.trim() || undefined)
-    .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date such as 2030-01-31.").optional()),
+    .pipe(text().regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date such as 2030-01-31.").optional()),
 });
 
 export type CreatedKey = { key: string; name: string; prefix: string };
@@ -27,7 +27,7 @@ export const createApiKeyAction = tenantAction({ permission: "api_keys:write", i
 });
 
 export const revokeApiKeyAction = tenantAction(
-  { permission: "api_keys:write", input: z.object({ id: z.string().max(100) }), what: "API key revoke" },
+  { permission: "api_keys:write", input: z.object({ id: text().max(100) }), what: "API key revoke" },
   async (ctx, v) => {
     await revokeApiKey(ctx.tenant.slug, v.id, ctx.actor);
     revalidatePath("/api-keys");

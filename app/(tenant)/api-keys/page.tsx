@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { listApiKeys } from "@/lib/auth/api-keys";
+import { isExpired, listApiKeys } from "@/lib/auth/api-keys";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
@@ -38,7 +38,7 @@ export default async function ApiKeysPage() {
               </tr>
             ) : null}
             {keys.map((k) => {
-              const expired = k.expiresAt !== null && k.expiresAt <= now;
+              const expired = isExpired(k.expiresAt, now);
               const status = k.revokedAt ? `Revoked ${formatUtc(k.revokedAt)}` : expired ? "Expired" : "Active";
               return (
                 <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">

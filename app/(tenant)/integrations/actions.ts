@@ -6,6 +6,7 @@
 import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { AppError } from "@/lib/errors/app-error";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { tenantOrigin } from "@/lib/http/tenant-url";
@@ -17,27 +18,24 @@ import { requestSync } from "@/lib/integrations/sync/request-sync";
 
 /** A text field: trimmed, empty means absent. */
 const optionalText = (max: number) =>
-  z
-    .string()
+  text()
     .max(max)
     .optional()
     .transform((v) => v?.trim() || undefined);
 
 /** A number field: empty means absent (the library's default applies), else a whole number. */
-const optionalWholeNumber = z
-  .string()
+const optionalWholeNumber = text()
   .max(20)
   .optional()
   .transform((v) => v?.trim() || undefined)
   .pipe(
-    z
-      .string()
+    text()
       .regex(/^\d+$/, "Enter a whole number.")
       .transform((v) => Number(v))
       .optional(),
   );
 
-const idField = z.string().max(100);
+const idField = text().max(100);
 
 function revalidateIntegrations() {
   revalidatePath("/integrations", "layout");
@@ -56,7 +54,7 @@ function syncSettings(path: string | undefined, intervalMinutes: number | undefi
 // Create
 
 const createInput = z.object({
-  name: z.string().max(300),
+  name: text().max(300),
   kind: z.enum(["webhook", "rest"], { error: "Choose a webhook or a REST API integration." }),
   scheme: optionalText(40),
   "settings.signatureHeader": optionalText(200),
@@ -65,8 +63,7 @@ const createInput = z.object({
   "settings.timeoutMs": optionalWholeNumber,
   "settings.sync.path": optionalText(600),
   "settings.sync.intervalMinutes": optionalWholeNumber,
-  token: z
-    .string()
+  token: text()
     .max(5000)
     .optional()
     .transform((v) => v?.trim() || undefined),
@@ -116,7 +113,7 @@ export const createIntegrationAction = tenantAction(
 
 const updateInput = z.object({
   id: idField,
-  name: z.string().max(300),
+  name: text().max(300),
   signatureHeader: optionalText(200),
   eventIdHeader: optionalText(200),
   rateLimitPerMinute: optionalWholeNumber,
@@ -124,8 +121,7 @@ const updateInput = z.object({
   timeoutMs: optionalWholeNumber,
   "sync.path": optionalText(600),
   "sync.intervalMinutes": optionalWholeNumber,
-  token: z
-    .string()
+  token: text()
     .max(5000)
     .optional()
     .transform((v) => v?.trim() || undefined),

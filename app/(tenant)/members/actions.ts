@@ -4,12 +4,12 @@
 import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { tenantAction } from "@/lib/http/tenant-action";
 import { invitationUrl } from "@/lib/http/tenant-url";
 import { createMember, removeMember, unlockMember, updateMember } from "@/lib/members/members";
 
-const optionalText = z
-  .string()
+const optionalText = text()
   .max(300)
   .optional()
   .transform((v) => v?.trim() || undefined);
@@ -17,7 +17,7 @@ const optionalText = z
 export type InviteResult = { email: string; link: string };
 
 export const inviteMemberAction = tenantAction(
-  { permission: "members:write", input: z.object({ email: z.string().max(300), name: optionalText, role: z.string().max(40) }), what: "member invitation" },
+  { permission: "members:write", input: z.object({ email: text().max(300), name: optionalText, role: text().max(40) }), what: "member invitation" },
   async (ctx, v): Promise<InviteResult> => {
     // No password: the member is created as invited, with a one-time link.
     const { member, invitationToken } = await createMember(ctx.tenant.slug, ctx.principal, { email: v.email, name: v.name, role: v.role }, ctx.actor);
@@ -26,10 +26,10 @@ export const inviteMemberAction = tenantAction(
   },
 );
 
-const idInput = { id: z.string().max(100) };
+const idInput = { id: text().max(100) };
 
 export const changeRoleAction = tenantAction(
-  { permission: "members:write", input: z.object({ ...idInput, role: z.string().max(40) }), what: "role change" },
+  { permission: "members:write", input: z.object({ ...idInput, role: text().max(40) }), what: "role change" },
   async (ctx, v) => {
     const member = await updateMember(ctx.tenant.slug, ctx.principal, v.id, { role: v.role }, ctx.actor);
     revalidatePath("/members");

@@ -4,6 +4,7 @@
 // then loads the home page. The checks themselves live in lib/auth/sign-in-flow.ts.
 import { AuthError } from "next-auth";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { nextAuth } from "@/lib/auth/next-auth";
 import { principalFromCookie } from "@/lib/auth/cookie-principal";
 import { revokeSession } from "@/lib/auth/sessions";
@@ -41,8 +42,8 @@ export const passwordStepAction = publicTenantAction({ input: passwordStepInput,
 });
 
 const codeStepInput = z.object({
-  challenge: z.string().min(1).max(4_000),
-  code: z.string().trim().min(1, "Enter the code from your app, or a recovery code.").max(64),
+  challenge: text().min(1).max(4_000),
+  code: text().trim().min(1, "Enter the code from your app, or a recovery code.").max(64),
 });
 
 export const codeStepAction = publicTenantAction({ input: codeStepInput, what: "sign-in" }, async (ctx, input): Promise<SignInResult> => {

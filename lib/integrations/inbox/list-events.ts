@@ -1,5 +1,6 @@
 // The inbox of one integration, newest first, keyset-paginated.
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { tenantDb } from "@/lib/db/tenant-client";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { AppError } from "@/lib/errors/app-error";
@@ -15,7 +16,7 @@ export const listEventsQuery = z
   .object({
     status: z.enum(inboxStatuses).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: text().max(200).optional(),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import { dispatchInboxRows } from "./dispatch";
 import { eventTypeOf, keptHeadersOf } from "./event-type";
 import { isMissingIntegration, storeInboxEvent } from "./store-event";
 import { webhookTarget, type IntegrationSummary } from "./webhook-target";
+import { replaceControlCharacters } from "@/lib/zod/text";
 
 export const maxWebhookBytes = 1024 * 1024;
 
@@ -43,7 +44,8 @@ async function reject(slug: string, meta: RequestMeta, integrationId: string, in
   await recordEvent(slug, senderContext(meta, integration), {
     action: auditActions.webhookRejected,
     targetType: "integration",
-    targetId: integrationId.slice(0, 200),
+    // The id comes from the path: a %00 in it would make PostgreSQL refuse the whole row.
+    targetId: replaceControlCharacters(integrationId.slice(0, 200)),
     summary: `webhook refused: ${error.message}`,
     metadata: { reason: error.reason ?? error.code, status: error.status },
   }).catch((err: unknown) => console.error("[webhooks] could not audit a refused webhook:", err instanceof Error ? err.message : err));

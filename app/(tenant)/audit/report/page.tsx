@@ -23,7 +23,9 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
   const now = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
   const to = raw.to?.trim() || now.toISOString();
   const toTime = new Date(utcTime(to)).getTime();
-  const from = raw.from?.trim() || new Date((Number.isNaN(toTime) ? now.getTime() : toTime) - 30 * DAY_MS).toISOString();
+  // (A `to` at the very start of JavaScript's range has no 30 days before it: use now.)
+  const before = new Date(toTime - 30 * DAY_MS);
+  const from = raw.from?.trim() || new Date(Number.isNaN(before.getTime()) ? now.getTime() - 30 * DAY_MS : before.getTime()).toISOString();
   const parsed = safeReportParams({ from, to }, false);
   const report = parsed.ok ? await complianceReport(getPool(), tenant.slug, parsed.value) : null;
 

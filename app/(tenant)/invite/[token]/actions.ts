@@ -1,20 +1,20 @@
 "use server";
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { anonymousContext } from "@/lib/http/request-meta";
 import { publicTenantAction } from "@/lib/http/tenant-action";
 import { acceptInvitation } from "@/lib/members/members";
 
 const input = z
   .object({
-    token: z.string().min(1).max(200),
-    name: z
-      .string()
+    token: text().min(1).max(200),
+    name: text()
       .trim()
       .max(100, "Use at most 100 characters.")
       .optional()
       .transform((v) => v || undefined),
-    password: z.string().min(1, "Choose a password.").max(256),
-    confirmPassword: z.string().max(256),
+    password: text().min(1, "Choose a password.").max(256),
+    confirmPassword: text().max(256),
   })
   .refine((v) => v.password === v.confirmPassword, { path: ["confirmPassword"], message: "The two passwords differ." });
 

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { rotateRefreshToken } from "@/lib/auth/refresh-tokens";
 import { readJson } from "@/lib/http/read-json";
 import { corsPreflight, withTenant } from "@/lib/http/with-tenant";
 
-const input = z.object({ refresh_token: z.string().min(1).max(200) }).strict();
+const input = z.object({ refresh_token: text().min(1).max(200) }).strict();
 
 // Not under the strict sign-in limit: refresh tokens are unguessable (MAC), and many
 // clients behind one address refresh often. The per-tenant API limit applies.

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { text } from "@/lib/zod/text";
 import { revokeRefreshToken } from "@/lib/auth/refresh-tokens";
 import { readJson } from "@/lib/http/read-json";
 import { corsPreflight, withTenant } from "@/lib/http/with-tenant";
 
-const input = z.object({ refresh_token: z.string().min(1).max(200) }).strict();
+const input = z.object({ refresh_token: text().min(1).max(200) }).strict();
 
 // Like RFC 7009: 200 whether or not the token was live, so the answer reveals nothing.
 export const POST = withTenant(async (ctx) => {

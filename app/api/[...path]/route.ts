@@ -1,0 +1,11 @@
+// Any /api path no route handles: a problem+json 404 like every other API error, not
+// the HTML not-found page (clients parse the body; "." and ".." segments land here too).
+import { problemResponse } from "@/lib/http/problem";
+
+const notFound = async (): Promise<Response> => problemResponse(404, "No such API endpoint.");
+
+export const GET = notFound;
+export const POST = notFound;
+export const PUT = notFound;
+export const PATCH = notFound;
+export const DELETE = notFound;
