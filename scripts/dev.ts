@@ -14,7 +14,8 @@ console.log(`
   Health:    http://${root}:${port}/api/ready
 `);
 
-const next = spawn(process.execPath, ["node_modules/next/dist/bin/next", "dev", "-p", String(port)], {
+// `next dev` through our launcher, so the client address comes from the socket as in production.
+const next = spawn(process.execPath, ["scripts/start.mjs", "--dev", "-p", String(port)], {
   stdio: "inherit",
   env: { ...process.env, ...stack.env },
 });

@@ -94,6 +94,8 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       response = problemFromError(err, requestId);
     }
     response.headers.set(internalHeaders.requestId, requestId);
+    // Answers are per caller and tenant (next.config.js says the same for /api/*).
+    if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
     applyCors(response.headers, origin);
     if (limits) applyRateLimitHeaders(response.headers, limits);
     return response;
