@@ -54,8 +54,6 @@ export async function middleware(request: NextRequest): Promise<Response> {
   const onward = () => {
     if (crossSite !== null) {
       const url = new URL(crossSiteRefusedPath, request.url);
-      url.searchParams.set("origin", crossSite);
-      url.searchParams.set("path", pathname.slice(0, 200));
       headers.delete("next-action"); // the refusal route is a plain route, not an action
       return withCsp(NextResponse.rewrite(url, { request: { headers } }));
     }

@@ -1,17 +1,16 @@
 // Where the middleware sends a server action posted from another site (CSRF): a 403,
-// audited by the request wrapper like every denial. Reached directly, it refuses too.
+// audited by the request wrapper like every denial (its row names the original path:
+// a rewrite keeps the request's URL). Reached directly, it refuses too.
 import { z } from "zod";
 import { AppError } from "@/lib/errors/app-error";
 import { withTenant } from "@/lib/http/with-tenant";
 
-// What the middleware passes along, printable and short: it ends up in the audit row.
+// The Origin ends up in the audit row: printable and short.
 const printable = z.string().max(200).regex(/^[\x20-\x7e]*$/).catch("(unreadable)");
 
 function refuse(request: Request): never {
-  const params = new URL(request.url).searchParams;
-  const origin = printable.parse(params.get("origin") ?? "");
-  const path = printable.parse(params.get("path") ?? "");
-  throw new AppError("forbidden", `Cross-site request refused: a form or action on ${origin || "another site"} posted to ${path || "this site"}.`, [], {
+  const origin = printable.parse(request.headers.get("origin") ?? "");
+  throw new AppError("forbidden", `Cross-site request refused: a form or action on ${origin || "another site"} posted to this site.`, [], {
     reason: "cross_site",
   });
 }
