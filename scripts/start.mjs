@@ -87,14 +87,18 @@ if (cluster.isPrimary && !dev) {
     });
   };
   const server = createServer(listener);
-  const app = next({ dev, dir: process.cwd(), hostname, port, httpServer: server });
+  // Under `next dev` without -H Next builds its internal URLs on "localhost" (and the
+  // middleware's request.url with it): told 127.0.0.1 instead, its own rewrites would
+  // look external and be proxied to localhost. So dev passes what `next dev` does.
+  const app = next({ dev, dir: process.cwd(), hostname: dev ? (values.hostname ?? process.env.HOST) : hostname, port, httpServer: server });
   const handle = app.getRequestHandler();
   await app.prepare();
   // Longer than common load balancers' idle timeout, so they close idle connections first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.listen(port, hostname);
-  if (dev) process.stdout.write(`[start] next dev on http://${hostname}:${port}\n`);
+  // The same words as `next dev` prints, which tools (and test/dev-command.test.ts) wait for.
+  if (dev) server.once("listening", () => process.stdout.write(`[start] Ready in ${Math.round(performance.now())} ms: next dev on http://${hostname}:${port}\n`));
   const stopWorker = () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();
