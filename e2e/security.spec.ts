@@ -13,7 +13,7 @@ import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { freePort } from "../scripts/lib/free-port";
-import { createTestTenant, expectProblem, onPort, signIn, type TestTenant } from "./support";
+import { addTestMember, createTestTenant, expectProblem, onPort, signIn, type TestTenant } from "./support";
 
 const { server } = onPort(3100);
 
@@ -183,6 +183,41 @@ test.describe("cross-site server actions", () => {
     });
     expect(same.status()).not.toBe(403);
     expect(same.status()).toBeLessThan(500);
+  });
+});
+
+test.describe("denials in the browser are audited once", () => {
+  const denials = (slug: string) => tenantDb(slug).auditLog.findMany({ where: { action: "auth.permission_denied" }, orderBy: { seq: "asc" } });
+
+  test("a page a role may not open, and a server action breaking an object rule", async ({ page }) => {
+    const tenant = await createTestTenant("deny");
+    const admin = `admin@${tenant.slug}.test`;
+    const { id: adminId } = await addTestMember(tenant.slug, { email: admin, role: "admin" });
+    const viewer = `viewer@${tenant.slug}.test`;
+    const { id: viewerId } = await addTestMember(tenant.slug, { email: viewer, role: "viewer" });
+
+    await signIn(page, tenant, viewer);
+    const res = await page.goto(tenant.url("/audit"));
+    expect(res!.status()).toBe(403);
+    await expect(page.getByTestId("forbidden")).toBeVisible();
+    let rows = await denials(tenant.slug);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actorType: "user", actorId: viewerId });
+    expect(rows[0]!.metadata).toMatchObject({ what: "GET /audit", reason: "permission_denied" });
+    await page.context().clearCookies();
+
+    // An admin making someone owner through the members page (a server action).
+    await signIn(page, tenant, admin);
+    await page.goto(tenant.url("/members"));
+    const row = page.getByTestId(`member-${viewer}`);
+    await row.getByLabel(`Role of ${viewer}`, { exact: true }).selectOption("owner");
+    await row.getByRole("button", { name: `Change role of ${viewer}` }).click();
+    await expect(page.getByTestId(`member-message-${viewer}`)).toContainText("Only an owner");
+    rows = await denials(tenant.slug);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({ actorType: "user", actorId: adminId });
+    expect(rows[1]!.metadata).toMatchObject({ reason: "owner_only" });
+    expect(String((rows[1]!.metadata as { what?: string }).what)).toMatch(/^action: /);
   });
 });
 
