@@ -1,47 +1,5 @@
-// The one Inngest client and the platform's event types. Built lazily: route modules
-// are imported by `next build`, where the server environment is not set.
-import { eventType, Inngest } from "inngest";
-import { z } from "zod";
-import { serverEnv } from "@/lib/env";
-import { slugSchema } from "@/lib/tenancy/slug";
-
-export const appId = "tenant-platform";
-
-
-export const webhookReceived = eventType("integration/webhook.received", {
-  schema: z.object({ tenant: slugSchema, integrationId: z.uuid(), eventId: z.uuid() }),
-});
-
-export const syncRequested = eventType("integration/sync.requested", {
-  schema: z.object({ tenant: slugSchema, integrationId: z.uuid(), trigger: z.enum(["manual", "schedule"]) }),
-});
-
-let client: Inngest | undefined;
-
-export function getInngest(): Inngest {
-  if (!client) {
-    const env = serverEnv();
-    client = new Inngest({
-      id: appId,
-      baseUrl: env.INNGEST_BASE_URL,
-      eventKey: env.INNGEST_EVENT_KEY,
-      // Without a signing key the SDK runs in dev mode: it accepts unsigned calls, which
-      // /api/inngest refuses in production (see app/api/inngest/route.ts).
-      isDev: !env.INNGEST_SIGNING_KEY,
-      signingKey: env.INNGEST_SIGNING_KEY,
-      // Steps report back over the documented request/response protocol (SDK_SPEC.md),
-      // which the local runner implements, not over the checkpoint API.
-      checkpointing: false,
-      // Each request to the engine gives up after 2 s: the webhook route waits on a send
-      // before answering, and an unsent event is picked up by the reconciler anyway.
-      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) }),
-      logger: { info() {}, debug() {}, warn: console.warn, error: console.error },
-    });
-  }
-  return client;
-}
-
-/** For tests that change the environment. */
-export function resetInngestClient(): void {
-  client = undefined;
-}
+// The engine client and the platform's event types, as the functions in this folder
+// see them. Both live behind the jobs boundary (lib/jobs/), which domain code uses to
+// send; this folder only defines what runs.
+export { appId, getInngest, resetInngestClient } from "@/lib/jobs/engine";
+export { syncRequested, webhookReceived, webhookSingle } from "@/lib/jobs/events";

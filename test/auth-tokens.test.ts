@@ -1,6 +1,6 @@
 // Access tokens, rotating refresh tokens and API keys, and the principals they give,
 // against real PostgreSQL. Cross-tenant use is refused everywhere.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signAccessToken, verifyAccessToken } from "@/lib/auth/access-tokens";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { refreshGraceMs, revokeRefreshToken, rotateRefreshToken } from "@/lib/auth/refresh-tokens";
@@ -71,6 +71,20 @@ describe("access tokens", () => {
     const pair = await login(a);
     expect(await verifyAccessToken(pair.access_token, b)).toBeNull();
     await expect401(principalFromBearer(b, `Bearer ${pair.access_token}`, meta(), settings));
+  });
+
+  it("stop verifying when they expire, even after a check was remembered", async () => {
+    const token = await signAccessToken({ tenant: a, userId: "u", role: "owner", sessionId: "s" });
+    expect(await verifyAccessToken(token, a)).not.toBeNull();
+    expect(await verifyAccessToken(token, a)).not.toBeNull(); // the remembered check
+    expect(await verifyAccessToken(token, uniqueSlug("other"))).toBeNull(); // never for another tenant
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 16 * 60_000);
+      expect(await verifyAccessToken(token, a)).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keep verifying after a new signing key is put in front (rotation), and old-only config refuses new-key tokens", async () => {

@@ -2,7 +2,7 @@
 // platform tables and reads and writes tenant data (audited by the SECURITY DEFINER
 // triggers), but the database itself refuses it UPDATE, DELETE and TRUNCATE on audit
 // rows, any write to the chain head and anchors, platform writes and DDL.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "@/lib/audit/verify-chain";
@@ -63,6 +63,36 @@ describe("the application role", () => {
     const { rows } = await app.query(`SELECT actor_id, action FROM ${schema}.audit_log ORDER BY seq DESC LIMIT 1`);
     expect(rows[0]).toEqual({ actor_id: "u-app", action: "user.created" });
     await app.query(`INSERT INTO ${schema}.audit_log (actor_type, action, summary) VALUES ('user', 'auth.sign_in_succeeded', 'signed in')`);
+    expect((await verifyChain(getPool(), slug)).ok).toBe(true);
+  });
+
+  it("stores a webhook and its audit row with one call of webhook_intake, and marks it dispatched, as the app role", async () => {
+    const integrationId = randomUUID();
+    await admin.query(
+      withContext(`INSERT INTO ${schema}.integrations (id, name, kind, scheme, settings, updated_at) VALUES ('${integrationId}', 'Role hook', 'webhook', 'standard-webhooks', '{}', now())`),
+    );
+    const ctx = JSON.stringify({ actorType: "webhook", actorId: integrationId, requestId: "req-role" });
+    const call = () =>
+      app.query<{ id: string; duplicate: boolean }>(`SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2, 'msg_role_1', 'contact.created', '{}'::jsonb, $3, 'sha')`, [ctx, integrationId, Buffer.from("{}")]);
+    const first = (await call()).rows[0]!;
+    expect(first.duplicate).toBe(false);
+    expect((await call()).rows[0]).toEqual({ id: first.id, duplicate: true });
+    const audit = await app.query(`SELECT actor_type, actor_id, action, request_id FROM ${schema}.audit_log WHERE target_id = $1`, [first.id]);
+    expect(audit.rows).toEqual([{ actor_type: "webhook", actor_id: integrationId, action: "webhook_event.created", request_id: "req-role" }]);
+    // The group-commit form: one call, each row audited with its own context.
+    const ctx2 = JSON.stringify({ actorType: "webhook", actorId: integrationId, requestId: "req-role-2" });
+    const many = await app.query<{ ord: number; id: string; duplicate: boolean }>(
+      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[]) ORDER BY ord`,
+      [[ctx2, ctx2], [integrationId, integrationId], ["msg_role_2", "msg_role_1"], ["t", "t"], ["{}", "{}"], [Buffer.from("{}"), Buffer.from("{}")], ["sha", "sha"]],
+    );
+    expect(many.rows.map((r) => [r.ord, r.duplicate])).toEqual([[1, false], [2, true]]);
+    expect(many.rows[1]!.id).toBe(first.id);
+    const second = await app.query(`SELECT request_id FROM ${schema}.audit_log WHERE target_id = $1`, [many.rows[0]!.id]);
+    expect(second.rows).toEqual([{ request_id: "req-role-2" }]);
+    const marked = await app.query(`SELECT ${schema}.webhook_mark_dispatched($1, $2::uuid[], $3::integer[]) AS n`, [ctx, [first.id], [0]]);
+    expect(marked.rows[0].n).toBe(1);
+    // Outside the functions the context is gone: a bare write is still refused by the trigger.
+    await expect(app.query(`UPDATE ${schema}.webhook_events SET status = 'failed' WHERE id = $1`, [first.id])).rejects.toThrow(/without an audit context/);
     expect((await verifyChain(getPool(), slug)).ok).toBe(true);
   });
 

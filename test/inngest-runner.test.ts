@@ -178,6 +178,18 @@ describe("runner <-> SDK over HTTP (dev mode)", () => {
         return "sent";
       }),
       inngest.createFunction(
+        { id: "batched", batchEvents: { maxSize: 3, timeout: "1s", key: "event.data.group" }, retries: 2, triggers: [{ event: "test/batched" }] },
+        async ({ event, events, attempt }) => {
+          // A group named "flaky-*" fails its first attempt: the retry must get the same batch.
+          if (String(event.data.group).startsWith("flaky") && attempt === 0) throw new Error("first attempt fails");
+          return { first: event.id, ns: events.map((e) => Number(e.data.n)), attempt };
+        },
+      ),
+      inngest.createFunction(
+        { id: "batched-if", batchEvents: { maxSize: 2, timeout: "1s", if: "event.data.n > 1" }, triggers: [{ event: "test/batched-if" }] },
+        async () => "unreachable",
+      ),
+      inngest.createFunction(
         { id: "throttled", throttle: { limit: 1, period: "1m" }, triggers: [{ event: "test/throttled" }] },
         async () => "unreachable",
       ),
@@ -205,6 +217,60 @@ describe("runner <-> SDK over HTTP (dev mode)", () => {
     expect(fns.find((f) => f.id === fid("bad-key"))?.refusal).toMatch(/concurrency key "event\.data\.a \+ event\.data\.b" is not supported/);
     expect(fns.find((f) => f.id === fid("memo"))?.refusal).toBeUndefined();
     expect(logs.some((l) => l.includes(`function "${fid("throttled")}" refused`))).toBe(true);
+  });
+
+  describe("batchEvents", () => {
+    const batchedRuns = (group: string) => runner.runs().filter((r) => r.functionId === fid("batched") && r.output && (r.output as { ns: number[] }).ns && r.eventIds.some((id) => id.startsWith(group)));
+
+    it("starts one run when a batch is full, with every event in `events` and the first as `event`", async () => {
+      const group = uniqueId("full");
+      const ids = [1, 2, 3].map((n) => `${group}-${n}`);
+      await inngest.send(ids.map((id, i) => ({ name: "test/batched", id, data: { group, n: i + 1 } })));
+      const run = await finishedRun(runner, fid("batched"), ids[0]!);
+      expect(run).toMatchObject({ status: "completed", attempts: 1, eventIds: ids, output: { first: ids[0], ns: [1, 2, 3] } });
+      // Full at once: it did not wait for the timeout.
+      expect(Date.parse(run.startedAt!) - Date.parse(run.queuedAt)).toBeLessThan(900);
+    });
+
+    it("starts a partial batch when its timeout expires, and keeps batch keys apart", async () => {
+      const a = uniqueId("part-a");
+      const b = uniqueId("part-b");
+      const sentAt = Date.now();
+      await inngest.send([
+        { name: "test/batched", id: `${a}-1`, data: { group: a, n: 1 } },
+        { name: "test/batched", id: `${b}-1`, data: { group: b, n: 10 } },
+        { name: "test/batched", id: `${a}-2`, data: { group: a, n: 2 } },
+      ]);
+      const runA = await finishedRun(runner, fid("batched"), `${a}-1`);
+      const runB = await finishedRun(runner, fid("batched"), `${b}-1`);
+      expect(runA).toMatchObject({ status: "completed", eventIds: [`${a}-1`, `${a}-2`], output: { ns: [1, 2] } });
+      expect(runB).toMatchObject({ status: "completed", eventIds: [`${b}-1`], output: { ns: [10] } });
+      expect(Date.parse(runA.queuedAt) - sentAt).toBeGreaterThanOrEqual(900);
+      expect(batchedRuns(a)).toHaveLength(1);
+    });
+
+    it("splits more events than maxSize into several runs, in order", async () => {
+      const group = uniqueId("split");
+      const ids = [1, 2, 3, 4].map((n) => `${group}-${n}`);
+      await inngest.send(ids.map((id, i) => ({ name: "test/batched", id, data: { group, n: i + 1 } })));
+      const first = await finishedRun(runner, fid("batched"), ids[0]!);
+      const rest = await finishedRun(runner, fid("batched"), ids[3]!);
+      expect(first.output).toMatchObject({ ns: [1, 2, 3] });
+      expect(rest).toMatchObject({ eventIds: [ids[3]], output: { ns: [4] } });
+    });
+
+    it("retries a failed batched run with the same batch", async () => {
+      const group = uniqueId("flaky");
+      const ids = [1, 2, 3].map((n) => `${group}-${n}`);
+      await inngest.send(ids.map((id, i) => ({ name: "test/batched", id, data: { group, n: i + 1 } })));
+      const run = await finishedRun(runner, fid("batched"), ids[0]!);
+      expect(run).toMatchObject({ status: "completed", attempts: 2, eventIds: ids, output: { ns: [1, 2, 3], attempt: 1 } });
+    });
+
+    it("refuses batch conditions it cannot evaluate", () => {
+      expect(runner.functions().find((f) => f.id === fid("batched"))?.refusal).toBeUndefined();
+      expect(runner.functions().find((f) => f.id === fid("batched-if"))?.refusal).toMatch(/batchEvents "if" expressions are not supported/);
+    });
   });
 
   it("runs a function for an event sent with inngest.send() and records its output", async () => {

@@ -2,12 +2,17 @@
 // engine's event intake: receiving (each scheme, tampering, staleness, rotation, dedup,
 // paused/unknown/foreign integrations, rate limit), dispatch and reconciliation, the
 // processing steps, replay, listing, health, and what the audit trail keeps.
+import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
+import { Redis } from "ioredis";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { closePool } from "@/lib/db/pool";
+import { serverEnv } from "@/lib/env";
+import { redisKey } from "@/lib/redis/tcp-client";
 import { AppError } from "@/lib/errors/app-error";
 import { integrationHealth } from "@/lib/integrations/health";
 import { getInboxEvent, listInboxEvents } from "@/lib/integrations/inbox/list-events";
@@ -20,14 +25,20 @@ import {
   objectOfEvent,
   UnprocessableEventError,
 } from "@/lib/integrations/inbox/process-webhook";
+import { applyWebhookBatch } from "@/lib/integrations/inbox/process-batch";
 import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
+import { isMissingIntegration, storeInboxEvent } from "@/lib/integrations/inbox/store-event";
+import { cachedWebhookTarget, webhookTarget } from "@/lib/integrations/inbox/webhook-target";
 import { reconcileInbox } from "@/lib/integrations/inbox/reconcile";
 import { replayEvents } from "@/lib/integrations/inbox/replay";
-import { createIntegration, rotateWebhookSecret, updateIntegration } from "@/lib/integrations/integrations";
+import { createIntegration, deleteIntegration, rotateWebhookSecret, updateIntegration } from "@/lib/integrations/integrations";
 import type { WebhookScheme } from "@/lib/integrations/settings";
 import { webhookSchemes } from "@/lib/integrations/signatures";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
+import { withTenant } from "@/lib/http/with-tenant";
 import { createTenant } from "@/lib/tenancy/create-tenant";
+import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import {
   adminActor,
@@ -359,6 +370,232 @@ describe("integrations that do not take deliveries", () => {
   });
 });
 
+// ---------------------------------------------------------------- the in-memory integration cache
+
+describe("the integration cache of the webhook path", () => {
+  /** Loads `id` into this process's cache once the echo of the write that created it (our own published invalidation) has passed. */
+  async function warm(tenant: string, id: string): Promise<void> {
+    const deadline = Date.now() + 2_000;
+    for (;;) {
+      await webhookTarget(tenant, id);
+      await new Promise((r) => setTimeout(r, 50));
+      if (cachedWebhookTarget(tenant, id) !== undefined) return;
+      if (Date.now() > deadline) throw new Error("the integration never stayed cached");
+    }
+  }
+
+  it("serves a warm integration from memory; a rotation, a pause and a deletion apply at once, and are published to other instances", async () => {
+    const hook = await newHook("standard-webhooks");
+    await warm(slug, hook.id);
+    await storedEvent(hook);
+    expect(cachedWebhookTarget(slug, hook.id)).toMatchObject({ integration: { id: hook.id, status: "active" } });
+    // Never the ciphertexts in the cached entry.
+    expect(Object.keys(cachedWebhookTarget(slug, hook.id)!.integration)).not.toContain("secretSealed");
+
+    const listener = new Redis(serverEnv().REDIS_URL);
+    const messages: unknown[] = [];
+    try {
+      await listener.subscribe(redisKey("cache-invalidate"));
+      listener.on("message", (_c: string, m: string) => messages.push(JSON.parse(m)));
+
+      const { secret } = await rotateWebhookSecret(slug, hook.id, { graceSeconds: 0 }, ctx);
+      const stale = await appError(receive(hook.id, signed(hook)), "unauthorized");
+      expect(stale.reason).toBeDefined();
+      const rotated = { ...hook, secret };
+      expect((await receive(hook.id, signed(rotated))).duplicate).toBe(false);
+      // The tenant's group of the integrations cache, for every other instance.
+      const published = { c: "integrations", k: `group:${slug}` };
+      const deadline = Date.now() + 1_000;
+      while (!messages.some((m) => JSON.stringify(m) === JSON.stringify(published)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(messages).toContainEqual(published);
+
+      await updateIntegration(slug, hook.id, { status: "paused" }, ctx);
+      expect((await appError(receive(hook.id, signed(rotated)), "not_found")).reason).toBe("integration_paused");
+      await updateIntegration(slug, hook.id, { status: "active" }, ctx);
+      expect((await receive(hook.id, signed(rotated))).duplicate).toBe(false);
+
+      await deleteIntegration(slug, hook.id, ctx);
+      expect((await appError(receive(hook.id, signed(rotated)), "not_found")).reason).toBe("unknown_integration");
+    } finally {
+      listener.disconnect();
+    }
+  });
+
+  it("another instance (a separate process) drops its copy within 1 s of a rotation or a pause", async () => {
+    const hook = await newHook("stripe");
+    const peer = spawn(process.execPath, ["--import", "tsx", "test/support/cache-peer.ts"], { env: process.env, stdio: ["pipe", "pipe", "inherit"] });
+    const lines = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();
+    const next = async () => JSON.parse(String((await lines.next()).value)) as { ready?: boolean; cachedBefore: boolean; status: string | null; secret: string | null };
+    const ask = async () => {
+      peer.stdin!.write(`${JSON.stringify({ slug, id: hook.id })}\n`);
+      return next();
+    };
+    try {
+      expect(await next()).toEqual({ ready: true });
+      const cold = await ask();
+      expect(cold).toMatchObject({ cachedBefore: false, status: "active" });
+      expect(await ask()).toMatchObject({ cachedBefore: true, status: "active", secret: cold.secret });
+
+      /** Polls the peer until it no longer serves its old copy; returns what it loads then, and how long it took. */
+      const untilDropped = async (since: number) => {
+        for (;;) {
+          const answer = await ask();
+          if (!answer.cachedBefore) return { answer, ms: Date.now() - since };
+          if (Date.now() - since > 5_000) throw new Error("the peer kept its cached integration");
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      };
+      let t = Date.now();
+      await rotateWebhookSecret(slug, hook.id, { graceSeconds: 0 }, ctx);
+      const afterRotation = await untilDropped(t);
+      expect(afterRotation.ms).toBeLessThan(1_000);
+      expect(afterRotation.answer.secret).not.toBe(cold.secret);
+
+      expect((await ask()).cachedBefore).toBe(true);
+      t = Date.now();
+      await updateIntegration(slug, hook.id, { status: "paused" }, ctx);
+      const afterPause = await untilDropped(t);
+      expect(afterPause.ms).toBeLessThan(1_000);
+      expect(afterPause.answer.status).toBe("paused");
+    } finally {
+      peer.kill();
+    }
+  }, 30_000);
+
+  it("with the cache warm, another tenant's integration id on this tenant's host is refused and stores nothing", async () => {
+    const hook = await newHook("github");
+    await warm(slug, hook.id);
+    await storedEvent(hook);
+    const inboxBefore = await inboxOf(hook.id);
+    const ownerAuditBefore = await auditHighWater(raw, slug);
+    for (let i = 0; i < 2; i++) {
+      // The second refusal is answered from memory ("no such integration" is cached per tenant too).
+      expect((await appError(receive(hook.id, signed(hook), { tenant: otherSlug }), "not_found")).reason).toBe("unknown_integration");
+      expect(cachedWebhookTarget(otherSlug, hook.id)).toBeNull();
+    }
+    expect(cachedWebhookTarget(slug, hook.id)).toMatchObject({ integration: { id: hook.id } });
+    expect(await inboxOf(hook.id)).toEqual(inboxBefore);
+    expect(await auditRows(raw, slug, "seq > $1", [ownerAuditBefore])).toEqual([]);
+    expect(await rejections(otherSlug, hook.id)).toHaveLength(2);
+    expect(await countRows(raw, otherSlug, "webhook_events")).toBe(0);
+    // Created later in the other tenant under any id, it is found: creating drops the tenant's group.
+    const theirs = await newHook("github", undefined, otherSlug);
+    expect((await receive(theirs.id, signed(theirs), { tenant: otherSlug })).duplicate).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------- group commit of the intake
+
+describe("storing deliveries in groups", () => {
+  const row = (integrationId: string, providerEventId = `p-${randomUUID()}`) => ({
+    integrationId,
+    providerEventId,
+    eventType: "t",
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(`{"n":"${providerEventId}"}`),
+    bodySha256: sha256(Buffer.from(`{"n":"${providerEventId}"}`)),
+  });
+  const sender = (hookId: string, requestId: string) => ({ actorType: "webhook" as const, actorId: hookId, actorLabel: "webhook g", requestId });
+
+  it("concurrent deliveries of a tenant are stored together, each audited with its own request, duplicates within a group included", async () => {
+    const hook = await newHook("hmac-sha256");
+    const repeated = `p-${randomUUID()}`;
+    const rows = Array.from({ length: 12 }, (_, i) => (i === 7 || i === 9 ? row(hook.id, repeated) : row(hook.id)));
+    const stored = await Promise.all(rows.map((r, i) => storeInboxEvent(slug, sender(hook.id, `req-group-${i}`), r)));
+    expect(new Set(stored.map((s) => s.id)).size).toBe(11);
+    expect(stored[7]).toEqual({ id: expect.any(String), duplicate: false });
+    expect(stored[9]).toEqual({ id: stored[7]!.id, duplicate: true });
+    expect(stored.filter((s) => s.duplicate)).toHaveLength(1);
+    expect(await inboxOf(hook.id)).toHaveLength(11);
+    const audit = await auditRows(raw, slug, "action = 'webhook_event.created' AND target_id = ANY($1)", [stored.map((s) => s.id)]);
+    expect(audit).toHaveLength(11);
+    const requestOf = new Map((await raw.query<{ target_id: string; request_id: string }>(`SELECT target_id, request_id FROM "${schemaNameFor(slug)}".audit_log WHERE target_id = ANY($1)`, [stored.map((s) => s.id)])).rows.map((r) => [r.target_id, r.request_id]));
+    stored.forEach((s, i) => {
+      if (!s.duplicate) expect(requestOf.get(s.id)).toBe(`req-group-${i}`);
+    });
+  });
+
+  it("a bad row fails only its own delivery, not the group it was queued with", async () => {
+    const hook = await newHook("hmac-sha256");
+    const gone = randomUUID(); // no such integration: a foreign-key violation
+    const results = await Promise.allSettled([row(hook.id), row(hook.id), row(gone), row(hook.id), row(hook.id)].map((r, i) => storeInboxEvent(slug, sender(hook.id, `req-bad-${i}`), r)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect(isMissingIntegration((results[2] as PromiseRejectedResult).reason)).toBe(true);
+    expect(await inboxOf(hook.id)).toHaveLength(4);
+  });
+});
+
+// ---------------------------------------------------------------- coalesced dispatch
+
+describe("coalesced sends to the engine", () => {
+  it("concurrent deliveries reach the engine in one request, and every acknowledged row is marked dispatched", async () => {
+    const hook = await newHook("hmac-sha256");
+    const sends: (() => Promise<unknown>)[] = [];
+    const stored = [];
+    for (let i = 0; i < 20; i++) {
+      const d = signed(hook);
+      stored.push(await receiveWebhook({ slug, integrationId: hook.id, headers: d.headers, body: d.body, meta: testMeta, defer: (task) => sends.push(task) }));
+    }
+    expect(stored.every((r) => r.dispatched === false)).toBe(true);
+    const requestsBefore = engine.requests;
+    const eventsBefore = engine.events.length;
+    expect(await Promise.all(sends.map((send) => send()))).toEqual(Array(20).fill(1));
+    expect(engine.requests - requestsBefore).toBe(1);
+    const sent = engine.events.slice(eventsBefore);
+    expect(sent.map((e) => e.data.eventId).sort()).toEqual(stored.map((r) => r.id).sort());
+    expect(await countRows(raw, slug, "webhook_events", "dispatched_at IS NOT NULL AND id = ANY($1::uuid[])", [stored.map((r) => r.id)])).toBe(20);
+  });
+});
+
+// ---------------------------------------------------------------- batches
+
+describe("applying a batch of inbox rows", () => {
+  it("applies good events together, dead-letters the bad one alone, hands on forwards and poison, and is idempotent", async () => {
+    const hook = await newHook("standard-webhooks");
+    const { integration: rest } = await createIntegration(slug, { name: `target ${randomUUID().slice(0, 8)}`, kind: "rest", settings: { baseUrl: "https://api.example.com" }, token: "t0k" }, ctx);
+    const forwarding = await newHook("standard-webhooks", { forwardTo: { integrationId: rest.id, path: "/in" } });
+    const objectId = `obj_${randomUUID().slice(0, 8)}`;
+    const first = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: objectId, v: 1 } }));
+    const second = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: objectId, v: 2 } }));
+    const other = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: `${objectId}-b`, v: 1 } }));
+    const notJson = await storedEvent(hook, "not json");
+    // Valid JSON that PostgreSQL's jsonb refuses: it fails the batch statement, then its own.
+    const poison = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: `${objectId}-p`, v: "\u0000" } }));
+    const forward = await storedEvent(forwarding);
+    const missing = randomUUID();
+
+    const outcome = await applyWebhookBatch(slug, [first, second, other, notJson, poison, forward, missing]);
+    expect(outcome).toEqual({ processed: [first, second, other], skipped: [], handOff: [forward, poison], dead: [notJson], missing: [missing] });
+    for (const id of [first, second, other]) expect(await inboxRow(id)).toMatchObject({ status: "processed", attempts: 1, last_error: null });
+    expect(await inboxRow(notJson)).toMatchObject({ status: "dead", attempts: 1, last_error: "the payload is not JSON" });
+    expect(await inboxRow(poison)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await inboxRow(forward)).toMatchObject({ status: "received", attempts: 0 });
+    const { rows } = await raw.query(`SELECT external_id, data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1 ORDER BY external_id`, [hook.id]);
+    // The later event about the same object wins.
+    expect(rows).toEqual([
+      { external_id: objectId, data: { id: objectId, v: 2 } },
+      { external_id: `${objectId}-b`, data: { id: `${objectId}-b`, v: 1 } },
+    ]);
+
+    const auditBefore = await auditHighWater(raw, slug);
+    expect(await applyWebhookBatch(slug, [first, second, other])).toEqual({ processed: [], skipped: [first, second, other], handOff: [], dead: [], missing: [] });
+    expect(await auditRows(raw, slug, "seq > $1", [auditBefore])).toEqual([]);
+  });
+
+  it("a batch of good events is one upsert and one update, with the audit rows of each", async () => {
+    const hook = await newHook("stripe");
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await storedEvent(hook));
+    const auditBefore = await auditHighWater(raw, slug);
+    const outcome = await applyWebhookBatch(slug, ids);
+    expect(outcome.processed).toEqual(ids);
+    const audit = await auditRows(raw, slug, "seq > $1", [auditBefore]);
+    expect(audit.filter((r) => r.action === "synced_record.created")).toHaveLength(5);
+    expect(audit.filter((r) => r.action === "webhook_event.updated")).toHaveLength(5);
+    expect(new Set(audit.map((r) => r.actor_label))).toEqual(new Set(["webhook processor"]));
+  });
+});
+
 // ---------------------------------------------------------------- rate limit
 
 describe("per-integration rate limit", () => {
@@ -378,6 +615,67 @@ describe("per-integration rate limit", () => {
     expect((await receive(neighbour.id, signed(neighbour))).duplicate).toBe(false);
     expect((await receive(neighbour.id, signed(neighbour))).duplicate).toBe(false);
     expect(await inboxOf(neighbour.id)).toHaveLength(2);
+  });
+});
+
+describe("limits taken by the route: the tenant's and the integration's in one call", () => {
+  // The route's composition (app/api/webhooks/[integrationId]/route.ts), without Next's
+  // `after`, which needs a request scope: the send runs before the answer here.
+  const handler = withTenant(
+    async ({ tenant, request, meta, takeLimits }, route) => {
+      const result = await receiveWebhook({
+        slug: tenant.slug,
+        integrationId: String((await route.params).integrationId),
+        headers: request.headers,
+        body: Buffer.from(await request.arrayBuffer()),
+        meta,
+        takeLimits,
+      });
+      return Response.json({ id: result.id }, { status: result.duplicate ? 200 : 202 });
+    },
+    { limits: "in-handler" },
+  );
+  const post = (tenant: string, integrationId: string, d: Delivery) =>
+    handler(new Request(`http://${tenant}.localhost/api/webhooks/${integrationId}`, { method: "POST", headers: { ...d.headers, [internalHeaders.tenant]: tenant }, body: new Uint8Array(d.body) }), {
+      params: Promise.resolve({ integrationId }),
+    });
+
+  it("refuses past either bucket with problem+json and Retry-After; a refusal charges neither; unknown ids count against the tenant", async () => {
+    const tenant = uniqueSlug("inbox-rl");
+    await createTenant({ slug: tenant, name: "Limits Co" });
+    try {
+      await updateTenantSettings(tenant, { rateLimits: { apiPerMinute: 4 } }, ctx);
+      // Away from a window edge: sliding windows weigh in the previous one.
+      const left = 60_000 - (Date.now() % 60_000);
+      if (left < 3_000) await new Promise((r) => setTimeout(r, left + 50));
+      const hook = await newHook("github", { rateLimitPerMinute: 2 }, tenant);
+      const neighbour = await newHook("github", {}, tenant);
+
+      const first = await post(tenant, hook.id, signed(hook));
+      expect(first.status).toBe(202);
+      // The tighter of the two buckets speaks: the integration's, with 1 left.
+      expect(first.headers.get("RateLimit-Limit")).toBe("2");
+      expect(first.headers.get("RateLimit-Remaining")).toBe("1");
+      expect((await post(tenant, hook.id, signed(hook))).status).toBe(202);
+      const refused = await post(tenant, hook.id, signed(hook));
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+      expect(await refused.json()).toMatchObject({ status: 429, reason: "rate_limited" });
+      expect(await inboxOf(hook.id, tenant)).toHaveLength(2);
+
+      // The refused call charged nothing: the tenant has 2 of 4 left; an unknown id takes one.
+      expect((await post(tenant, randomUUID(), signed(hook))).status).toBe(404);
+      const last = await post(tenant, neighbour.id, signed(neighbour));
+      expect(last.status).toBe(202);
+      expect(last.headers.get("RateLimit-Remaining")).toBe("0");
+      const tenantRefused = await post(tenant, neighbour.id, signed(neighbour));
+      expect(tenantRefused.status).toBe(429);
+      expect(await tenantRefused.json()).toMatchObject({ reason: "rate_limited" });
+      expect(await inboxOf(neighbour.id, tenant)).toHaveLength(1);
+    } finally {
+      await dropTenantsQuietly([tenant]);
+    }
   });
 });
 

@@ -147,6 +147,47 @@ describe("process-webhook", () => {
     }
   }, 60_000);
 
+  it("engine down: concurrent sends fail together and stay undispatched; the reconciler hands them over, processed in batches", async () => {
+    const hook = await webhookIntegration();
+    await engine.stopRunner();
+    const ids: string[] = [];
+    try {
+      const sends: (() => Promise<unknown>)[] = [];
+      for (let i = 0; i < 8; i++) {
+        const body = JSON.stringify({ type: "thing.updated", data: { id: `down-${i}-${++n}` } });
+        const headers = new Headers(signWebhook("standard-webhooks", hook.secret, body, { id: `msg_down_${Date.now()}_${++n}` }));
+        const received = await receiveWebhook({ slug, integrationId: hook.id, headers, body: Buffer.from(body), meta, defer: (task) => sends.push(task) });
+        ids.push(received.id);
+      }
+      // One coalesced send for all of them, refused as a whole: nothing acknowledged, nothing marked.
+      expect(await Promise.all(sends.map((send) => send()))).toEqual(Array(8).fill(0));
+      for (const id of ids) expect(await row(id)).toMatchObject({ status: "received", dispatchedAt: null });
+      await engine.startRunner();
+      const result = await reconcileInbox({ minAgeMs: 0, slugs: [slug] });
+      expect(result.dispatched).toBeGreaterThanOrEqual(8);
+      for (const id of ids) await eventually(statusIs(id, "processed"), `event ${id} to be processed`);
+      for (const id of ids) expect((await row(id)).attempts).toBe(1);
+      // The reconciler sent them in one request, so the engine batched them: fewer runs than events.
+      const batchRuns = engine.runner!.runs().filter((r) => r.functionId.endsWith("process-webhook-batch") && r.eventIds.some((e) => ids.some((id) => e.includes(id))));
+      expect(batchRuns.length).toBeLessThan(ids.length);
+    } finally {
+      await engine.startRunner();
+    }
+  }, 60_000);
+
+  it("a poison event in a batch is retried and dead-lettered alone; its neighbours are processed once", async () => {
+    const hook = await webhookIntegration();
+    const good = [];
+    for (let i = 0; i < 3; i++) good.push(await deliver(hook));
+    // Valid JSON that PostgreSQL's jsonb refuses, so its batch statement and then its own apply fail.
+    const poison = await deliver(hook, JSON.stringify({ type: "thing.updated", data: { id: `poison-${++n}`, v: "\u0000" } }));
+    for (const r of good) expect((await eventually(statusIs(r.id, "processed"), "a good neighbour to be processed")).attempts).toBe(1);
+    const dead = await eventually(statusIs(poison.id, "dead"), "the poison event to be dead-lettered", 60_000);
+    // Every attempt counted on its row, the batch's included, and no more than the workflow allows.
+    expect(dead.attempts).toBe(5);
+    expect(dead.lastError).toMatch(/Unicode|\\u0000/);
+  }, 90_000);
+
   it("app killed after the 202: the engine retries until the app is back, then the event is processed", async () => {
     const hook = await webhookIntegration();
     await engine.stopApp();

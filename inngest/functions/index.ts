@@ -1,7 +1,7 @@
 // Every function the platform serves at /api/inngest.
 import type { InngestFunction } from "inngest";
 import { getInngest } from "../client";
-import { processWebhook } from "./process-webhook";
+import { processWebhook, processWebhookBatch } from "./process-webhook";
 import { reconcileInboxCron } from "./reconcile-inbox";
 import { scheduleSyncs, syncIntegration } from "./sync-integration";
 
@@ -10,7 +10,7 @@ let functions: InngestFunction.Any[] | undefined;
 export function platformFunctions(): InngestFunction.Any[] {
   if (!functions) {
     const inngest = getInngest();
-    functions = [processWebhook(inngest), reconcileInboxCron(inngest), syncIntegration(inngest), scheduleSyncs(inngest)];
+    functions = [processWebhookBatch(inngest), processWebhook(inngest), reconcileInboxCron(inngest), syncIntegration(inngest), scheduleSyncs(inngest)];
   }
   return functions;
 }

@@ -3,6 +3,7 @@
 // newest first: the first signs, every listed key verifies, so a new key goes in
 // front and the old one stays until the last token it signed has expired.
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 import { derivedKey } from "@/lib/crypto/derived-keys";
 import { serverEnv } from "@/lib/env";
 
@@ -10,10 +11,20 @@ export const accessTokenTtlSeconds = 15 * 60;
 const issuer = "tenant-platform";
 const audienceFor = (tenant: string) => `tenant:${tenant}`;
 
-function signingKeys(): { kid: string; key: Uint8Array }[] {
-  const configured = serverEnv().AUTH_JWT_KEYS;
-  if (configured?.length) return configured.map((k) => ({ kid: k.kid, key: new TextEncoder().encode(k.secret) }));
-  return [{ kid: "auth-secret", key: derivedKey("access-token") }];
+type SigningKeys = { kid: string; key: Uint8Array }[];
+let keysFor: { env: object; keys: SigningKeys } | undefined;
+
+/** The configured keys, built once per configuration (a new env, e.g. in tests, rebuilds them). */
+function signingKeys(): SigningKeys {
+  const env = serverEnv();
+  if (keysFor?.env !== env) {
+    const configured = env.AUTH_JWT_KEYS;
+    const keys = configured?.length
+      ? configured.map((k) => ({ kid: k.kid, key: new TextEncoder().encode(k.secret) }))
+      : [{ kid: "auth-secret", key: derivedKey("access-token") }];
+    keysFor = { env, keys };
+  }
+  return keysFor.keys;
 }
 
 export interface AccessClaims {
@@ -40,8 +51,30 @@ export async function signAccessToken(claims: AccessClaims, issuedAt = Math.floo
     .sign(key);
 }
 
+// A client presents the same token on every request for 15 minutes; checking its
+// signature each time (WebCrypto key import + HMAC) was a tenth of an API request's CPU.
+// A token that verified once is remembered until it expires. Revocation does not depend
+// on this: the session behind the token is checked on every request (sessions.ts).
+// Entries remember the key set they were checked under: a configuration change (a key
+// dropped from AUTH_JWT_KEYS) makes every token be checked again.
+const verified = new LRUCache<string, { claims: AccessClaims; expiresAtMs: number; keys: SigningKeys }>({ max: 20_000 });
+
 /** The claims of a valid token for `tenant`, or null (bad signature, unknown key, expired, other tenant). */
 export async function verifyAccessToken(token: string, tenant: string): Promise<AccessClaims | null> {
+  const cacheKey = `${tenant} ${token}`;
+  const keys = signingKeys();
+  const hit = verified.get(cacheKey);
+  if (hit && hit.keys === keys) {
+    if (hit.expiresAtMs > Date.now()) return hit.claims;
+    verified.delete(cacheKey);
+    return null;
+  }
+  const result = await verifySignature(token, tenant);
+  if (result) verified.set(cacheKey, { ...result, keys });
+  return result?.claims ?? null;
+}
+
+async function verifySignature(token: string, tenant: string): Promise<{ claims: AccessClaims; expiresAtMs: number } | null> {
   try {
     const { kid } = decodeProtectedHeader(token);
     const entry = signingKeys().find((k) => k.kid === kid);
@@ -52,8 +85,8 @@ export async function verifyAccessToken(token: string, tenant: string): Promise<
       algorithms: ["HS256"],
       typ: "at+jwt",
     });
-    if (payload.tid !== tenant || typeof payload.sub !== "string" || typeof payload.sid !== "string") return null;
-    return { tenant, userId: payload.sub, role: String(payload.role), sessionId: payload.sid };
+    if (payload.tid !== tenant || typeof payload.sub !== "string" || typeof payload.sid !== "string" || typeof payload.exp !== "number") return null;
+    return { claims: { tenant, userId: payload.sub, role: String(payload.role), sessionId: payload.sid }, expiresAtMs: payload.exp * 1000 };
   } catch {
     return null;
   }

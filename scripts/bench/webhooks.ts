@@ -95,7 +95,9 @@ try {
   console.log(`  responses:        ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
   console.log(`  accepted:         ${(count / sendSeconds).toFixed(0)} webhooks/s (verified, stored, 202) over ${sendSeconds.toFixed(1)} s`);
   console.log(`  latency:          p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms`);
-  console.log(`  all processed:    ${processed}/${count} after ${allSeconds.toFixed(1)} s from the first send (${dead} dead)`);
+  console.log(`  all processed:    ${processed}/${count} after ${allSeconds.toFixed(1)} s from the first send, ${(allSeconds - sendSeconds).toFixed(1)} s after the last (${dead} dead)`);
+  const batchRuns = runner.runs().filter((r) => r.functionId.endsWith("process-webhook-batch"));
+  if (batchRuns.length) console.log(`  processing runs:  ${batchRuns.length} batched runs (of the last 1000 kept), ${(batchRuns.reduce((n, r) => n + r.eventIds.length, 0) / batchRuns.length).toFixed(1)} events per run`);
   const lost = count - stored;
   console.log(`  stored rows:      ${stored} (${lost === 0 ? "none lost" : `${lost} LOST`})`);
   if ((statuses.get(202) ?? 0) !== count || stored !== count || processed !== count) code = 1;

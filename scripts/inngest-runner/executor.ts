@@ -10,6 +10,7 @@
 // Ops the runner does not implement fail the run with a message naming them.
 import type { CallOutcome, CallRequest, Op } from "./call";
 import { toErrorShape } from "./call";
+import { Batcher } from "./batching";
 import { slotsFor, type ConcurrencyLimiter, type Slot } from "./concurrency";
 import { backoffDelay, parseSleepTarget } from "./duration";
 import { ulid } from "./ids";
@@ -44,7 +45,9 @@ interface Item {
 interface Run {
   id: string;
   fn: RegisteredFunction;
+  /** The first event of `events` (the triggering event when not batched). */
   event: RunnerEvent;
+  events: RunnerEvent[];
   status: RunStatus;
   attempts: number;
   steps: Record<string, Memo>;
@@ -82,19 +85,32 @@ export class Executor {
   private readonly runs = new Map<string, Run>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  private readonly batcher = new Batcher(
+    (ms, fn) => this.schedule(ms, fn),
+    (fn, events) => void this.startRun(fn, events[0]!, events),
+  );
 
   constructor(private readonly o: ExecutorOptions) {}
 
-  /** Starts a run of every function the event triggers. */
+  /** Starts a run of every function the event triggers (or adds it to the function's open batch). */
   trigger(event: RunnerEvent): void {
-    for (const fn of this.o.registry.triggeredBy(event)) this.startRun(fn, event);
+    for (const fn of this.o.registry.triggeredBy(event)) {
+      if (fn.batch && !fn.refusal) this.batcher.add(fn, fn.batch, event);
+      else this.startRun(fn, event);
+    }
   }
 
-  startRun(fn: RegisteredFunction, event: RunnerEvent): string {
+  /** Events waiting in open batches. */
+  batchedEvents(): number {
+    return this.batcher.pending();
+  }
+
+  startRun(fn: RegisteredFunction, event: RunnerEvent, events: RunnerEvent[] = [event]): string {
     const run: Run = {
       id: ulid(),
       fn,
       event,
+      events,
       status: "queued",
       attempts: 1,
       steps: {},
@@ -223,7 +239,7 @@ export class Executor {
       body: {
         version: run.requestVersion,
         event: run.event,
-        events: [run.event],
+        events: run.events,
         steps: run.steps,
         ctx: {
           run_id: run.id,
@@ -389,6 +405,7 @@ function view(run: Run): RunView {
     functionId: run.fn.id,
     eventName: run.event.name,
     eventId: run.event.id,
+    eventIds: run.events.map((e) => e.id),
     status: run.status,
     attempts: run.attempts,
     queuedAt: new Date(run.queuedAt).toISOString(),

@@ -3,14 +3,16 @@
 // dropped: the function is kept but marked refused, the refusal is logged at sync,
 // and every run of it fails at once with that message.
 import { z } from "zod";
+import type { BatchConfig } from "./batching";
 import type { ConcurrencyConstraint } from "./concurrency";
 import { CronError, parseCron, type CronSchedule } from "./cron";
+import { parseTimeString } from "./duration";
 import { compileEquality, parseDataPath } from "./expressions";
 import type { RunnerEvent } from "./types";
 
 /** The SDK sends `retries: { attempts: <retries> }`; 3 retries when absent (SDK default). */
 const DEFAULT_RETRIES = 3;
-const SUPPORTED_KEYS = new Set(["id", "name", "triggers", "steps", "concurrency"]);
+const SUPPORTED_KEYS = new Set(["id", "name", "triggers", "steps", "concurrency", "batchEvents"]);
 
 const concurrencyOption = z.object({
   limit: z.number().int(),
@@ -37,6 +39,9 @@ const functionSchema = z.looseObject({
     }),
   ),
   concurrency: z.union([z.number().int(), concurrencyOption, z.array(concurrencyOption)]).nullish(),
+  batchEvents: z
+    .object({ maxSize: z.number().int().min(1), timeout: z.string().min(1), key: z.string().nullish(), if: z.string().nullish() })
+    .nullish(),
 });
 
 export const registerBodySchema = z.looseObject({
@@ -68,6 +73,8 @@ export interface RegisteredFunction {
   eventTriggers: EventTrigger[];
   cronTriggers: CronTrigger[];
   concurrency: ConcurrencyConstraint[];
+  /** Set for a function that takes its events in batches. */
+  batch?: BatchConfig;
   /** Why the runner will not run this function, if it will not. */
   refusal?: string;
 }
@@ -101,6 +108,23 @@ function parseConcurrency(raw: FunctionConfig["concurrency"], problems: string[]
     out.push(c);
   }
   return out;
+}
+
+function parseBatch(raw: FunctionConfig["batchEvents"], problems: string[]): BatchConfig | undefined {
+  if (!raw) return undefined;
+  const timeoutMs = parseTimeString(raw.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    problems.push(`batchEvents timeout "${raw.timeout}" is not a time string`);
+    return undefined;
+  }
+  if (raw.if) problems.push(`batchEvents "if" expressions are not supported`);
+  const batch: BatchConfig = { maxSize: raw.maxSize, timeoutMs };
+  if (raw.key) {
+    const path = parseDataPath(raw.key);
+    if (!path) problems.push(`batchEvents key "${raw.key}" is not supported (only event.data.<path>)`);
+    else batch.key = { expression: raw.key, path };
+  }
+  return batch;
 }
 
 function parseFunction(cfg: FunctionConfig, appName: string): RegisteredFunction {
@@ -144,6 +168,8 @@ function parseFunction(cfg: FunctionConfig, appName: string): RegisteredFunction
     cronTriggers,
     concurrency: parseConcurrency(cfg.concurrency, problems),
   };
+  const batch = parseBatch(cfg.batchEvents, problems);
+  if (batch) fn.batch = batch;
   if (problems.length > 0) fn.refusal = `not supported by the local Inngest runner: ${problems.join("; ")}`;
   return fn;
 }

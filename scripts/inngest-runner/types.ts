@@ -26,7 +26,10 @@ export interface RunView {
   id: string;
   functionId: string;
   eventName: string;
+  /** The run's first event (a batched run's `event`). */
   eventId: string;
+  /** Every event of the run: more than one for a batched function. */
+  eventIds: string[];
   status: RunStatus;
   /** Call requests made for the run that failed and were retried, plus one. */
   attempts: number;

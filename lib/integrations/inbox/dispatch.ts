@@ -4,12 +4,12 @@
 // derived from the row and its generation, so a row offered twice starts one run (the
 // engine deduplicates by id), and a replay, which bumps the generation, is a new event
 // on every path (its own send, or the reconciler's).
-import { withTimeout } from "@/lib/async/with-timeout";
-import { systemContext } from "@/lib/audit/context";
-import { withAudit } from "@/lib/audit/with-audit";
-import { getInngest, webhookReceived } from "@/inngest/client";
-
-const sendTimeoutMs = 3_000;
+// Under load both halves are coalesced: the sends of concurrent deliveries go out as one
+// engine request (lib/jobs/send.ts), and the rows that request acknowledged are marked
+// with one statement per tenant (./mark-dispatched.ts).
+import { webhookReceived } from "@/lib/jobs/events";
+import { sendJobs } from "@/lib/jobs/send";
+import { markDispatched } from "./mark-dispatched";
 
 export interface InboxRef {
   id: string;
@@ -25,28 +25,16 @@ export function engineEventId(slug: string, row: InboxRef): string {
 export async function dispatchInboxRows(slug: string, rows: InboxRef[]): Promise<number> {
   if (!rows.length) return 0;
   try {
-    await withTimeout(
-      getInngest().send(
-        rows.map((r) =>
-          webhookReceived.create(
-            { tenant: slug, integrationId: r.integrationId, eventId: r.id },
-            { id: engineEventId(slug, r) },
-          ),
-        ),
-      ),
-      sendTimeoutMs,
-      () => new Error(`the workflow engine did not answer within ${sendTimeoutMs} ms`),
-    );
+    await sendJobs(rows.map((r) => webhookReceived.create({ tenant: slug, integrationId: r.integrationId, eventId: r.id }, { id: engineEventId(slug, r) })));
   } catch (err) {
     console.warn(`[inbox] ${rows.length} event(s) of ${slug} not handed to the workflow engine yet (the reconciler retries): ${err instanceof Error ? err.message : String(err)}`);
     return 0;
   }
-  await withAudit(slug, systemContext("inbox dispatch"), (tx) =>
-    // Only the generation that was sent: a replay that raced this send stays undispatched.
-    tx.webhookEvent.updateMany({
-      where: { OR: rows.map((r) => ({ id: r.id, generation: r.generation })), dispatchedAt: null },
-      data: { dispatchedAt: new Date() },
-    }),
-  );
+  try {
+    await markDispatched(slug, rows);
+  } catch (err) {
+    // The engine has them; the reconciler's second offer is dropped by event id.
+    console.warn(`[inbox] ${rows.length} dispatched event(s) of ${slug} not marked yet: ${err instanceof Error ? err.message : String(err)}`);
+  }
   return rows.length;
 }

@@ -19,8 +19,8 @@ export class UnprocessableEventError extends Error {
   override name = "UnprocessableEventError";
 }
 
-const processorContext: AuditContext = systemContext("webhook processor");
-const maxErrorLength = 1000;
+export const processorContext: AuditContext = systemContext("webhook processor");
+export const maxErrorLength = 1000;
 
 function idOf(v: unknown): string | null {
   if (typeof v === "string" && v.length > 0 && v.length <= maxExternalIdLength) return v;
@@ -105,13 +105,17 @@ export async function forwardWebhookEvent(slug: string, eventId: string): Promis
   return { status: response.status };
 }
 
-export async function markAttemptFailed(slug: string, eventId: string, error: string): Promise<void> {
-  await withAudit(slug, processorContext, (tx) =>
-    tx.webhookEvent.updateMany({
+/** Writes a failed attempt on the row; returns the row's attempts so far (0 when it is gone or done). */
+export async function markAttemptFailed(slug: string, eventId: string, error: string): Promise<number> {
+  return withAudit(slug, processorContext, async (tx) => {
+    const { count } = await tx.webhookEvent.updateMany({
       where: { id: eventId, status: { in: ["received", "processing", "failed"] } },
       data: { status: "failed", attempts: { increment: 1 }, lastError: error.slice(0, maxErrorLength) },
-    }),
-  );
+    });
+    if (!count) return 0;
+    const row = await tx.webhookEvent.findUnique({ where: { id: eventId }, select: { attempts: true } });
+    return row?.attempts ?? 0;
+  });
 }
 
 function processedUpdate() {

@@ -5,20 +5,18 @@
 // 2xx means the event is in PostgreSQL whatever happens to this process next.
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
-import { recordEvent, withAudit } from "@/lib/audit/with-audit";
+import { recordEvent } from "@/lib/audit/with-audit";
 import { sha256Hex } from "@/lib/crypto/compare";
-import { quoteIdent } from "@/lib/db/identifier";
-import type { Integration } from "@/lib/db/generated/tenant/client";
 import { AppError } from "@/lib/errors/app-error";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { consume } from "@/lib/ratelimit/limiter";
-import { schemaNameFor } from "@/lib/tenancy/slug";
-import { loadIntegration } from "../integrations";
-import { webhookSecrets } from "../secrets";
-import { webhookSettingsSchema, type WebhookScheme } from "../settings";
+import type { Bucket } from "@/lib/ratelimit/hot-limits";
+import { takeRequestLimits } from "@/lib/ratelimit/request-limits";
+import { activeWebhookSecrets } from "../secrets";
 import { verifyWebhook, type HeadersLike } from "../signatures";
 import { dispatchInboxRows } from "./dispatch";
 import { eventTypeOf, keptHeadersOf } from "./event-type";
+import { isMissingIntegration, storeInboxEvent } from "./store-event";
+import { webhookTarget, type IntegrationSummary } from "./webhook-target";
 
 export const maxWebhookBytes = 1024 * 1024;
 
@@ -30,7 +28,7 @@ export interface ReceivedWebhook {
 }
 
 /** Who sends: the integration once it is known, else an anonymous sender. */
-function senderContext(meta: RequestMeta, integration?: Integration): AuditContext {
+function senderContext(meta: RequestMeta, integration?: IntegrationSummary): AuditContext {
   return {
     actorType: integration ? "webhook" : "anonymous",
     actorId: integration?.id,
@@ -41,7 +39,7 @@ function senderContext(meta: RequestMeta, integration?: Integration): AuditConte
   };
 }
 
-async function reject(slug: string, meta: RequestMeta, integrationId: string, integration: Integration | undefined, error: AppError): Promise<never> {
+async function reject(slug: string, meta: RequestMeta, integrationId: string, integration: IntegrationSummary | undefined, error: AppError): Promise<never> {
   await recordEvent(slug, senderContext(meta, integration), {
     action: auditActions.webhookRejected,
     targetType: "integration",
@@ -52,6 +50,11 @@ async function reject(slug: string, meta: RequestMeta, integrationId: string, in
   throw error;
 }
 
+/** Without a request wrapper (tests, tools): the integration's bucket alone, same 429. */
+async function takeOwnLimits(extra: Bucket[]): Promise<void> {
+  if (extra.length) await takeRequestLimits(extra);
+}
+
 export async function receiveWebhook(input: {
   slug: string;
   integrationId: string;
@@ -60,6 +63,12 @@ export async function receiveWebhook(input: {
   meta: RequestMeta;
   now?: Date;
   /**
+   * Takes the request's rate limits plus `extra` in one Redis round trip and throws the
+   * 429 (the route passes the request context's takeLimits, so the tenant's API bucket
+   * and the integration's are taken together). Called exactly once per delivery.
+   */
+  takeLimits?: (extra: Bucket[]) => Promise<void>;
+  /**
    * Runs the send to the engine later (the route passes Next's `after`, so the 202 does
    * not wait on the engine). The row is committed either way; a send that never
    * happens is the reconciler's.
@@ -67,33 +76,30 @@ export async function receiveWebhook(input: {
   defer?: (task: () => Promise<unknown>) => void;
 }): Promise<ReceivedWebhook> {
   const { slug, integrationId, headers, body, meta } = input;
+  const takeLimits = input.takeLimits ?? takeOwnLimits;
+  // A refusal before the integration's bucket still counts against the tenant's, so a
+  // flood of bad ids is limited before it costs an audit row each.
+  const refuse = async (integration: IntegrationSummary | undefined, error: AppError): Promise<never> => {
+    await takeLimits([]);
+    return reject(slug, meta, integrationId, integration, error);
+  };
   const notFound = new AppError("not_found", "No active webhook integration with this id.", [], { reason: "unknown_integration" });
-  let integration: Integration;
-  try {
-    integration = await loadIntegration(slug, integrationId);
-  } catch (err) {
-    if (err instanceof AppError && err.code === "not_found") return reject(slug, meta, integrationId, undefined, notFound);
-    throw err;
-  }
-  if (integration.kind !== "webhook" || !integration.scheme) return reject(slug, meta, integrationId, integration, notFound);
+  const target = await webhookTarget(slug, integrationId);
+  if (!target) return refuse(undefined, notFound);
+  const { integration, webhook } = target;
+  if (!webhook) return refuse(integration, notFound);
   if (integration.status !== "active") {
-    return reject(slug, meta, integrationId, integration, new AppError("not_found", "This webhook integration is paused.", [], { reason: "integration_paused" }));
+    return refuse(integration, new AppError("not_found", "This webhook integration is paused.", [], { reason: "integration_paused" }));
   }
-  const settings = webhookSettingsSchema.parse(integration.settings);
-  const scheme = integration.scheme as WebhookScheme;
+  const { settings, scheme } = webhook;
 
-  // Limited per integration; providers retry on 429 after Retry-After.
-  const limit = await consume({ bucket: "webhook", key: `${slug}:${integration.id}`, limit: settings.rateLimitPerMinute, windowSeconds: 60, onFailure: "open" });
-  if (!limit.allowed) {
-    throw new AppError("rate_limited", "Too many deliveries for this integration; retry later.", [], {
-      headers: { "Retry-After": String(Math.max(1, limit.resetSeconds)) },
-      reason: "rate_limited",
-    });
-  }
+  // Limited per integration, in the same round trip as the tenant's limit; providers
+  // retry on 429 after Retry-After.
+  await takeLimits([{ bucket: "webhook", key: `${slug}:${integration.id}`, limit: settings.rateLimitPerMinute, windowSeconds: 60 }]);
 
   const verification = verifyWebhook({
     scheme,
-    secrets: webhookSecrets(slug, integration, input.now),
+    secrets: activeWebhookSecrets(webhook.secrets, input.now),
     headers,
     body,
     options: { signatureHeader: settings.signatureHeader, eventIdHeader: settings.eventIdHeader },
@@ -103,30 +109,23 @@ export async function receiveWebhook(input: {
     return reject(slug, meta, integrationId, integration, new AppError("unauthorized", `Webhook signature not accepted: ${verification.message}`, [], { reason: verification.reason }));
   }
 
-  const ctx = senderContext(meta, integration);
-  const table = `${quoteIdent(schemaNameFor(slug))}.webhook_events`;
-  const stored = await withAudit(slug, ctx, async (tx) => {
-    // ON CONFLICT: a redelivery (same provider event id) stores nothing new, even when
-    // two copies arrive at the same moment.
-    const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
-      `INSERT INTO ${table} (id, integration_id, provider_event_id, event_type, headers, body, body_sha256, updated_at)
-       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4::jsonb, $5, $6, now())
-       ON CONFLICT (integration_id, provider_event_id) DO NOTHING
-       RETURNING id`,
-      integration.id,
-      verification.eventId,
-      eventTypeOf(scheme, headers, body),
-      JSON.stringify(keptHeadersOf(headers, settings.eventIdHeader)),
+  let stored;
+  try {
+    // ON CONFLICT inside: a redelivery (same provider event id) stores nothing new, even
+    // when two copies arrive at the same moment.
+    stored = await storeInboxEvent(slug, senderContext(meta, integration), {
+      integrationId: integration.id,
+      providerEventId: verification.eventId,
+      eventType: eventTypeOf(scheme, headers, body),
+      headers: keptHeadersOf(headers, settings.eventIdHeader),
       body,
-      sha256Hex(body),
-    );
-    if (inserted[0]) return { id: inserted[0].id, duplicate: false };
-    const existing = await tx.webhookEvent.findUniqueOrThrow({
-      where: { integrationId_providerEventId: { integrationId: integration.id, providerEventId: verification.eventId } },
-      select: { id: true },
+      bodySha256: sha256Hex(body),
     });
-    return { id: existing.id, duplicate: true };
-  });
+  } catch (err) {
+    // Deleted since the cache read it (the invalidation is on its way).
+    if (isMissingIntegration(err)) return reject(slug, meta, integrationId, undefined, notFound);
+    throw err;
+  }
   if (stored.duplicate) return { ...stored, dispatched: false };
   const send = () => dispatchInboxRows(slug, [{ id: stored.id, integrationId: integration.id, generation: 0 }]);
   if (input.defer) {

@@ -1,5 +1,6 @@
 // Asks the engine for a sync of one rest integration (on demand or on schedule).
-import { getInngest, syncRequested } from "@/inngest/client";
+import { getInngest } from "@/lib/jobs/engine";
+import { syncRequested } from "@/lib/jobs/events";
 import { AppError } from "@/lib/errors/app-error";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { listTenants } from "@/lib/tenancy/list-tenants";

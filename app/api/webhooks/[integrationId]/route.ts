@@ -5,7 +5,9 @@ import { readRawBody } from "@/lib/http/read-raw-body";
 import { withTenant } from "@/lib/http/with-tenant";
 import { maxWebhookBytes, receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
 
-export const POST = withTenant(async ({ tenant, request, meta }, route) => {
+// The tenant's API bucket and the integration's are taken together (one Redis round
+// trip) once the integration is known, hence limits in the handler.
+export const POST = withTenant(async ({ tenant, request, meta, takeLimits }, route) => {
   const body = await readRawBody(request, maxWebhookBytes);
   const result = await receiveWebhook({
     slug: tenant.slug,
@@ -13,6 +15,7 @@ export const POST = withTenant(async ({ tenant, request, meta }, route) => {
     headers: request.headers,
     body,
     meta,
+    takeLimits,
     // The event is committed; handing it to the engine happens after the answer.
     defer: (task) => after(task),
   });
@@ -20,4 +23,4 @@ export const POST = withTenant(async ({ tenant, request, meta }, route) => {
     { id: result.id, status: result.duplicate ? "duplicate" : "received" },
     { status: result.duplicate ? 200 : 202, headers: { "cache-control": "no-store" } },
   );
-});
+}, { limits: "in-handler" });

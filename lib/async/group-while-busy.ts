@@ -1,0 +1,67 @@
+// Group commit in the application: the first item goes out at once; items that arrive
+// while a flush is in flight wait for it and then go out together, up to `maxItems`
+// per flush. No added latency when idle; under load, one round trip (one lock, one
+// commit) serves everything that queued meanwhile. Each item gets its own result or
+// error back.
+export interface GroupOptions<T, R> {
+  maxItems: number;
+  /** Optional cap on the summed weight of one flush (e.g. bytes); a heavy item still goes, alone if need be. */
+  maxWeight?: number;
+  weight?(item: T): number;
+  /** One result per item, in order: a value, or an Error for that item alone. */
+  flush(items: T[]): Promise<(R | Error)[]>;
+}
+
+export interface Group<T, R> {
+  submit(item: T): Promise<R>;
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve(value: R): void;
+  reject(err: unknown): void;
+}
+
+export function groupWhileBusy<T, R>(o: GroupOptions<T, R>): Group<T, R> {
+  let queue: Pending<T, R>[] = [];
+  let busy = false;
+
+  const pump = (): void => {
+    if (busy || !queue.length) return;
+    busy = true;
+    let take = 0;
+    let weight = 0;
+    while (take < queue.length && take < o.maxItems) {
+      const w = o.weight ? o.weight(queue[take]!.item) : 0;
+      if (take > 0 && o.maxWeight !== undefined && weight + w > o.maxWeight) break;
+      weight += w;
+      take++;
+    }
+    const batch = queue.slice(0, take);
+    queue = queue.slice(take);
+    o.flush(batch.map((p) => p.item))
+      .then(
+        (results) =>
+          batch.forEach((p, i) => {
+            const r = results[i];
+            if (r instanceof Error) p.reject(r);
+            else if (r === undefined) p.reject(new Error("no result for this item"));
+            else p.resolve(r);
+          }),
+        (err: unknown) => batch.forEach((p) => p.reject(err)),
+      )
+      .finally(() => {
+        busy = false;
+        pump();
+      });
+  };
+
+  return {
+    submit(item) {
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        pump();
+      });
+    },
+  };
+}

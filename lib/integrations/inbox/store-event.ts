@@ -1,0 +1,105 @@
+// Stores a verified delivery: the inbox row and its audit row (written by the row-change
+// trigger) in one statement, one round trip, autocommit: no BEGIN/COMMIT, no Prisma.
+// The tenant schema's functions set the audit context transaction-locally and insert
+// with ON CONFLICT DO NOTHING, saying whether the row was already there.
+// Group commit per tenant: deliveries that arrive while the tenant's previous call runs
+// are stored together by webhook_intake_many: one transaction, one commit (one WAL
+// flush) for all of them. When
+// idle a delivery goes out at once (webhook_intake_many with one row), so nothing waits
+// for company. If a grouped call fails, its rows are retried one by one
+// (webhook_intake), so one bad row fails only its own request.
+// Unnamed statements (parsed, bound and run in one round trip), so this stays correct
+// behind PgBouncer's transaction pooling, where named prepared statements are not.
+import { auditContextParam, type AuditContext } from "@/lib/audit/context";
+import { markAuditDirty } from "@/lib/audit/sealer-loop";
+import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
+import { quoteIdent } from "@/lib/db/identifier";
+import { getPool } from "@/lib/db/pool";
+import { schemaNameFor } from "@/lib/tenancy/slug";
+
+export interface InboxInsert {
+  integrationId: string;
+  providerEventId: string;
+  eventType: string | null;
+  headers: Record<string, string>;
+  body: Buffer;
+  bodySha256: string;
+}
+
+export interface StoredEvent {
+  id: string;
+  duplicate: boolean;
+}
+
+interface Item {
+  ctx: string;
+  row: InboxInsert;
+}
+
+/** At most this many deliveries per call, and about this many body bytes (bodies may be 1 MiB each: a big one goes alone). */
+const maxPerCall = 100;
+const maxBytesPerCall = 1024 * 1024;
+
+/** The integration row is gone (deleted after the cache read it): Postgres foreign_key_violation. */
+export function isMissingIntegration(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23503";
+}
+
+async function storeOne(schema: string, { ctx, row }: Item): Promise<StoredEvent> {
+  const { rows } = await getPool().query<{ id: string; duplicate: boolean }>(
+    `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2::uuid, $3, $4, $5::jsonb, $6::bytea, $7)`,
+    [ctx, row.integrationId, row.providerEventId, row.eventType, JSON.stringify(row.headers), row.body, row.bodySha256],
+  );
+  const stored = rows[0];
+  if (!stored) throw new Error("webhook_intake returned no row");
+  return { id: stored.id, duplicate: stored.duplicate };
+}
+
+async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | Error)[]> {
+  try {
+    const { rows } = await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
+      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[])`,
+      [
+        items.map((i) => i.ctx),
+        items.map((i) => i.row.integrationId),
+        items.map((i) => i.row.providerEventId),
+        items.map((i) => i.row.eventType),
+        items.map((i) => JSON.stringify(i.row.headers)),
+        items.map((i) => i.row.body),
+        items.map((i) => i.row.bodySha256),
+      ],
+    );
+    const byOrd = new Map(rows.map((r) => [r.ord, r]));
+    return items.map((_, i) => {
+      const r = byOrd.get(i + 1);
+      return r ? { id: r.id, duplicate: r.duplicate } : new Error("webhook_intake_many returned no row for a delivery");
+    });
+  } catch (err) {
+    if (items.length === 1) return [err instanceof Error ? err : new Error(String(err))];
+    // All or nothing failed: each row on its own, so only the bad one fails.
+    return Promise.all(items.map((item) => storeOne(schema, item).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+  }
+}
+
+const globalForIntake = globalThis as unknown as { __inboxIntake?: Map<string, Group<Item, StoredEvent>> };
+
+function groupOf(slug: string): Group<Item, StoredEvent> {
+  const all = (globalForIntake.__inboxIntake ??= new Map());
+  let g = all.get(slug);
+  if (!g) {
+    const schema = quoteIdent(schemaNameFor(slug));
+    g = groupWhileBusy<Item, StoredEvent>({
+      maxItems: maxPerCall,
+      maxWeight: maxBytesPerCall,
+      weight: (item) => item.row.body.length,
+      flush: (items) => storeMany(schema, items),
+    });
+    all.set(slug, g);
+  }
+  return g;
+}
+
+export function storeInboxEvent(slug: string, ctx: AuditContext, row: InboxInsert): Promise<StoredEvent> {
+  // Its audit row (or the seq a failure left as a gap) is for the sealer now.
+  return groupOf(slug).submit({ ctx: auditContextParam(ctx), row }).finally(() => markAuditDirty(slug));
+}

@@ -1,0 +1,37 @@
+// The one Inngest client. Built lazily: route modules are imported by `next build`,
+// where the server environment is not set. Lives behind the jobs boundary so domain
+// code never imports inngest/ (which only defines functions).
+import { Inngest } from "inngest";
+import { serverEnv } from "@/lib/env";
+
+export const appId = "tenant-platform";
+
+let client: Inngest | undefined;
+
+export function getInngest(): Inngest {
+  if (!client) {
+    const env = serverEnv();
+    client = new Inngest({
+      id: appId,
+      baseUrl: env.INNGEST_BASE_URL,
+      eventKey: env.INNGEST_EVENT_KEY,
+      // Without a signing key the SDK runs in dev mode: it accepts unsigned calls, which
+      // /api/inngest refuses in production (see app/api/inngest/route.ts).
+      isDev: !env.INNGEST_SIGNING_KEY,
+      signingKey: env.INNGEST_SIGNING_KEY,
+      // Steps report back over the documented request/response protocol (SDK_SPEC.md),
+      // which the local runner implements, not over the checkpoint API.
+      checkpointing: false,
+      // Each request to the engine gives up after 2 s: an unsent event is picked up by
+      // the reconciler anyway.
+      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) }),
+      logger: { info() {}, debug() {}, warn: console.warn, error: console.error },
+    });
+  }
+  return client;
+}
+
+/** For tests that change the environment. */
+export function resetInngestClient(): void {
+  client = undefined;
+}
