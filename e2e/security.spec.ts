@@ -85,7 +85,9 @@ test.describe("security headers", () => {
       data: { email: tenant.ownerEmail, password: "Demo-Passw0rd-2026" },
     });
     expect(token.status()).toBe(200);
-    const me = await request.get(`${server}/api/v1/me`, { headers: { host: `${tenant.host}:3100`, authorization: `Bearer ${(await token.json()).access_token}` } });
+    const me = await request.get(`${server}/api/v1/me`, {
+      headers: { host: `${tenant.host}:3100`, authorization: `Bearer ${(await token.json()).access_token}` },
+    });
     expect(me.status()).toBe(200);
     for (const res of [denied, me, await request.get(`${server}/api/health`)]) {
       const h = res.headers();
@@ -103,11 +105,18 @@ test.describe("content security policy in the browser", () => {
 
   test.beforeAll(async ({ request }) => {
     tenant = await createTestTenant("csp");
-    const { integration, secret } = await createIntegration(tenant.slug, { name: "csp hook", kind: "webhook", scheme: "standard-webhooks" }, systemContext("e2e"));
+    const { integration, secret } = await createIntegration(
+      tenant.slug,
+      { name: "csp hook", kind: "webhook", scheme: "standard-webhooks" },
+      systemContext("e2e"),
+    );
     integrationId = integration.id;
     const body = JSON.stringify({ type: "csp.test", data: { id: randomBytes(4).toString("hex") } });
     const headers = signWebhook("standard-webhooks", secret!, body, { id: `msg_${randomBytes(6).toString("hex")}` });
-    const res = await request.post(`${server}/api/webhooks/${integration.id}`, { headers: { ...headers, host: `${tenant.host}:3100`, "content-type": "application/json" }, data: body });
+    const res = await request.post(`${server}/api/webhooks/${integration.id}`, {
+      headers: { ...headers, host: `${tenant.host}:3100`, "content-type": "application/json" },
+      data: body,
+    });
     expect(res.status()).toBe(202);
     eventId = (await tenantDb(tenant.slug).webhookEvent.findFirstOrThrow({ select: { id: true } })).id;
   });
@@ -227,11 +236,26 @@ test.describe("client address without a proxy (TRUSTED_PROXY_HOPS unset)", () =>
 
   test.beforeAll(async () => {
     port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, WEB_CONCURRENCY: "1", REDIS_TIMEOUT_MS: "3000", RATELIMIT_TIMEOUT_MS: "3000", INNGEST_BASE_URL: "http://127.0.0.1:9" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      WEB_CONCURRENCY: "1",
+      REDIS_TIMEOUT_MS: "3000",
+      RATELIMIT_TIMEOUT_MS: "3000",
+      INNGEST_BASE_URL: "http://127.0.0.1:9",
+    };
     delete env.TRUSTED_PROXY_HOPS;
     delete env.PLATFORM_PEER_HEADER;
     app = spawn(process.execPath, ["scripts/start.mjs", "-p", String(port), "-H", "127.0.0.1"], { env, stdio: "ignore", detached: true });
-    await expect.poll(() => fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status, () => 0), { timeout: 90_000 }).toBe(200);
+    await expect
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${port}/api/health`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        { timeout: 90_000 },
+      )
+      .toBe(200);
   });
 
   test.afterAll(() => {

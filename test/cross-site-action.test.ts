@@ -13,8 +13,12 @@ describe("crossSiteActionOrigin", () => {
     expect(crossSiteActionOrigin(req("POST", { ...action, origin: "http://globex.localhost:3000" }))).toBe("http://globex.localhost:3000");
     expect(crossSiteActionOrigin(req("POST", { ...action, origin: "not a url" }))).toBe("not a url");
     // A form post without JavaScript is a server action too.
-    expect(crossSiteActionOrigin(req("POST", { host: action.host, "content-type": "multipart/form-data; boundary=x", origin: "http://evil.example" }))).toBe("http://evil.example");
-    expect(crossSiteActionOrigin(req("POST", { host: action.host, "content-type": "application/x-www-form-urlencoded", origin: "http://evil.example" }))).toBe("http://evil.example");
+    expect(crossSiteActionOrigin(req("POST", { host: action.host, "content-type": "multipart/form-data; boundary=x", origin: "http://evil.example" }))).toBe(
+      "http://evil.example",
+    );
+    expect(crossSiteActionOrigin(req("POST", { host: action.host, "content-type": "application/x-www-form-urlencoded", origin: "http://evil.example" }))).toBe(
+      "http://evil.example",
+    );
   });
 
   it("lets same-site actions, requests without Origin and non-actions through", () => {

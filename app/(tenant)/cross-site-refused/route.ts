@@ -6,7 +6,11 @@ import { AppError } from "@/lib/errors/app-error";
 import { withTenant } from "@/lib/http/with-tenant";
 
 // The Origin ends up in the audit row: printable and short.
-const printable = z.string().max(200).regex(/^[\x20-\x7e]*$/).catch("(unreadable)");
+const printable = z
+  .string()
+  .max(200)
+  .regex(/^[\x20-\x7e]*$/)
+  .catch("(unreadable)");
 
 function refuse(request: Request): never {
   const origin = printable.parse(request.headers.get("origin") ?? "");
