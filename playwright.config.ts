@@ -12,6 +12,7 @@
 // and no test touches a tenant host until globalSetup has seeded the data.
 import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
+import { externalApiPort, runnerPort } from "./e2e/ports";
 import { toolingEnv } from "./lib/env";
 import { resolveChromium } from "./scripts/lib/chromium";
 
@@ -22,7 +23,7 @@ const launcherEnv = { WEB_CONCURRENCY: "1", TRUSTED_PROXY_HOPS: "1" };
 // driving 3100's /api/inngest. The app runs in cloud mode: every engine call is signed
 // with this run's key and checked. (The config is also loaded by the workers, where these
 // values differ; only the main process starts servers, so they agree where it matters.)
-export const runnerPort = 3190;
+export { runnerPort };
 const signingKey = process.env.E2E_INNGEST_SIGNING_KEY ?? `signkey-test-${randomBytes(32).toString("hex")}`;
 const eventKey = process.env.E2E_INNGEST_EVENT_KEY ?? randomBytes(16).toString("hex");
 process.env.E2E_INNGEST_SIGNING_KEY = signingKey;
@@ -31,8 +32,8 @@ const engineEnv = {
   INNGEST_BASE_URL: `http://127.0.0.1:${runnerPort}`,
   INNGEST_SIGNING_KEY: signingKey,
   INNGEST_EVENT_KEY: eventKey,
-  // Test integrations call servers the tests start on loopback.
-  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: "1",
+  // REST integrations in the specs call one fake API on loopback: only that host:port is let through.
+  INTEGRATIONS_ALLOWED_HOSTS: `127.0.0.1:${externalApiPort}`,
 };
 
 // The browser: the system Chromium, or the one from the @sparticuz/chromium package when

@@ -120,3 +120,21 @@ test("permissions, health and isolation of the integrations API", async ({ reque
   // And this tenant's token is not accepted on the other tenant's host.
   await expectProblem(await o.get("/api/v1/integrations", token), 401);
 });
+
+test("the engine's door refuses unsigned calls on the production build: a crafted step call runs nothing", async ({ request }) => {
+  const slug = await freshTenant("door");
+  const t = tenantApi(request, slug);
+  const token = await ownerToken(t);
+  const created = await t.post("/api/v1/integrations", { name: "api", kind: "rest", settings: { baseUrl: "https://api.example.com" } }, token);
+  expect(created.status()).toBe(201);
+  const { id: integrationId } = (await created.json()) as { id: string };
+  const event = { name: "integration/sync.requested", data: { tenant: slug, integrationId, trigger: "manual" }, id: crypto.randomUUID(), ts: Date.now() };
+  const body = { event, events: [event], steps: {}, ctx: { run_id: "01CRAFTED", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } } };
+  const url = "http://127.0.0.1:3100/api/inngest";
+  expect((await request.post(`${url}?fnId=tenant-platform-sync-integration&stepId=step`, { data: body })).status()).toBe(401);
+  expect((await request.post(`${url}?fnId=tenant-platform-sync-integration&stepId=step`, { data: body, headers: { "x-inngest-signature": `t=${Math.floor(Date.now() / 1000)}&s=${"0".repeat(64)}` } })).status()).toBe(401);
+  expect((await request.get(url)).status()).toBe(401);
+  expect((await request.put(url)).status()).toBe(401);
+  const runs = await tenantDb(slug).syncRun.count();
+  expect(runs).toBe(0);
+});

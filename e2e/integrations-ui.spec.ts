@@ -13,6 +13,7 @@ import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
+import { externalApiPort } from "./ports";
 import { addTestMember, createTestTenant, expectNotFoundPage, onPort, signIn, testPassword, type TestTenant } from "./support";
 
 const { server } = onPort(3100);
@@ -299,7 +300,8 @@ test.describe("integrations pages", () => {
       const page2 = url.searchParams.get("cursor") === "p2";
       res.end(JSON.stringify(page2 ? { data: [{ id: "c3", name: "Carol" }], next_cursor: null } : { data: [{ id: "c1", name: "Alice" }, { id: "c2", name: "Bob" }], next_cursor: "p2" }));
     });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+    // The one host:port the e2e servers allow-list (e2e/ports.ts).
+    await new Promise<void>((resolve) => api.listen(externalApiPort, "127.0.0.1", resolve));
     const baseUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     try {
       const tenant = await createTestTenant("intrest");

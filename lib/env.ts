@@ -3,6 +3,7 @@
 // use `edgeEnv()`: it touches no Node API. `toolingEnv()` is for the dev stack, the
 // test runner and the Redis bridge, which run before DATABASE_URL exists.
 import { z } from "zod";
+import { allowedHostKey } from "@/lib/integrations/outbound/allowed-hosts";
 
 const booleanFlag = z
   .enum(["0", "1", "true", "false"])
@@ -79,13 +80,32 @@ const serverSchema = z.object({
   INNGEST_BASE_URL: z.url().optional(),
   /** Key for sending events (Inngest Cloud / self-hosted); the local runner accepts any when unset. */
   INNGEST_EVENT_KEY: z.string().min(1).optional(),
-  /** Key the engine signs its calls to /api/inngest with; unset means dev mode (unsigned, refused in production). */
+  /** Key the engine signs its calls to /api/inngest with. Every call must carry it, in every mode; unset: every call gets 401. */
   INNGEST_SIGNING_KEY: z.string().regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>").optional(),
   /**
-   * Outbound integration calls to private, loopback and link-local addresses (SSRF
-   * guard). Off by default; development and tests turn it on to reach local servers.
+   * The SSRF guard refuses private, loopback and link-local addresses everywhere; the
+   * only exception is this list of named `host:port` pairs (local test endpoints),
+   * e.g. `127.0.0.1:18081,localhost:18082`. Never a blanket switch.
    */
-  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  INTEGRATIONS_ALLOWED_HOSTS: z
+    .string()
+    .transform((raw, ctx) => {
+      const keys: string[] = [];
+      for (const entry of raw.split(",").map((e) => e.trim()).filter(Boolean)) {
+        const key = allowedHostKey(entry);
+        if (!key) {
+          ctx.addIssue({ code: "custom", message: `"${entry}" is not host:port (a hostname or IP address and a port of 1-65535)` });
+          return z.NEVER;
+        }
+        keys.push(key);
+      }
+      return keys;
+    })
+    .default([]),
+  /** Removed: it turned the SSRF guard off. Refused when set, so a stale config does not silently change meaning. */
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: z
+    .enum(["0", "false"], { error: "was removed (it switched the SSRF guard off): list local endpoints as host:port in INTEGRATIONS_ALLOWED_HOSTS" })
+    .optional(),
   LOG_SQL: booleanFlag.default(false),
   /**
    * A separate least-privilege role the application connects as (its DATABASE_URL),
@@ -143,6 +163,10 @@ const toolingSchema = z.object({
   INNGEST_BASE_URL: z.url().optional(),
   /** Port of the local Inngest runner `npm run dev` starts when INNGEST_BASE_URL is unset. */
   INNGEST_RUNNER_PORT: port.default(8288),
+  /** Address `npm run dev` binds: loopback only unless said otherwise. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where `npm run dev` keeps its data: embedded PostgreSQL, dev secrets, the CLIs' settings. */
+  DEV_DATA_DIR: z.string().min(1).default(".data"),
   /** Browser of the e2e tests: auto (/usr/bin/chromium if present, else @sparticuz/chromium), system, or npm. */
   E2E_CHROMIUM: z.enum(["auto", "system", "npm"]).default("auto"),
 });

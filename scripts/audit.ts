@@ -4,6 +4,7 @@
 //   npm run audit:verify-export -- <file.jsonl>    verify an export or archive offline
 //   npm run audit:retention -- [slug ...]          apply each tenant's retention setting
 //   npm run audit:report -- <slug> --from ISO --to ISO [--json]   the compliance report
+import "./lib/load-dev-env"; // first: fills unset variables from a running `npm run dev`
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";

@@ -4,7 +4,8 @@ import { toolingEnv } from "@/lib/env";
 import { StackSetupError } from "./lib/embedded-db";
 import { printParts, startStack } from "./lib/stack";
 
-const { PORT: port, APP_ROOT_DOMAIN: root } = toolingEnv();
+// Loopback only unless HOST says otherwise: a dev server is no service for the network.
+const { PORT: port, APP_ROOT_DOMAIN: root, HOST: host } = toolingEnv();
 console.log("Starting the platform for development…");
 const stack = await startStack("dev").catch((e: unknown) => {
   // Setup problems say what to do in one sentence; anything else keeps its stack trace.
@@ -18,10 +19,14 @@ console.log(`
   Platform:  http://${root}:${port}
   Tenants:   http://acme.${root}:${port}   http://globex.${root}:${port}
   Health:    http://${root}:${port}/api/ready
+  Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
 `);
 
-// `next dev` through our launcher, so the client address comes from the socket as in production.
-const next = spawn(process.execPath, ["scripts/start.mjs", "--dev", "-p", String(port)], {
+// `next dev` through our launcher, so the client address comes from the socket as in
+// production. The launcher listens on HOST itself and, for a loopback HOST, gives Next
+// the name "localhost" for its URLs (see scripts/start.mjs), so middleware rewrites (the
+// 404 page, /platform) stay internal.
+const next = spawn(process.execPath, ["scripts/start.mjs", "--dev", "-H", host, "-p", String(port)], {
   stdio: "inherit",
   env: { ...process.env, ...stack.env },
 });

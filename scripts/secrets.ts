@@ -5,6 +5,7 @@
 // in front of ENCRYPTION_KEYS, deploy, run this until it reports no failures, then
 // remove the old key. Exits 1 if any value failed to open (listed by tenant, table,
 // column and row id; never the value) or a tenant could not be processed.
+import "./lib/load-dev-env"; // first: fills unset variables from a running `npm run dev`
 import { parseArgs } from "node:util";
 import { rotateSecrets, type ColumnRotation, type TenantRotation } from "@/lib/crypto/rotate-secrets";
 import { serverEnv } from "@/lib/env";

@@ -12,7 +12,7 @@
 // trusted (TRUSTED_PROXY_HOPS=0, the default). `--dev` runs `next dev` through the same
 // path (one process, no cluster), so `npm run dev` behaves the same.
 //   npm start [-- -p 3000] [-H 0.0.0.0]     env: PORT, HOST, WEB_CONCURRENCY
-//   node scripts/start.mjs --dev -p 3000    (npm run dev; binds 127.0.0.1 unless -H/HOST)
+//   node scripts/start.mjs --dev -H 127.0.0.1 -p 3000    (npm run dev passes HOST, default loopback)
 import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
@@ -24,7 +24,16 @@ const { values } = parseArgs({
 });
 const dev = values.dev === true;
 const port = Number(values.port ?? process.env.PORT ?? 3000);
-const hostname = values.hostname ?? process.env.HOST ?? (dev ? "127.0.0.1" : "0.0.0.0");
+const requestedHost = values.hostname ?? process.env.HOST ?? (dev ? "127.0.0.1" : "0.0.0.0");
+// "localhost" could resolve to ::1 first; listen on the IPv4 loopback by number.
+const hostname = requestedHost === "localhost" ? "127.0.0.1" : requestedHost;
+/**
+ * The name Next builds its own URLs on. Under `next dev` a loopback address must be
+ * "localhost": Next normalises 127.0.0.1 to "localhost" in the URLs the middleware sees
+ * but not in its router's origin, so a middleware rewrite would otherwise look external
+ * and be proxied back to this server.
+ */
+const nextHostname = dev && hostname === "127.0.0.1" ? "localhost" : hostname;
 const workers = dev ? 1 : Number(process.env.WEB_CONCURRENCY ?? availableParallelism());
 if (!Number.isInteger(port) || port < 0 || port > 65_535 || !Number.isInteger(workers) || workers < 1 || workers > 64) {
   process.stderr.write("usage: npm start [-- -p <port>] [-H <hostname>]; WEB_CONCURRENCY must be 1-64\n");
@@ -87,10 +96,7 @@ if (cluster.isPrimary && !dev) {
     });
   };
   const server = createServer(listener);
-  // Under `next dev` without -H Next builds its internal URLs on "localhost" (and the
-  // middleware's request.url with it): told 127.0.0.1 instead, its own rewrites would
-  // look external and be proxied to localhost. So dev passes what `next dev` does.
-  const app = next({ dev, dir: process.cwd(), hostname: dev ? (values.hostname ?? process.env.HOST) : hostname, port, httpServer: server });
+  const app = next({ dev, dir: process.cwd(), hostname: nextHostname, port, httpServer: server });
   const handle = app.getRequestHandler();
   await app.prepare();
   // Longer than common load balancers' idle timeout, so they close idle connections first.

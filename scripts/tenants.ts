@@ -1,4 +1,5 @@
 // The tenant lifecycle CLI for platform operators. See `usage` below.
+import "./lib/load-dev-env"; // first: fills unset variables from a running `npm run dev`
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatReport } from "@/lib/db/migrations/format-report";
 import { migrateAll } from "@/lib/db/migrations/runner";

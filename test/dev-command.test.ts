@@ -1,15 +1,65 @@
 // `npm run dev` end to end: the dev stack comes up on the given database, seeds the
 // demo tenants, starts its own Upstash bridge and `next dev`, serves each tenant's
-// page, and shuts everything down on SIGTERM.
+// page, and shuts everything down on SIGTERM. Also, from outside the stack:
+//   - next dev listens on loopback only, /api/inngest refuses a crafted unsigned call,
+//     and the runner refuses events with the wrong key (issue 13, finding 1);
+//   - the CLIs work beside it with no variables set (they read .data/dev-env.json).
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
+import { createServer, Socket } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { freePort } from "../scripts/lib/free-port";
-import { repoRoot } from "./support/cli";
+import { repoRoot, type ScriptResult } from "./support/cli";
+import { uniqueSlug } from "./support/tenants";
+
+/** Everything a CLI could take from the dev stack's file: none of it is in the CLI's environment. */
+const stackVariables = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "REDIS_KEY_PREFIX",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "AUTH_SECRET",
+  "AUTH_JWT_KEYS",
+  "ENCRYPTION_KEYS",
+  "INNGEST_BASE_URL",
+  "INNGEST_SIGNING_KEY",
+  "INNGEST_EVENT_KEY",
+];
+
+/** Runs a CLI as an operator would in another terminal: only DEV_DATA_DIR says where the dev stack is. */
+function runCliBeside(dataDir: string, script: string, args: string[]): Promise<ScriptResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DEV_DATA_DIR: dataDir };
+  for (const name of stackVariables) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [script, ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(2_000);
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+    socket.connect(port, host);
+  });
+}
 
 
 function portIsFree(port: number): Promise<boolean> {
@@ -39,11 +89,14 @@ afterAll(async () => {
 });
 
 describe("npm run dev", () => {
-  it("serves acme and globex with their own names, and stops cleanly", { timeout: 180_000 }, async () => {
+  it("serves acme and globex with their own names, and stops cleanly", { timeout: 300_000 }, async () => {
     const [port, bridgePort, runnerPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), REDIS_BRIDGE_PORT: String(bridgePort), INNGEST_RUNNER_PORT: String(runnerPort) };
-    // The dev stack starts its own workflow runner when no engine is configured.
-    delete env.INNGEST_BASE_URL;
+    // Its own data directory, so the test never touches a developer's .data/.
+    const dataDir = mkdtempSync(path.join(tmpdir(), "dev-command-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), REDIS_BRIDGE_PORT: String(bridgePort), INNGEST_RUNNER_PORT: String(runnerPort), DEV_DATA_DIR: dataDir };
+    // The dev stack starts its own workflow runner when no engine is configured, and
+    // generates the secrets it needs (the engine's keys included) into DEV_DATA_DIR.
+    for (const name of ["INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "AUTH_SECRET", "ENCRYPTION_KEYS", "AUTH_JWT_KEYS", "HOST"]) delete env[name];
     // The dev stack starts its own bridge in front of REDIS_URL.
     delete env.UPSTASH_REDIS_REST_URL;
     delete env.UPSTASH_REDIS_REST_TOKEN;
@@ -112,8 +165,67 @@ describe("npm run dev", () => {
       await new Promise((r) => setTimeout(r, 1_000));
     }
 
+    // ---- finding 1: loopback only, signed engine calls, checked event key
+    const secrets = JSON.parse(readFileSync(path.join(dataDir, "dev-secrets.json"), "utf8")) as Record<string, string>;
+    expect(secrets.INNGEST_SIGNING_KEY).toMatch(/^signkey-dev-[0-9a-f]{64}$/);
+    expect(secrets.INNGEST_EVENT_KEY).toMatch(/^[0-9a-f]{32,}$/);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal && a.family === "IPv4")
+      .map((a) => a!.address);
+    for (const address of external) expect(await accepts(address, port), `next dev reachable on ${address}`).toBe(false);
+    expect(await accepts("127.0.0.1", port)).toBe(true);
+
+    const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    const globexRuns = async () => Number((await db.query(`SELECT count(*)::int AS n FROM tenant_globex.sync_runs`)).rows[0].n);
+    const globexIntegration = randomUUID();
+    const runsBefore = await globexRuns();
+    const event = { name: "integration/sync.requested", data: { tenant: "globex", integrationId: globexIntegration, trigger: "manual" }, id: randomUUID(), ts: Date.now() };
+    const crafted = await fetch(`http://127.0.0.1:${port}/api/inngest?fnId=tenant-platform-sync-integration&stepId=step`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ event, events: [event], steps: {}, ctx: { run_id: "01CRAFTED", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } } }),
+    });
+    expect(crafted.status).toBe(401);
+    expect(await globexRuns()).toBe(runsBefore);
+    await db.end();
+    const sendEvent = (key: string) =>
+      fetch(`http://127.0.0.1:${runnerPort}/e/${key}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ name: "integration/sync.requested", data: event.data }]) });
+    expect((await sendEvent("any-key")).status).toBe(401);
+    expect((await sendEvent(randomBytes(24).toString("hex"))).status).toBe(401);
+
+    // ---- first run: the CLIs work beside npm run dev with no variables
+    const devEnvFile = path.join(dataDir, "dev-env.json");
+    expect(statSync(devEnvFile).mode & 0o777).toBe(0o600);
+    expect(output).toContain("dev-env.json");
+    const list = await runCliBeside(dataDir, "scripts/tenants.ts", ["list"]);
+    expect(list.stderr).toMatch(/DATABASE_URL.*ENCRYPTION_KEYS.* from .*dev-env\.json/);
+    expect(list.stderr).not.toContain(secrets.ENCRYPTION_KEYS!);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/acme/);
+    expect(list.stdout).toMatch(/globex/);
+    // A tenant made from the CLI is served at once: the Edge mirror (Redis) was configured too.
+    const slug = uniqueSlug("cli");
+    const created = await runCliBeside(dataDir, "scripts/tenants.ts", ["create", slug, "--name", "Made From The CLI"]);
+    expect(created.code, created.stderr).toBe(0);
+    const page2 = await page(`${slug}.localhost`);
+    expect(page2.status).toBe(200);
+    expect(page2.body).toContain('data-testid="tenant-name">Made From The CLI<');
+    for (const [script, args] of [
+      ["scripts/audit.ts", ["verify", "acme"]],
+      ["scripts/secrets.ts", ["rotate", "--dry-run"]],
+      ["scripts/db/migrate.ts", []],
+    ] as const) {
+      const res = await runCliBeside(dataDir, script, [...args]);
+      expect(res.code, `${script} ${args.join(" ")}: ${res.stderr}`).toBe(0);
+    }
+
     dev.kill("SIGTERM");
     await exited;
+    // The file describes a running stack: it goes away with it.
+    expect(existsSync(devEnvFile)).toBe(false);
+    rmSync(dataDir, { recursive: true, force: true });
     expect(await portIsFree(port)).toBe(true);
     expect(await portIsFree(bridgePort)).toBe(true);
     expect(await portIsFree(runnerPort)).toBe(true);

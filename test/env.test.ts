@@ -30,6 +30,8 @@ const managed = [
   "REDIS_TIMEOUT_MS",
   "RATELIMIT_TIMEOUT_MS",
   "TRUSTED_PROXY_HOPS",
+  "INTEGRATIONS_ALLOWED_HOSTS",
+  "INTEGRATIONS_ALLOW_PRIVATE_NETWORKS",
 ];
 
 const validSecrets = {
@@ -170,6 +172,33 @@ describe("serverEnv", () => {
   it("includes the edge variables and their errors", () => {
     setEnv({ DATABASE_URL: "postgresql://h/db", APP_ROOT_DOMAIN: "Example.com" });
     expect(envErrorOf(() => serverEnv()).message).toMatch(/APP_ROOT_DOMAIN: must be a bare hostname/);
+  });
+});
+
+describe("INTEGRATIONS_ALLOWED_HOSTS", () => {
+  it("is empty by default: the SSRF guard has no exception", () => {
+    expect(serverEnv().INTEGRATIONS_ALLOWED_HOSTS).toEqual([]);
+  });
+
+  it("parses host:port pairs into the keys the guard compares, normalising the host", () => {
+    setEnv({
+      DATABASE_URL: "postgresql://h/db",
+      INTEGRATIONS_ALLOWED_HOSTS: "127.0.0.1:18081, LocalHost:18082,[::1]:80,2130706433:18083,api.test:443",
+    });
+    expect(serverEnv().INTEGRATIONS_ALLOWED_HOSTS).toEqual(["127.0.0.1:18081", "localhost:18082", "[::1]:80", "127.0.0.1:18083", "api.test:443"]);
+  });
+
+  it("refuses entries that are not host:port, naming the variable and the entry", () => {
+    for (const bad of ["127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "http://127.0.0.1:80", "user@127.0.0.1:80", "127.0.0.1:80/x", "*:80", ":80"]) {
+      setEnv({ DATABASE_URL: "postgresql://h/db", INTEGRATIONS_ALLOWED_HOSTS: bad });
+      const err = envErrorOf(() => serverEnv());
+      expect(err.message, bad).toMatch(/INTEGRATIONS_ALLOWED_HOSTS: .*is not host:port/);
+    }
+  });
+
+  it("refuses the removed blanket switch INTEGRATIONS_ALLOW_PRIVATE_NETWORKS=1", () => {
+    setEnv({ DATABASE_URL: "postgresql://h/db", INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: "1" });
+    expect(envErrorOf(() => serverEnv()).message).toMatch(/INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: was removed/);
   });
 });
 

@@ -1,6 +1,7 @@
 // The local Inngest runner against the real `inngest` SDK: a real node HTTP server
 // hosts an SDK serve handler (inngest/node), the runner drives it over HTTP, and
 // events go in through the SDK's own send(). No mocks. Waits poll runs(), never sleep.
+import { randomBytes } from "node:crypto";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Inngest, NonRetriableError, RetryAfterError } from "inngest";
@@ -70,7 +71,12 @@ function finishedRun(runner: InngestRunner, functionId: string, eventId: string)
 let seq = 0;
 const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now()}-${++seq}`;
 
-describe("runner <-> SDK over HTTP (dev mode)", () => {
+// The runner only runs signed: every call it makes carries the signing key's signature,
+// and it only takes events sent with its event key (the SDK in cloud mode, as the platform runs it).
+const keys = () => ({ signingKey: `signkey-test-${randomBytes(32).toString("hex")}`, eventKey: randomBytes(16).toString("hex") });
+
+describe("runner <-> SDK over HTTP", () => {
+  const { signingKey, eventKey } = keys();
   const APP = "runner-test";
   const fid = (id: string) => `${APP}-${id}`;
   const logs: string[] = [];
@@ -92,11 +98,13 @@ describe("runner <-> SDK over HTTP (dev mode)", () => {
     runner = await startInngestRunner({
       port: 0,
       appUrl: app.url,
+      signingKey,
+      eventKey,
       backoffBaseMs: 50,
       backoffMaxMs: 400,
       log: (line) => logs.push(line),
     });
-    inngest = new Inngest({ id: APP, isDev: true, baseUrl: runner.url, logger: quiet });
+    inngest = new Inngest({ id: APP, isDev: false, signingKey, eventKey, baseUrl: runner.url, logger: quiet });
     const onFailure = async ({ event, error }: { event: { data: { function_id: string; run_id: string; event: { name: string } } }; error: Error }) => {
       failures.push({ functionId: event.data.function_id, runId: event.data.run_id, message: error.message, originalEvent: event.data.event.name });
     };
@@ -420,17 +428,22 @@ describe("runner <-> SDK over HTTP (dev mode)", () => {
   });
 
   it("answers malformed input with a 400 JSON error and serves the inspection API", async () => {
-    const post = (path: string, body: string) =>
-      fetch(runner.url + path, { method: "POST", headers: { "content-type": "application/json" }, body }).then(async (r) => ({
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(runner.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }).then(async (r) => ({
         status: r.status,
         json: (await r.json()) as { error?: string; status?: number },
       }));
-    const noName = await post("/e/any", JSON.stringify({ data: { x: 1 } }));
+    const noName = await post(`/e/${eventKey}`, JSON.stringify({ data: { x: 1 } }));
     expect(noName.status).toBe(400);
     expect(noName.json.error).toMatch(/invalid event payload/);
-    expect((await post("/e/any", "{not json")).json).toMatchObject({ status: 400, error: expect.stringMatching(/not valid JSON/) });
-    expect((await post("/e/any", JSON.stringify({ name: "x", data: "str" }))).status).toBe(400);
-    expect((await post("/fn/register", JSON.stringify({ appName: "x" }))).json).toMatchObject({ status: 400, error: expect.stringMatching(/invalid registration/) });
+    expect((await post(`/e/${eventKey}`, "{not json")).json).toMatchObject({ status: 400, error: expect.stringMatching(/not valid JSON/) });
+    expect((await post(`/e/${eventKey}`, JSON.stringify({ name: "x", data: "str" }))).status).toBe(400);
+    // Registration is authenticated with the SDK's bearer for the signing key, then parsed.
+    expect((await post("/fn/register", JSON.stringify({ appName: "x" }))).status).toBe(401);
+    const bearer = { authorization: `Bearer ${hashedSigningKey(signingKey)}` };
+    expect((await post("/fn/register", JSON.stringify({ appName: "x" }), bearer)).json).toMatchObject({ status: 400, error: expect.stringMatching(/invalid registration/) });
+    // Events need the event key: any other is refused before the body is read.
+    expect(await post("/e/any", JSON.stringify({ name: "x", data: {} }))).toEqual({ status: 401, json: { error: "Event key not found", status: 401 } });
 
     expect((await fetch(`${runner.url}/health`)).status).toBe(200);
     const runs = (await (await fetch(`${runner.url}/runs`)).json()) as { runs: RunView[] };
@@ -494,7 +507,7 @@ describe("signing and event keys (SDK in cloud mode)", () => {
 
   it("refuses a sync from an app whose signing key differs", async () => {
     const otherApp = await startAppServer();
-    const otherRunner = await startInngestRunner({ port: 0, appUrl: otherApp.url, signingKey: SIGNING_KEY, log: () => {} });
+    const otherRunner = await startInngestRunner({ port: 0, appUrl: otherApp.url, signingKey: SIGNING_KEY, eventKey: EVENT_KEY, log: () => {} });
     try {
       const client = new Inngest({ id: "wrong-key-app", isDev: false, signingKey: OTHER_KEY, baseUrl: otherRunner.url, logger: quiet });
       const fn = client.createFunction({ id: "noop", triggers: [{ event: "x/y" }] }, async () => null);
@@ -508,6 +521,12 @@ describe("signing and event keys (SDK in cloud mode)", () => {
       await otherRunner.close();
       await otherApp.close();
     }
+  });
+
+  it("will not start without a signing key and an event key", async () => {
+    const unsigned = { port: 0, log: () => {} } as unknown as Parameters<typeof startInngestRunner>[0];
+    await expect(startInngestRunner(unsigned)).rejects.toThrow(/a signing key is required/);
+    await expect(startInngestRunner({ ...unsigned, signingKey: SIGNING_KEY } as typeof unsigned)).rejects.toThrow(/an event key is required/);
   });
 
   it("requires the event key when started with one", async () => {

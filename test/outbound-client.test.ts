@@ -35,7 +35,10 @@ const slugA = uniqueSlug("out");
 const slugB = uniqueSlug("out");
 const ctx = systemContext("outbound-test");
 const TOKEN = "tok-very-secret-0123456789";
-const opts: OutboundOptions = { allowPrivateNetworks: true, backoffBaseMs: 10 };
+// The SSRF guard stays on: each local server this file starts is allow-listed by its
+// own host:port (as INTEGRATIONS_ALLOWED_HOSTS would list it), and nothing else.
+const allowedHosts: string[] = [];
+const opts: OutboundOptions = { allowedHosts, backoffBaseMs: 10 };
 let raw: pg.Client;
 
 // ---------------------------------------------------------------- local servers
@@ -77,6 +80,7 @@ async function startServer(handler: Handler, host = "127.0.0.1"): Promise<TestSe
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   state.port = (server.address() as AddressInfo).port;
   state.url = `http://127.0.0.1:${state.port}`;
+  allowedHosts.push(`127.0.0.1:${state.port}`);
   servers.push(state);
   return state;
 }
@@ -494,26 +498,30 @@ describe("rate limit", () => {
 // ---------------------------------------------------------------- SSRF guard
 
 describe("SSRF guard", () => {
-  const refused = (port: number) => [
+  // Loopback, unspecified and link-local in every spelling the finding listed, plus private ranges.
+  const disguised = (port: number) => [
     `http://127.0.0.1:${port}`,
     `http://localhost:${port}`,
     `http://[::1]:${port}`,
-    `http://0.0.0.0:${port}`,
-    `http://[::ffff:127.0.0.1]:${port}`,
+    `http://0x7f000001:${port}`,
     `http://2130706433:${port}`,
+    `http://0177.0.0.1:${port}`,
+    `http://127.1:${port}`,
     `http://0x7f.1:${port}`,
     `http://017700000001:${port}`,
-    `http://10.0.0.1:${port}`,
+    `http://[::ffff:127.0.0.1]:${port}`,
+    `http://0.0.0.0:${port}`,
     `http://169.254.169.254`,
+    `http://10.0.0.1:${port}`,
     `http://[fd00::1]:${port}`,
     `http://100.64.0.1`,
   ];
 
-  it("refuses private, loopback, link-local and disguised addresses without connecting", async () => {
+  it("refuses private, loopback, link-local and disguised addresses without connecting, with nothing allow-listed", async () => {
     const server = await startServer(ok, "::"); // dual stack: 127.0.0.1 and ::1 both reach it
-    for (const baseUrl of refused(server.port)) {
+    for (const baseUrl of disguised(server.port)) {
       const t = target({ url: baseUrl }, { maxAttempts: 1 });
-      const err = await failure(callIntegration(t, get(), ctx, { ...opts, allowPrivateNetworks: false }));
+      const err = await failure(callIntegration(t, get(), ctx, { ...opts, allowedHosts: [] }));
       expect(err, baseUrl).toBeInstanceOf(SsrfRefusedError);
       expect(err.retriable).toBe(false);
       const [row] = await auditRows(slugA, t.integrationId, auditActions.outboundCall);
@@ -523,13 +531,47 @@ describe("SSRF guard", () => {
     expect(server.hits).toHaveLength(0);
   });
 
-  it("allows the same local addresses when private networks are allowed", async () => {
+  it("is on by default: INTEGRATIONS_ALLOWED_HOSTS empty refuses the loopback server the other tests use", async () => {
+    const server = await startServer(ok);
+    const saved = process.env.INTEGRATIONS_ALLOWED_HOSTS;
+    delete process.env.INTEGRATIONS_ALLOWED_HOSTS;
+    resetEnvCache();
+    try {
+      const err = await failure(callIntegration(target(server, { maxAttempts: 1 }), get(), ctx, { backoffBaseMs: 10 }));
+      expect(err).toBeInstanceOf(SsrfRefusedError);
+      expect(err.message).toContain(`127.0.0.1:${server.port} is listed in INTEGRATIONS_ALLOWED_HOSTS`);
+      // Listed through the environment, the same call goes through.
+      process.env.INTEGRATIONS_ALLOWED_HOSTS = `example.test:8080, 127.0.0.1:${server.port}`;
+      resetEnvCache();
+      expect((await callIntegration(target(server), get(), ctx, { backoffBaseMs: 10 })).status).toBe(200);
+    } finally {
+      if (saved === undefined) delete process.env.INTEGRATIONS_ALLOWED_HOSTS;
+      else process.env.INTEGRATIONS_ALLOWED_HOSTS = saved;
+      resetEnvCache();
+    }
+    expect(server.hits).toHaveLength(1);
+  });
+
+  it("lets an allow-listed host:port through, and only that host on that port", async () => {
     const server = await startServer(ok, "::");
-    for (const host of ["127.0.0.1", "localhost", "[::1]", "2130706433"]) {
-      const res = await callIntegration(target({ url: `http://${host}:${server.port}` }), get(), ctx, { ...opts, allowPrivateNetworks: true });
+    const other = await startServer(ok, "::");
+    const only = { ...opts, allowedHosts: [`127.0.0.1:${server.port}`] };
+    // The listed pair, also when spelled another way the URL parser turns into it.
+    for (const host of ["127.0.0.1", "2130706433", "0x7f000001", "127.1"]) {
+      const res = await callIntegration(target({ url: `http://${host}:${server.port}` }), get(), ctx, only);
       expect(res.status, host).toBe(200);
     }
     expect(server.hits).toHaveLength(4);
+    // The same host on another port, and other names for the same address, are not listed.
+    for (const baseUrl of [`http://127.0.0.1:${other.port}`, `http://localhost:${server.port}`, `http://[::1]:${server.port}`, `http://[::ffff:127.0.0.1]:${server.port}`]) {
+      const err = await failure(callIntegration(target({ url: baseUrl }, { maxAttempts: 1 }), get(), ctx, only));
+      expect(err, baseUrl).toBeInstanceOf(SsrfRefusedError);
+    }
+    expect(other.connections).toBe(0);
+    expect(server.hits).toHaveLength(4);
+    // A name on the list is matched by name (it still resolves, to loopback here).
+    const res = await callIntegration(target({ url: `http://localhost:${server.port}` }), get(), ctx, { ...opts, allowedHosts: [`localhost:${server.port}`] });
+    expect(res.status).toBe(200);
   });
 
   it("refuses other schemes, credentials in the URL, and paths that leave the base URL", async () => {
@@ -555,15 +597,45 @@ describe("SSRF guard", () => {
 
   it("checks every resolved address, so a name that also resolves to loopback is refused", async () => {
     const url = new URL("https://api.example.test/v1");
+    const none = new Set<string>();
     const resolveAll = async () => [
       { address: "93.184.216.34", family: 4 as const },
       { address: "127.0.0.1", family: 4 as const },
     ];
-    await expect(resolveAllowed(url, { allowPrivateNetworks: false, timeoutMs: 1000, resolveAll })).rejects.toThrow(/loopback address \(127\.0\.0\.1\)/);
+    await expect(resolveAllowed(url, { allowedHosts: none, timeoutMs: 1000, resolveAll })).rejects.toThrow(/loopback address \(127\.0\.0\.1\)/);
     const publicOnly = async () => [{ address: "93.184.216.34", family: 4 as const }];
-    expect(await resolveAllowed(url, { allowPrivateNetworks: false, timeoutMs: 1000, resolveAll: publicOnly })).toEqual([
+    expect(await resolveAllowed(url, { allowedHosts: none, timeoutMs: 1000, resolveAll: publicOnly })).toEqual([
       { address: "93.184.216.34", family: 4 },
     ]);
+  });
+
+  it("refuses a name whose DNS answer is any of the disguised internal addresses", async () => {
+    const url = new URL("https://rebind.example.test/v1");
+    const answers: [string, 4 | 6][] = [
+      ["127.0.0.1", 4],
+      ["::1", 6],
+      ["0x7f000001", 4],
+      ["2130706433", 4],
+      ["0177.0.0.1", 4],
+      ["127.1", 4],
+      ["::ffff:127.0.0.1", 6],
+      ["0.0.0.0", 4],
+      ["169.254.169.254", 4],
+      ["::ffff:a9fe:a9fe", 6],
+    ];
+    for (const [address, family] of answers) {
+      const resolveAll = async () => [{ address, family }];
+      await expect(resolveAllowed(url, { allowedHosts: new Set(), timeoutMs: 1000, resolveAll }), address).rejects.toBeInstanceOf(SsrfRefusedError);
+    }
+    // Listed, the name passes, and the client connects to the canonical address only.
+    const listed = new Set(["rebind.example.test:443"]);
+    expect(await resolveAllowed(url, { allowedHosts: listed, timeoutMs: 1000, resolveAll: async () => [{ address: "::ffff:127.0.0.1", family: 6 }] })).toEqual([
+      { address: "127.0.0.1", family: 4 },
+    ]);
+    // Another port of the listed name is another key.
+    await expect(
+      resolveAllowed(new URL("https://rebind.example.test:8443/"), { allowedHosts: listed, timeoutMs: 1000, resolveAll: async () => [{ address: "127.0.0.1", family: 4 }] }),
+    ).rejects.toBeInstanceOf(SsrfRefusedError);
   });
 
   it("connects only to the checked addresses, never asking DNS again (no rebinding)", async () => {
@@ -597,6 +669,13 @@ describe("SSRF guard", () => {
       "::ffff:a9fe:a9fe": "link-local (embedded in IPv6)",
       "64:ff9b::10.0.0.1": "private (embedded in IPv6)",
       "2002:7f00:1::": "loopback (embedded in IPv6)",
+      // Other spellings of an IPv4 address (a resolver could hand them back) are what they encode.
+      "0x7f000001": "loopback",
+      "2130706433": "loopback",
+      "0177.0.0.1": "loopback",
+      "127.1": "loopback",
+      "::7f00:1": "reserved",
+      "not-an-ip": "not an IP address",
     };
     for (const [address, reason] of Object.entries(blocked)) expect(blockedAddressReason(address), address).toBe(reason);
     for (const address of ["8.8.8.8", "93.184.216.34", "172.32.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::8.8.8.8"])

@@ -15,6 +15,7 @@ import { requestSync } from "@/lib/integrations/sync/request-sync";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { eventually, startTestEngine, type TestEngine } from "./support/engine";
 import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
+import { allowOutbound } from "./support/integrations";
 
 const ctx = systemContext("workflows test");
 const meta = { requestId: "req-workflows" };
@@ -36,7 +37,8 @@ function scriptedServer() {
   return {
     state,
     url: () => `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    listen: () => new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r())),
+    listen: () =>
+      new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r())).then(() => allowOutbound(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -222,6 +224,7 @@ describe("sync-integration", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     try {
       const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      allowOutbound(baseUrl);
       const { integration } = await createIntegration(
         slug,
         { name: `sync ${Math.random()}`, kind: "rest", settings: { baseUrl, maxAttempts: 1, failureThreshold: 2, openSeconds: 60, sync: { pageSize: 3 } } },

@@ -15,9 +15,10 @@ export function getInngest(): Inngest {
       id: appId,
       baseUrl: env.INNGEST_BASE_URL,
       eventKey: env.INNGEST_EVENT_KEY,
-      // Without a signing key the SDK runs in dev mode: it accepts unsigned calls, which
-      // /api/inngest refuses in production (see app/api/inngest/route.ts).
-      isDev: !env.INNGEST_SIGNING_KEY,
+      // Never the SDK's dev mode, which accepts unsigned calls: every call to /api/inngest
+      // must carry the engine's signature, in development and tests too (the local
+      // runner signs with the key `npm run dev` / `npm test` generate).
+      isDev: false,
       signingKey: env.INNGEST_SIGNING_KEY,
       // Steps report back over the documented request/response protocol (SDK_SPEC.md),
       // which the local runner implements, not over the checkpoint API.

@@ -1,4 +1,5 @@
 // npm run db:migrate [-- --concurrency N --wait SECONDS --tenant slug ...]
+import "../lib/load-dev-env"; // first: fills unset variables from a running `npm run dev`
 import { parseArgs } from "node:util";
 import { formatReport } from "@/lib/db/migrations/format-report";
 import { migrateAll } from "@/lib/db/migrations/runner";

@@ -116,7 +116,7 @@ export async function callSdk(req: CallRequest): Promise<CallOutcome> {
   const fallback = `HTTP ${res.status}${text ? `: ${oneLine(text, 200)}` : ""}`;
   const error = toErrorShape(json.ok ? json.value : undefined, fallback);
   if (res.status === 401 || res.status === 403) {
-    error.message = `the SDK rejected the request (HTTP ${res.status}, ${error.message}); with INNGEST_SIGNING_KEY set on the app, start the runner with the same signing key, or run the app with INNGEST_DEV=1`;
+    error.message = `the SDK rejected the request (HTTP ${res.status}, ${error.message}); start the runner with the app's INNGEST_SIGNING_KEY (the app refuses calls signed with any other key)`;
   }
   return { ...common, kind: "error", retriable: !noRetry, status: res.status, error };
 }

@@ -25,10 +25,13 @@ export interface InngestRunnerOptions {
   host?: string;
   /** The app's serve endpoint, e.g. http://127.0.0.1:3000/api/inngest. Without it the runner only waits to be synced. */
   appUrl?: string;
-  /** `signkey-<env>-<hex>`: sign every request to the app (SDK in cloud mode) and require it from /fn/register. */
-  signingKey?: string;
-  /** When set, POST /e/<key> must use this key; otherwise any key is accepted. */
-  eventKey?: string;
+  /**
+   * `signkey-<env>-<hex>`: signs every request to the app (SDK in cloud mode) and is
+   * required from /fn/register. Required: the platform's /api/inngest refuses unsigned calls.
+   */
+  signingKey: string;
+  /** POST /e/<key> must use this key; any other is refused with 401. */
+  eventKey: string;
   /** First retry delay; doubles per attempt. Default: env INNGEST_RUNNER_BACKOFF_MS, else 1000. */
   backoffBaseMs?: number;
   /** Longest retry delay. Default 60000. */
@@ -69,11 +72,8 @@ const optionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8288),
   host: z.string().min(1).default("127.0.0.1"),
   appUrl: z.url().optional(),
-  signingKey: z
-    .string()
-    .refine(isSigningKey, "signing key must look like signkey-<env>-<hex>")
-    .optional(),
-  eventKey: z.string().min(1).optional(),
+  signingKey: z.string({ error: "a signing key is required (signkey-<env>-<hex>)" }).refine(isSigningKey, "signing key must look like signkey-<env>-<hex>"),
+  eventKey: z.string({ error: "an event key is required" }).min(1),
   backoffBaseMs: z.number().int().min(0).optional(),
   backoffMaxMs: z.number().int().min(0).default(60_000),
   syncIntervalMs: z.number().int().min(10).default(5000),
@@ -88,7 +88,7 @@ function backoffFromEnv(): number {
   return n;
 }
 
-export async function startInngestRunner(options: InngestRunnerOptions = {}): Promise<InngestRunner> {
+export async function startInngestRunner(options: InngestRunnerOptions): Promise<InngestRunner> {
   const { log: logOption, ...rest } = options;
   const parsed = optionsSchema.safeParse(rest);
   if (!parsed.success) throw new Error(`invalid inngest runner options: ${z.prettifyError(parsed.error)}`);

@@ -9,7 +9,8 @@ import { migrateAll } from "@/lib/db/migrations/runner";
 import { closePool, getPool } from "@/lib/db/pool";
 import { forgetPlatformClient } from "@/lib/db/platform-client";
 import { resetEnvCache, serverEnv, toolingEnv } from "@/lib/env";
-import { devSecrets } from "./dev-secrets";
+import { devDataDir, devSecrets } from "./dev-secrets";
+import { devEnvFile, writeDevEnv } from "./dev-env";
 import { resetRedisClient } from "@/lib/redis/client";
 import { startRedisRestBridge } from "@/lib/redis/rest-bridge";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
@@ -79,14 +80,14 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       }
     } else {
       const db = await startEmbeddedDb(
-        mode === "dev" ? { persistentDir: path.join(root, ".data"), port: 54329, database: "platform" } : { database: "platform_test" },
+        mode === "dev" ? { persistentDir: devDataDir(root), port: 54329, database: "platform" } : { database: "platform_test" },
       );
       stops.push(db.stop);
       env.DATABASE_URL = db.url;
       parts.push({
         name: "database",
         status: "on",
-        detail: `embedded PostgreSQL at ${redact(db.url)}${mode === "dev" ? " (data in .data/postgres)" : " (throwaway)"}${db.binariesCopied ? `, binaries from ${db.binaries} (a copy the postgres user can reach)` : ""}`,
+        detail: `embedded PostgreSQL at ${redact(db.url)}${mode === "dev" ? ` (data in ${path.relative(root, devDataDir(root)) || "."}/postgres)` : " (throwaway)"}${db.binariesCopied ? `, binaries from ${db.binaries} (a copy the postgres user can reach)` : ""}`,
       });
     }
     process.env.DATABASE_URL = env.DATABASE_URL;
@@ -155,16 +156,25 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     } else if (mode === "dev") {
       // The Inngest server cannot be installed everywhere; the local runner speaks its
       // protocol to /api/inngest (scripts/inngest-runner/README.md).
-      const runner = await startInngestRunner({ port: given.INNGEST_RUNNER_PORT, host: "127.0.0.1", appUrl: `http://127.0.0.1:${given.PORT}/api/inngest` });
+      // Signed both ways with the keys in .data/dev-secrets.json: the runner signs every
+      // call to /api/inngest, and only accepts events sent with the event key.
+      const { INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: eventKey } = serverEnv();
+      if (!signingKey || !eventKey) throw new Error("INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY are required for the local runner");
+      const runner = await startInngestRunner({ port: given.INNGEST_RUNNER_PORT, host: "127.0.0.1", appUrl: `http://127.0.0.1:${given.PORT}/api/inngest`, signingKey, eventKey });
       stops.push(runner.close);
       env.INNGEST_BASE_URL = runner.url;
-      env.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS ??= "1";
-      parts.push({ name: "workflows", status: "on", detail: `local Inngest runner at ${runner.url} (runs: ${runner.url}/runs), driving /api/inngest` });
+      parts.push({ name: "workflows", status: "on", detail: `local Inngest runner at ${runner.url} (runs: ${runner.url}/runs), driving /api/inngest, signed` });
     } else {
       // Tests start their own runners; until one is set, nothing listens here and events stay undispatched.
       env.INNGEST_BASE_URL = "http://127.0.0.1:9";
-      env.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS = "1";
       parts.push({ name: "workflows", status: "off", detail: "tests start their own local Inngest runners" });
+    }
+    if (mode === "dev") {
+      // For the CLIs beside `npm run dev` (scripts/lib/load-dev-env.ts); removed on stop.
+      const remove = writeDevEnv({ ...process.env, ...env }, root);
+      stops.push(async () => remove());
+      const file = path.relative(root, devEnvFile(root));
+      parts.push({ name: "CLI settings", status: "on", detail: `${file}: npm run tenants / audit:* / secrets:rotate / db:migrate use this stack` });
     }
     await closePool();
     forgetPlatformClient();

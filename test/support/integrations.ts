@@ -98,6 +98,18 @@ export function patchEnv(vars: Record<string, string>): () => void {
   };
 }
 
+/**
+ * Allow-lists a local server's host:port for the SSRF guard (INTEGRATIONS_ALLOWED_HOSTS),
+ * for the rest of the test file: the guard stays on, and only servers the test started
+ * are reachable.
+ */
+export function allowOutbound(url: string): void {
+  const { hostname, port } = new URL(url);
+  const entries = (process.env.INTEGRATIONS_ALLOWED_HOSTS ?? "").split(",").filter(Boolean);
+  process.env.INTEGRATIONS_ALLOWED_HOSTS = [...entries, `${hostname}:${port}`].join(",");
+  resetEnvCache();
+}
+
 /** Points the Inngest client at `url`; the returned function puts the previous setting back. */
 export function useEngineAt(url: string): () => void {
   return patchEnv({ INNGEST_BASE_URL: url });
@@ -142,6 +154,7 @@ export async function startLocalApi(handler: ApiHandler): Promise<LocalApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  allowOutbound(api.url);
   return api;
 }
 

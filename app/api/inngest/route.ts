@@ -1,6 +1,8 @@
-// The workflow engine's door into the app (Inngest's SDK protocol). With
-// INNGEST_SIGNING_KEY set, every call must carry the engine's signature; without one
-// the SDK runs in dev mode and accepts unsigned calls, which production refuses.
+// The workflow engine's door into the app (Inngest's SDK protocol). Every call must be
+// signed with INNGEST_SIGNING_KEY, in every mode: development and tests run the local
+// runner with a generated key (`npm run dev` keeps it in .data/dev-secrets.json), so
+// nobody who can reach the server can run a workflow with a crafted request. Unsigned
+// or wrongly signed calls get 401, syncs (PUT) included; without a key nothing is served.
 import { serve } from "inngest/next";
 import { getInngest } from "@/inngest/client";
 import { platformFunctions } from "@/inngest/functions";
@@ -12,11 +14,10 @@ type Handlers = ReturnType<typeof serve>;
 let handlers: Handlers | undefined;
 
 function serveHandlers(): Handlers {
-  const env = serverEnv();
-  if (env.NODE_ENV === "production" && !env.INNGEST_SIGNING_KEY) {
-    throw new AppError("unavailable", "Workflows are off: set INNGEST_SIGNING_KEY (production never accepts unsigned engine calls).");
+  if (!serverEnv().INNGEST_SIGNING_KEY) {
+    throw new AppError("unauthorized", "Engine calls must be signed, and no INNGEST_SIGNING_KEY is configured to check them (npm run dev generates one).");
   }
-  handlers ??= serve({ client: getInngest(), functions: platformFunctions() });
+  handlers ??= serve({ client: getInngest(), functions: platformFunctions(), enableUnauthedSync: false });
   return handlers;
 }
 

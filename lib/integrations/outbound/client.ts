@@ -130,7 +130,7 @@ async function execute(
   const { headers, body } = prepare(target, request);
   // Resolved and checked once per logical call; every attempt connects to these addresses.
   const addresses = await resolveAllowed(url, {
-    allowPrivateNetworks: opts.allowPrivateNetworks ?? serverEnv().INTEGRATIONS_ALLOW_PRIVATE_NETWORKS,
+    allowedHosts: new Set(opts.allowedHosts ?? serverEnv().INTEGRATIONS_ALLOWED_HOSTS),
     timeoutMs: target.timeoutMs,
   });
   const repeatable = mayRepeat(request.method, request.idempotencyKey);

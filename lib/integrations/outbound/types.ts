@@ -50,8 +50,11 @@ export type OutboundRequest = z.input<typeof outboundRequestSchema>;
 export type ParsedRequest = z.output<typeof outboundRequestSchema>;
 
 export interface OutboundOptions {
-  /** Default: INTEGRATIONS_ALLOW_PRIVATE_NETWORKS. */
-  allowPrivateNetworks?: boolean;
+  /**
+   * `host:port` keys (allowed-hosts.ts) the SSRF guard lets through to private or
+   * loopback addresses. Default: INTEGRATIONS_ALLOWED_HOSTS.
+   */
+  allowedHosts?: readonly string[];
   /** Backoff base between attempts (doubles per attempt, jittered). Default 200 ms. */
   backoffBaseMs?: number;
   /** Clock in epoch ms, for Retry-After dates and circuit timing. Default Date.now. */
