@@ -5,6 +5,8 @@
 // limits are taken on the Node side, in one Redis call with the principal's.
 import { NextResponse, type NextRequest } from "next/server";
 import { edgeEnv } from "@/lib/env";
+import { crossSiteActionOrigin, crossSiteRefusedPath } from "@/lib/http/cross-site-action";
+import { contentSecurityPolicy, newNonce } from "@/lib/http/csp";
 import { problemResponse } from "@/lib/http/problem";
 import { edgeLookups } from "@/lib/tenancy/edge-lookups";
 import { internalHeaders, tenantIdHeader } from "@/lib/tenancy/internal-headers";
@@ -21,21 +23,43 @@ export async function middleware(request: NextRequest): Promise<Response> {
   const incomingId = request.headers.get(internalHeaders.requestId);
   const requestId = incomingId && requestIdPattern.test(incomingId) ? incomingId : crypto.randomUUID();
 
+  // The peer address (internalHeaders.peer) is NOT stripped: our launcher set it from
+  // the socket before this runs, overwriting any client copy.
   const headers = new Headers(request.headers);
   headers.delete(internalHeaders.tenant);
   headers.delete(internalHeaders.tenantHost);
   headers.set(internalHeaders.requestId, requestId);
+  const api = isApiPath(pathname);
+  // Pages get a CSP with a fresh nonce: on the request, where Next reads the nonce for
+  // its scripts, and on the response. API answers are JSON: only the static headers.
+  let csp: string | undefined;
+  if (!api) {
+    csp = contentSecurityPolicy(newNonce(), process.env.NODE_ENV === "development");
+    headers.set("content-security-policy", csp);
+  } else {
+    headers.delete("content-security-policy");
+  }
+  const withCsp = <R extends Response>(res: R): R => {
+    if (csp) res.headers.set("content-security-policy", csp);
+    return res;
+  };
 
   const resolution = await resolveRequest(
     { host: request.headers.get("host"), pathname, tenantIdHeader: request.headers.get(tenantIdHeader) },
     edgeEnv().APP_ROOT_DOMAIN,
     edgeLookups,
   );
-  const api = isApiPath(pathname);
+  // A server action from another site: an audited 403 on the tenant (Next alone answers 500).
+  const crossSite = api ? null : crossSiteActionOrigin(request);
   const onward = () => {
+    if (crossSite !== null) {
+      const url = new URL(crossSiteRefusedPath, request.url);
+      headers.delete("next-action"); // the refusal route is a plain route, not an action
+      return withCsp(NextResponse.rewrite(url, { request: { headers } }));
+    }
     const res = NextResponse.next({ request: { headers } });
     res.headers.set(internalHeaders.requestId, requestId);
-    return res;
+    return withCsp(res);
   };
   switch (resolution.type) {
     case "bad-request":
@@ -43,22 +67,24 @@ export async function middleware(request: NextRequest): Promise<Response> {
     case "not-found":
       if (api) return problemResponse(404, resolution.detail, { requestId });
       // A path with no page renders the app's 404 page with status 404.
-      return NextResponse.rewrite(new URL("/__unknown-tenant", request.url));
+      return withCsp(NextResponse.rewrite(new URL("/__unknown-tenant", request.url), { request: { headers } }));
     case "platform": {
       if (api) return onward();
+      // No tenant to audit into: the operator console refuses it here.
+      if (crossSite !== null) return problemResponse(403, "Cross-site request refused.", { requestId, reason: "cross_site" });
       const url = request.nextUrl.clone();
       url.pathname = pathname.startsWith("/platform") ? pathname : `/platform${pathname === "/" ? "" : pathname}`;
-      return NextResponse.rewrite(url, { request: { headers } });
+      return withCsp(NextResponse.rewrite(url, { request: { headers } }));
     }
     case "tenant":
       // The operator console is not reachable on a tenant's host.
       if (pathname === "/platform" || pathname.startsWith("/platform/"))
-        return NextResponse.rewrite(new URL("/__unknown-tenant", request.url));
+        return withCsp(NextResponse.rewrite(new URL("/__unknown-tenant", request.url), { request: { headers } }));
       headers.set(internalHeaders.tenant, resolution.slug);
       return onward();
     case "tenant-host": {
       if (pathname === "/platform" || pathname.startsWith("/platform/"))
-        return NextResponse.rewrite(new URL("/__unknown-tenant", request.url));
+        return withCsp(NextResponse.rewrite(new URL("/__unknown-tenant", request.url), { request: { headers } }));
       headers.set(internalHeaders.tenantHost, resolution.hostname);
       if (resolution.headerSlug) headers.set(internalHeaders.tenant, resolution.headerSlug);
       return onward();

@@ -1,5 +1,9 @@
-// End-to-end tests against `next start` (run by `npm test` after `next build`, with
-// the throwaway stack's environment). Two servers:
+// End-to-end tests against the production server, our launcher `scripts/start.mjs` (as
+// `npm start`, one worker), run by `npm test` after `next build` with the throwaway
+// stack's environment. The launcher is what gives the app the socket's address
+// (x-platform-peer). The servers run with TRUSTED_PROXY_HOPS=1: the tests play the
+// proxy, sending X-Forwarded-For to keep their sign-in rate-limit buckets apart
+// (e2e/security.spec.ts starts one on the default, no proxy). Two servers:
 //   3100  the full stack: PostgreSQL + Redis (the Edge middleware reads the mirror)
 //   3101  the same build with Redis switched off (empty = unset in lib/env.ts), to
 //         prove the Node-side PostgreSQL fallback
@@ -12,7 +16,8 @@ import { externalApiPort, runnerPort } from "./e2e/ports";
 import { toolingEnv } from "./lib/env";
 import { resolveChromium } from "./scripts/lib/chromium";
 
-const nextStart = (port: number) => `node node_modules/next/dist/bin/next start -p ${port}`;
+const nextStart = (port: number) => `node scripts/start.mjs -p ${port}`;
+const launcherEnv = { WEB_CONCURRENCY: "1", TRUSTED_PROXY_HOPS: "1" };
 
 // The workflow engine of the e2e run: the local Inngest runner (scripts/inngest-runner)
 // driving 3100's /api/inngest. The app runs in cloud mode: every engine call is signed
@@ -101,7 +106,7 @@ export default defineConfig({
       // Two servers, two browsers and Redis share 2 cores here: a Redis answer can take
       // longer than production's short timeouts, and a timed-out sign-in limit is closed
       // for 5 s (by design). The outage behaviour itself is tested in test/ratelimit.test.ts.
-      env: { REDIS_TIMEOUT_MS: "3000", RATELIMIT_TIMEOUT_MS: "3000", ...engineEnv },
+      env: { ...launcherEnv, REDIS_TIMEOUT_MS: "3000", RATELIMIT_TIMEOUT_MS: "3000", ...engineEnv },
     },
     {
       name: "next:3101 (no Redis)",
@@ -112,7 +117,7 @@ export default defineConfig({
       stdout: "pipe",
       stderr: "pipe",
       // No engine here: nothing listens on port 9, so events stay undispatched.
-      env: { UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "", INNGEST_BASE_URL: "http://127.0.0.1:9", INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: eventKey },
+      env: { ...launcherEnv, UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "", INNGEST_BASE_URL: "http://127.0.0.1:9", INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: eventKey },
     },
   ],
 });

@@ -137,10 +137,17 @@ const serverSchema = z.object({
   ENCRYPTION_KEYS: keyList("ENCRYPTION_KEYS", 32, "base64"),
   /**
    * Proxies in front of the app that append the client's address to X-Forwarded-For.
-   * The client address is taken that many entries from the right; anything further
-   * left was written by the client and is not trusted (rate limits, audit rows).
+   * 0 (default, no proxy): the client address is the socket's peer, which our launcher
+   * (scripts/start.mjs: npm start, npm run dev) passes in x-platform-peer. N: the
+   * address N entries from the right of X-Forwarded-For; anything further left was
+   * written by the client and is not trusted (rate limits, sessions, audit rows).
    */
-  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * Set by scripts/start.mjs, never by hand: x-platform-peer was written by the launcher
+   * from the socket. Unset (a bare `next start`) the header is ignored as client input.
+   */
+  PLATFORM_PEER_HEADER: booleanFlag.default(false),
   /** Cookies marked Secure. Default: on in production. */
   AUTH_SECURE_COOKIES: booleanFlag.optional(),
 });

@@ -22,15 +22,13 @@ console.log(`
   Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
 `);
 
-// Next normalises 127.0.0.1 to "localhost" in the URLs the middleware sees, but not in
-// its router's own origin, so under `-H 127.0.0.1` every middleware rewrite (the 404
-// page, /platform) would be proxied back to the server as an external URL. Binding
-// by the name "localhost", resolved IPv4 first, listens on 127.0.0.1 with one origin.
-const loopbackV4 = host === "127.0.0.1" || host === "localhost";
-const nodeOptions = [process.env.NODE_OPTIONS, loopbackV4 ? "--dns-result-order=ipv4first" : ""].filter(Boolean).join(" ");
-const next = spawn(process.execPath, ["node_modules/next/dist/bin/next", "dev", "-H", loopbackV4 ? "localhost" : host, "-p", String(port)], {
+// `next dev` through our launcher, so the client address comes from the socket as in
+// production. The launcher listens on HOST itself and, for a loopback HOST, gives Next
+// the name "localhost" for its URLs (see scripts/start.mjs), so middleware rewrites (the
+// 404 page, /platform) stay internal.
+const next = spawn(process.execPath, ["scripts/start.mjs", "--dev", "-H", host, "-p", String(port)], {
   stdio: "inherit",
-  env: { ...process.env, ...stack.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+  env: { ...process.env, ...stack.env },
 });
 
 let stopping = false;

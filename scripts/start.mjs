@@ -6,27 +6,49 @@
 // rate limits live in PostgreSQL and Redis, and in-process caches are invalidated over
 // Redis pub/sub. A worker that dies is replaced; SIGTERM/SIGINT drain and stop them all.
 // Plain JavaScript so production needs no TypeScript loader.
+// The peer address: Next gives route handlers no access to the socket, so each request
+// gets `x-platform-peer` set here from the socket's address, overwriting any copy the
+// client sent; lib/http/request-meta.ts uses it as the client address when no proxy is
+// trusted (TRUSTED_PROXY_HOPS=0, the default). `--dev` runs `next dev` through the same
+// path (one process, no cluster), so `npm run dev` behaves the same.
 //   npm start [-- -p 3000] [-H 0.0.0.0]     env: PORT, HOST, WEB_CONCURRENCY
+//   node scripts/start.mjs --dev -H 127.0.0.1 -p 3000    (npm run dev passes HOST, default loopback)
 import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } },
+  options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" }, dev: { type: "boolean", default: false } },
   allowPositionals: false,
 });
+const dev = values.dev === true;
 const port = Number(values.port ?? process.env.PORT ?? 3000);
-const hostname = values.hostname ?? process.env.HOST ?? "0.0.0.0";
-const workers = Number(process.env.WEB_CONCURRENCY ?? availableParallelism());
+const requestedHost = values.hostname ?? process.env.HOST ?? (dev ? "127.0.0.1" : "0.0.0.0");
+// "localhost" could resolve to ::1 first; listen on the IPv4 loopback by number.
+const hostname = requestedHost === "localhost" ? "127.0.0.1" : requestedHost;
+/**
+ * The name Next builds its own URLs on. Under `next dev` a loopback address must be
+ * "localhost": Next normalises 127.0.0.1 to "localhost" in the URLs the middleware sees
+ * but not in its router's origin, so a middleware rewrite would otherwise look external
+ * and be proxied back to this server.
+ */
+const nextHostname = dev && hostname === "127.0.0.1" ? "localhost" : hostname;
+const workers = dev ? 1 : Number(process.env.WEB_CONCURRENCY ?? availableParallelism());
 if (!Number.isInteger(port) || port < 0 || port > 65_535 || !Number.isInteger(workers) || workers < 1 || workers > 64) {
   process.stderr.write("usage: npm start [-- -p <port>] [-H <hostname>]; WEB_CONCURRENCY must be 1-64\n");
   process.exit(2);
 }
 // @ts-expect-error NODE_ENV is typed read-only by Next's types; a production server sets it.
-process.env.NODE_ENV = "production";
+process.env.NODE_ENV = dev ? "development" : "production";
+// Tells lib/http/request-meta.ts that x-platform-peer comes from this launcher (under a
+// bare `next start` a client could write it, so there it is ignored).
+process.env.PLATFORM_PEER_HEADER = "1";
 
-if (cluster.isPrimary) {
+/** The header this launcher sets from the socket; the Edge middleware passes it on untouched. */
+const peerHeader = "x-platform-peer";
+
+if (cluster.isPrimary && !dev) {
   let stopping = false;
   /** @type {number[]} */
   const recentDeaths = [];
@@ -61,23 +83,33 @@ if (cluster.isPrimary) {
   process.stdout.write(`[start] http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port} with ${workers} worker(s)\n`);
 } else {
   const { default: next } = await import("next");
-  const app = next({ dev: false, dir: process.cwd(), hostname, port });
-  const handle = app.getRequestHandler();
-  await app.prepare();
-  const server = createServer((req, res) => {
+  /** @type {import("node:http").RequestListener} */
+  const listener = (req, res) => {
+    // Any incoming copy is the client's word: replace it with what the socket says.
+    const peer = req.socket.remoteAddress;
+    if (peer) req.headers[peerHeader] = peer;
+    else delete req.headers[peerHeader];
     handle(req, res).catch((/** @type {unknown} */ err) => {
       process.stderr.write(`[start] unhandled request error: ${err instanceof Error ? err.message : String(err)}\n`);
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
-  });
+  };
+  const server = createServer(listener);
+  const app = next({ dev, dir: process.cwd(), hostname: nextHostname, port, httpServer: server });
+  const handle = app.getRequestHandler();
+  await app.prepare();
   // Longer than common load balancers' idle timeout, so they close idle connections first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.listen(port, hostname);
-  process.on("SIGTERM", () => {
+  // The same words as `next dev` prints, which tools (and test/dev-command.test.ts) wait for.
+  if (dev) server.once("listening", () => process.stdout.write(`[start] Ready in ${Math.round(performance.now())} ms: next dev on http://${hostname}:${port}\n`));
+  const stopWorker = () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 8_000).unref();
-  });
+  };
+  process.on("SIGTERM", stopWorker);
+  if (dev) process.on("SIGINT", stopWorker);
 }

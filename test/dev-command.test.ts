@@ -13,6 +13,8 @@ import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { closePool } from "@/lib/db/pool";
+import { tenantDb } from "@/lib/db/tenant-client";
 import { freePort } from "../scripts/lib/free-port";
 import { repoRoot, type ScriptResult } from "./support/cli";
 import { uniqueSlug } from "./support/tenants";
@@ -80,9 +82,10 @@ function get(port: number, host: string): Promise<{ status: number; body: string
 }
 
 let child: ChildProcess | undefined;
-afterAll(() => {
+afterAll(async () => {
   // The whole process group: tsx, next dev and its workers.
   if (child?.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+  await closePool();
 });
 
 describe("npm run dev", () => {
@@ -138,6 +141,18 @@ describe("npm run dev", () => {
     const globex = await page("globex.localhost");
     expect(globex.body).toContain('data-testid="tenant-name">Globex Corporation<');
     expect((await page("no-such-tenant.localhost")).status).toBe(404);
+
+    // The client address is the socket's, as under `npm start` (the same launcher): a
+    // spoofed X-Forwarded-For or x-platform-peer reaches neither limits nor audit rows.
+    const requestId = `dev-peer-${Date.now()}`;
+    const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/auth/token`, {
+      method: "POST",
+      headers: { "x-tenant-id": "acme", "content-type": "application/json", "x-request-id": requestId, "x-forwarded-for": "198.51.100.77", "x-platform-peer": "192.0.2.77" },
+      body: JSON.stringify({ email: "nobody@acme.test", password: "not-the-password" }),
+    });
+    expect(signIn.status).toBe(401);
+    const failed = await tenantDb("acme").auditLog.findFirst({ where: { requestId, action: "auth.sign_in_failed" } });
+    expect(failed?.ip).toBe("127.0.0.1");
 
     // The runner syncs the app's functions from /api/inngest (retrying while next dev compiles it).
     const functionIds = async (): Promise<string[]> => {

@@ -22,7 +22,9 @@ import { ipBucketKey, limitSignIn } from "@/lib/ratelimit/sign-in-limit";
 import { getRedis, resetRedisClient } from "@/lib/redis/client";
 import { resetTcpRedis, tcpRedis } from "@/lib/redis/tcp-client";
 import { defaultTenantSettings, type TenantSettings } from "@/lib/tenancy/settings";
-import { dropTenantsQuietly } from "./support/tenants";
+import { issueTokensForPassword } from "@/lib/auth/sign-in-flow";
+import { addUser, meta, tenantWithOwner, testPassword } from "./support/auth";
+import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
 
 const run = randomBytes(4).toString("hex");
 const key = (name: string) => `${name}-${run}`;
@@ -222,6 +224,36 @@ describe("limits from tenant settings", () => {
     // ...and the refused attempt took nothing from that email's bucket.
     const other = await limitSignIn(slug, { ip: "203.0.113.10", email: `target-${run}@example.test` }, settings);
     expect(other).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it("limits failed sign-ins per tenant across all emails and addresses (password spraying), from the tenant's settings", async () => {
+    await awayFromEdge(900);
+    const slug = uniqueSlug("spray");
+    const quiet = uniqueSlug("spray2");
+    created.add(slug);
+    created.add(quiet);
+    await tenantWithOwner(slug);
+    await tenantWithOwner(quiet);
+    const settings = settingsWith({ failedSignInsPerTenantPer15Minutes: 3 });
+    for (let i = 0; i < 3; i++) await addUser(slug, `user${i}@${slug}.test`, "member");
+    // Correct sign-ins do not count.
+    for (let i = 0; i < 4; i++) await issueTokensForPassword(slug, settings, { email: `user0@${slug}.test`, password: testPassword }, meta({ ip: `198.51.100.${50 + i}` }));
+    // One guess per account, each from a new address: per-IP and per-email limits never trip.
+    for (let i = 0; i < 3; i++) {
+      const err = await rejection(issueTokensForPassword(slug, settings, { email: `user${i}@${slug}.test`, password: "Spring2026!" }, meta({ ip: `192.0.2.${10 + i}` })));
+      expect(err.status).toBe(401);
+    }
+    // The tenant's budget of failures is spent: the next attempt is refused before any password check, right or wrong.
+    const sprayed = await rejection(issueTokensForPassword(slug, settings, { email: `owner@${slug}.test`, password: "Spring2026!" }, meta({ ip: "192.0.2.99" })));
+    expect(sprayed.status).toBe(429);
+    expect(sprayed.message).toMatch(/Too many sign-in attempts/);
+    expect(Number(sprayed.headers["Retry-After"])).toBeGreaterThan(0);
+    expect((await rejection(issueTokensForPassword(slug, settings, { email: `user1@${slug}.test`, password: testPassword }, meta({ ip: "192.0.2.100" })))).status).toBe(429);
+    // Another tenant, same settings, is not affected.
+    const ok = await issueTokensForPassword(quiet, settings, { email: `owner@${quiet}.test`, password: testPassword }, meta({ ip: "192.0.2.99" }));
+    expect(ok.pair.access_token).toBeTruthy();
+    // The default applies without an override.
+    expect(effectiveRateLimits(defaultTenantSettings()).failedSignInsPerTenantPer15Minutes).toBe(100);
   });
 
   it("limits IPv6 clients per /64", () => {

@@ -84,7 +84,7 @@ export async function createApiKey(
   if (creator.kind !== "user") throw new AppError("forbidden", "API keys are created by signed-in people, not by other API keys.", [], { reason: "permission_denied" });
   const input = parseOrThrow(createApiKeyInput, raw, "API key");
   const beyond = input.scopes.filter((s) => !creator.permissions.includes(s));
-  if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`);
+  if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`, [], { reason: "scope_not_held" });
   const prefix = `tpk_${randomBytes(6).toString("hex")}`;
   const key = `${prefix}_${randomBytes(32).toString("base64url")}`;
   const apiKey = await withAudit(slug, ctx, (tx) =>

@@ -6,7 +6,7 @@ import { text } from "@/lib/zod/text";
 import { withAudit } from "@/lib/audit/with-audit";
 import { AppError } from "@/lib/errors/app-error";
 import type { RequestMeta } from "@/lib/http/request-meta";
-import { limitSignIn } from "@/lib/ratelimit/sign-in-limit";
+import { countFailedSignIn, limitSignIn } from "@/lib/ratelimit/sign-in-limit";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { adminRoles } from "./permissions";
@@ -24,6 +24,12 @@ export const tokenRequestInput = passwordStepInput.extend({ otp: text().trim().m
 
 const invalid = () => new AppError("unauthorized", invalidCredentialsMessage, [], { reason: "invalid_credentials" });
 
+/** A failed attempt counts toward the tenant's failed sign-ins before its error goes out. */
+async function failed(tenant: string, settings: TenantSettings, err: AppError): Promise<AppError> {
+  await countFailedSignIn(tenant, settings);
+  return err;
+}
+
 export type BrowserStep = { step: "ticket"; ticket: string } | { step: "mfa"; challenge: string };
 
 /** Browser, step one. */
@@ -31,7 +37,7 @@ export async function browserPasswordStep(tenant: string, settings: TenantSettin
   const input = passwordStepInput.parse(raw);
   await limitSignIn(tenant, { ip: meta.ip, email: input.email.toLowerCase() }, settings);
   const result = await checkPassword(tenant, input.email, input.password, meta);
-  if (result.status === "invalid") throw invalid();
+  if (result.status === "invalid") throw await failed(tenant, settings, invalid());
   if (result.status === "mfa_required") return { step: "mfa", challenge: await signToken("mfa-challenge", { tenant, userId: result.user.id }) };
   return { step: "ticket", ticket: await signToken("sign-in-ticket", { tenant, userId: result.user.id }) };
 }
@@ -42,7 +48,9 @@ export async function browserSecondFactorStep(tenant: string, settings: TenantSe
   if (!claims) throw new AppError("unauthorized", "The sign-in took too long; start again with your email and password.", [], { reason: "challenge_expired" });
   await limitSignIn(tenant, { ip: meta.ip, email: `user:${claims.userId}` }, settings);
   const user = await checkSecondFactor(tenant, claims.userId, code, meta);
-  if (!user) throw new AppError("unauthorized", "That code is not right. Use the 6-digit code from your app, or a recovery code.", [{ path: "code", message: "Wrong code." }], { reason: "invalid_code" });
+  if (!user) {
+    throw await failed(tenant, settings, new AppError("unauthorized", "That code is not right. Use the 6-digit code from your app, or a recovery code.", [{ path: "code", message: "Wrong code." }], { reason: "invalid_code" }));
+  }
   return signToken("sign-in-ticket", { tenant, userId: user.id, mfa: true });
 }
 
@@ -55,14 +63,14 @@ export async function issueTokensForPassword(
 ): Promise<{ pair: TokenPair; rateLimit: RateLimitResult }> {
   const rateLimit = await limitSignIn(tenant, { ip: meta.ip, email: raw.email.toLowerCase() }, settings);
   const result = await checkPassword(tenant, raw.email, raw.password, meta);
-  if (result.status === "invalid") throw invalid();
+  if (result.status === "invalid") throw await failed(tenant, settings, invalid());
   let user: AuthenticatedUser = result.user;
   if (result.status === "mfa_required") {
     if (!raw.otp) {
       throw new AppError("unauthorized", "This account uses two-factor authentication: send the current code as `otp`.", [], { reason: "mfa_required" });
     }
     const second = await checkSecondFactor(tenant, result.user.id, raw.otp, meta);
-    if (!second) throw new AppError("unauthorized", "The one-time code is not right.", [], { reason: "invalid_otp" });
+    if (!second) throw await failed(tenant, settings, new AppError("unauthorized", "The one-time code is not right.", [], { reason: "invalid_otp" }));
     user = second;
   } else if (settings.mfaRequiredForAdmins && adminRoles.includes(user.role)) {
     throw new AppError("forbidden", "This organisation requires two-factor authentication for admins: set it up in the browser first.", [], {

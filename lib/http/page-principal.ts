@@ -1,14 +1,17 @@
 // For server components of the admin UI: the tenant and the signed-in user, or a
-// redirect to sign-in. Pages that need a permission get the 403 page instead.
+// redirect to sign-in. Pages that need a permission get the 403 page instead, after
+// the denial is audited (the guard's recordDenial, as for routes and actions).
 import { headers } from "next/headers";
 import { forbidden, notFound, redirect } from "next/navigation";
 import type { Permission } from "@/lib/auth/permissions";
-import { can, type UserPrincipal } from "@/lib/auth/principal";
+import { can, principalAuditContext, type UserPrincipal } from "@/lib/auth/principal";
 import { principalFromCookie } from "@/lib/auth/cookie-principal";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
+import { AppError } from "@/lib/errors/app-error";
+import { recordDenial } from "./guard";
 import { requestMeta } from "./request-meta";
 
 export interface PageContext {
@@ -26,10 +29,16 @@ export async function optionalPagePrincipal(): Promise<{ tenant: TenantRecord; s
   return { tenant, settings, principal };
 }
 
-export async function requirePagePrincipal(permission: Permission | null = null, options: { allowMfaSetup?: boolean } = {}): Promise<PageContext> {
+export async function requirePagePrincipal(permission: Permission | null = null, options: { allowMfaSetup?: boolean; what?: string } = {}): Promise<PageContext> {
   const { tenant, settings, principal } = await optionalPagePrincipal();
   if (!principal) redirect("/sign-in");
   if (principal.mfaSetupRequired && !options.allowMfaSetup) redirect("/account?mfa=required");
-  if (permission && !can(principal, permission)) forbidden();
+  if (permission && !can(principal, permission)) {
+    const denial = new AppError("forbidden", `This page needs the ${permission} permission, which the ${principal.role} role does not have.`, [], {
+      reason: "permission_denied",
+    });
+    await recordDenial(tenant.slug, principalAuditContext(principal, requestMeta(await headers())), denial, options.what ?? `a page needing ${permission}`);
+    forbidden();
+  }
   return { tenant, settings, principal };
 }

@@ -16,8 +16,8 @@ import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
-import { authorize, type GuardOptions } from "./guard";
-import { requestMeta, type RequestMeta } from "./request-meta";
+import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
+import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
 
 export interface ActionState<R = unknown> {
   ok: boolean;
@@ -39,8 +39,10 @@ export interface ActionContext extends PublicActionContext {
   actor: AuditContext;
 }
 
-function failure(err: unknown): ActionState<never> {
+/** What a failed action answers; a 403 is audited first (the one place for server actions). */
+async function failure(err: unknown, base: PublicActionContext | undefined, actor: AuditContext | undefined, what: string): Promise<ActionState<never>> {
   unstable_rethrow(err); // redirect() and notFound() are not failures
+  if (isDenial(err) && base) await recordDenial(base.tenant.slug, actor ?? anonymousContext(base.meta), err, `action: ${what}`);
   if (err instanceof AppError) {
     const fieldErrors = Object.fromEntries(err.fieldErrors.map((f) => [f.path || "form", f.message]));
     return { ok: false, message: err.message, fieldErrors, at: Date.now() };
@@ -73,17 +75,20 @@ export function tenantAction<S extends z.ZodType, R>(
   fn: (ctx: ActionContext, input: z.infer<S>) => Promise<R>,
 ) {
   return async (_prev: ActionState<R>, formData: FormData): Promise<ActionState<R>> => {
+    let base: PublicActionContext | undefined;
+    let actor: AuditContext | undefined;
     try {
-      const base = await publicContext();
+      base = await publicContext();
       const principal = await principalFromCookie(base.tenant.slug, base.meta, base.settings);
       if (!principal) redirect("/sign-in");
+      actor = principalAuditContext(principal, base.meta);
       await limitPrincipal(base.tenant.slug, principal, base.settings);
-      await authorize(base.tenant.slug, principal, options.permission, base.meta, options.what, options);
+      authorize(principal, options.permission, options);
       const input = parseOrThrow(options.input, formObject(formData), options.what);
-      const result = await fn({ ...base, principal, actor: principalAuditContext(principal, base.meta) }, input);
+      const result = await fn({ ...base, principal, actor }, input);
       return { ok: true, result, at: Date.now() };
     } catch (err) {
-      return failure(err);
+      return failure(err, base, actor, options.what);
     }
   };
 }
@@ -94,12 +99,13 @@ export function publicTenantAction<S extends z.ZodType, R>(
   fn: (ctx: PublicActionContext, input: z.infer<S>) => Promise<R>,
 ) {
   return async (_prev: ActionState<R>, formData: FormData): Promise<ActionState<R>> => {
+    let base: PublicActionContext | undefined;
     try {
-      const base = await publicContext();
+      base = await publicContext();
       const input = parseOrThrow(options.input, formObject(formData), options.what);
       return { ok: true, result: await fn(base, input), at: Date.now() };
     } catch (err) {
-      return failure(err);
+      return failure(err, base, undefined, options.what);
     }
   };
 }

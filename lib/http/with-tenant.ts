@@ -18,9 +18,9 @@ import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { allowedOrigin, applyCors, preflightResponse } from "./cors";
-import { authorize, type GuardOptions } from "./guard";
+import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
 import { problemFromError } from "./problem";
-import { requestMeta, type RequestMeta } from "./request-meta";
+import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
 
 export interface TenantRequestContext {
   request: Request;
@@ -47,15 +47,22 @@ export interface PrincipalRequestContext extends TenantRequestContext {
 type RouteParams = { params: Promise<Record<string, string | string[]>> };
 type Handler<C> = (ctx: C, route: RouteParams) => Promise<Response>;
 
-function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContext) => Promise<C>, handler: Handler<C>) {
+/** Tells the wrapper who is calling, as soon as it is known, so a 403 is audited with that actor. */
+type Identify = (actor: AuditContext) => void;
+
+function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContext, identify: Identify) => Promise<C>, handler: Handler<C>) {
   return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
     let origin: string | null = null;
     let limits: RateLimitResult | undefined;
     let response: Response;
+    let tenantSlug: string | undefined;
+    let actor: AuditContext | undefined;
+    const meta = requestMeta(request.headers, requestId);
     try {
       const tenant = await tenantFromHeaders(request.headers);
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
+      tenantSlug = tenant.slug;
       const settings = await getTenantSettings(tenant.slug);
       origin = allowedOrigin(request, settings);
       let taken = false;
@@ -64,14 +71,16 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
         tenant,
         settings,
         requestId,
-        meta: requestMeta(request.headers, requestId),
+        meta,
         async takeLimits(extra = []) {
           if (taken) throw new Error("takeLimits called twice for one request");
           taken = true;
           limits = tighter(limits, await takeRequestLimits([tenantApiBucket(tenant.slug, settings), ...extra]));
         },
       };
-      const ctx = await prepare(base).finally(() => {
+      const ctx = await prepare(base, (who) => {
+        actor = who;
+      }).finally(() => {
         limits = tighter(limits, base.rateLimit);
       });
       response = await handler(ctx, route);
@@ -80,9 +89,13 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       limits = tighter(limits, ctx.rateLimit);
     } catch (err) {
       if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
+      // Every 403 of a tenant route is audited here, once, whoever raised it.
+      if (isDenial(err) && tenantSlug) await recordDenial(tenantSlug, actor ?? anonymousContext(meta), err, `${request.method} ${new URL(request.url).pathname}`);
       response = problemFromError(err, requestId);
     }
     response.headers.set(internalHeaders.requestId, requestId);
+    // Answers are per caller and tenant (next.config.js says the same for /api/*).
+    if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
     applyCors(response.headers, origin);
     if (limits) applyRateLimitHeaders(response.headers, limits);
     return response;
@@ -104,7 +117,7 @@ export function withTenant(handler: Handler<TenantRequestContext>, options: Tena
 
 /** A tenant route for a principal (Bearer access token or API key) holding `permission` (null: any principal). */
 export function withPrincipal(permission: Permission | null, handler: Handler<PrincipalRequestContext>, options: GuardOptions = {}) {
-  return run(async (base) => {
+  return run(async (base, identify) => {
     const principal = await principalFromBearer(base.tenant.slug, base.request.headers.get("authorization"), base.meta, base.settings);
     if (!principal) {
       throw new AppError("unauthorized", "Authenticate with `Authorization: Bearer <access token or API key>`.", [], {
@@ -112,9 +125,11 @@ export function withPrincipal(permission: Permission | null, handler: Handler<Pr
         reason: "unauthenticated",
       });
     }
+    const actor = principalAuditContext(principal, base.meta);
+    identify(actor);
     await base.takeLimits([principalBucket(base.tenant.slug, principal, base.settings)]);
-    await authorize(base.tenant.slug, principal, permission, base.meta, `${base.request.method} ${new URL(base.request.url).pathname}`, options);
-    return { ...base, principal, actor: principalAuditContext(principal, base.meta) };
+    authorize(principal, permission, options);
+    return { ...base, principal, actor };
   }, handler);
 }
 

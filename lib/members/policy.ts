@@ -1,4 +1,5 @@
-// Object-level rules beside the role permissions: who may change whom.
+// Object-level rules beside the role permissions: who may change whom. A refusal is an
+// AppError("forbidden"); the request wrapper that catches it audits it (lib/http/guard.ts).
 import type { Role } from "@/lib/auth/permissions";
 import type { Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors/app-error";

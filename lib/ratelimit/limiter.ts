@@ -90,7 +90,8 @@ function unavailable(opts: ConsumeOptions, now: number): RateLimitResult {
   return { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: Math.max(1, Math.ceil((gate.downUntil - now) / 1000)), skipped: "unavailable" };
 }
 
-export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
+/** Redis for a limit call, or the answer to give without it (not configured, backing off). */
+function backend(opts: ConsumeOptions): { limiter: Ratelimit } | { answer: RateLimitResult } {
   if (!bucketPattern.test(opts.bucket)) throw new Error(`rate-limit bucket "${opts.bucket}" must be 1-32 of a-z, 0-9, -`);
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || !Number.isInteger(opts.windowSeconds) || opts.windowSeconds < 1)
     throw new Error("rate-limit limit and windowSeconds must be positive integers");
@@ -104,27 +105,33 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
       console.error("[ratelimit] Redis is not configured in production: sign-in is refused until it is (UPSTASH_REDIS_REST_URL).");
       loggedDisabled = true;
     }
-    return { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: 5, skipped: "unavailable" };
+    return { answer: { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: 5, skipped: "unavailable" } };
   }
   if (!redis) {
     if (!loggedDisabled) {
       console.warn("[ratelimit] Redis is not configured (UPSTASH_REDIS_REST_URL): rate limits are disabled.");
       loggedDisabled = true;
     }
-    return { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "disabled" };
+    return { answer: { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "disabled" } };
   }
   loggedDisabled = false; // re-armed: a later switch back to "not configured" is reported again
 
   gate.bind(tcp!); // the connection, shared with hot-limits: a new one starts afresh
   const s = stateFor(redis);
   const started = Date.now();
-  if (gate.skipping(started)) return unavailable(opts, started);
+  if (gate.skipping(started)) return { answer: unavailable(opts, started) };
+  return { limiter: limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds) };
+}
+
+async function ask(opts: ConsumeOptions, call: (limiter: Ratelimit) => Promise<{ success: boolean; remaining: number; reset: number }>): Promise<RateLimitResult> {
+  const b = backend(opts);
+  if ("answer" in b) return b.answer;
   try {
     const ms = edgeEnv().RATELIMIT_TIMEOUT_MS;
-    const res = await withTimeout(limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds).limit(opts.key), ms, () => new Error(`no answer within ${ms} ms`));
+    const res = await withTimeout(call(b.limiter), ms, () => new Error(`no answer within ${ms} ms`));
     return {
       allowed: res.success,
-      limit: res.limit,
+      limit: opts.limit,
       remaining: Math.max(0, res.remaining),
       resetSeconds: Math.max(0, Math.ceil((res.reset - Date.now()) / 1000)),
     };
@@ -133,4 +140,17 @@ export async function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
     gate.failed(err, now);
     return unavailable(opts, now);
   }
+}
+
+/** Takes one token from the bucket. */
+export function consume(opts: ConsumeOptions): Promise<RateLimitResult> {
+  return ask(opts, (limiter) => limiter.limit(opts.key));
+}
+
+/** Looks at the bucket without taking a token: `allowed` while at least one is left. */
+export function peek(opts: ConsumeOptions): Promise<RateLimitResult> {
+  return ask(opts, async (limiter) => {
+    const res = await limiter.getRemaining(opts.key);
+    return { success: res.remaining > 0, remaining: res.remaining, reset: res.reset };
+  });
 }

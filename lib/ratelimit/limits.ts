@@ -13,6 +13,12 @@ export const platformRateLimits: Readonly<RateLimits> = Object.freeze({
   signInPerIpPer15Minutes: 20,
   /** Sign-in attempts naming one email address, from anywhere. */
   signInPerEmailPer15Minutes: 10,
+  /**
+   * Failed sign-ins in one tenant, across all emails and addresses (password spraying
+   * from many IPs). Once used up, password sign-in to the tenant pauses for everyone
+   * until the window slides on: raise it for large tenants.
+   */
+  failedSignInsPerTenantPer15Minutes: 100,
 });
 
 /** Window length of each limit, in seconds. */
@@ -30,5 +36,6 @@ export function effectiveRateLimits(settings: TenantSettings): RateLimits {
     principalPerMinute: o.principalPerMinute ?? platformRateLimits.principalPerMinute,
     signInPerIpPer15Minutes: o.signInPerIpPer15Minutes ?? platformRateLimits.signInPerIpPer15Minutes,
     signInPerEmailPer15Minutes: o.signInPerEmailPer15Minutes ?? platformRateLimits.signInPerEmailPer15Minutes,
+    failedSignInsPerTenantPer15Minutes: o.failedSignInsPerTenantPer15Minutes ?? platformRateLimits.failedSignInsPerTenantPer15Minutes,
   };
 }

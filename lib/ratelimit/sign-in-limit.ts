@@ -1,5 +1,6 @@
 // The strict limit on sign-in and token endpoints: per client IP and per email address,
-// inside one tenant. Fails CLOSED when Redis is configured but not answering, so an
+// inside one tenant, and per tenant on failed sign-ins across all emails (spraying one
+// password over many accounts from many addresses). Fails CLOSED when Redis is configured but not answering, so an
 // outage cannot be used to guess passwords without limit. Node only (HMAC, AUTH_SECRET).
 import { createHmac, hkdfSync } from "node:crypto";
 import { z } from "zod";
@@ -7,7 +8,7 @@ import { serverEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { rateLimitedError, tighter } from "./headers";
-import { consume, type RateLimitResult } from "./limiter";
+import { consume, peek, type ConsumeOptions, type RateLimitResult } from "./limiter";
 import { effectiveRateLimits, rateLimitWindows } from "./limits";
 
 // Normalises rather than rejects: the sign-in route validated the form already, and an
@@ -80,6 +81,26 @@ function check(result: RateLimitResult): void {
   }
 }
 
+function tenantFailures(tenantSlug: string, settings: TenantSettings): ConsumeOptions {
+  return {
+    bucket: "sign-in-fail-tenant",
+    key: tenantSlug,
+    limit: effectiveRateLimits(settings).failedSignInsPerTenantPer15Minutes,
+    windowSeconds: rateLimitWindows.signIn,
+    onFailure: "closed",
+  };
+}
+
+/**
+ * Counts a failed sign-in (wrong password, unknown email, wrong code) in the tenant's
+ * bucket, which limitSignIn checks before every attempt. A Redis outage here is not
+ * the caller's problem: the attempt itself was already limited (closed) by limitSignIn.
+ */
+export async function countFailedSignIn(tenantSlug: string, settings: TenantSettings): Promise<void> {
+  const slug = inputSchema.shape.tenantSlug.parse(tenantSlug);
+  await consume(tenantFailures(slug, settings));
+}
+
 /**
  * Takes one attempt from the IP bucket, then (only if that passed, so a blocked IP
  * cannot drain an address's bucket) from the email bucket. Throws 429 when either is
@@ -114,6 +135,9 @@ export async function limitSignIn(
     });
     check(byEmail);
   }
+  // Only failures count here (countFailedSignIn), so a look is enough: a tenant's users
+  // signing in correctly never use it up.
+  check(await peek(tenantFailures(input.tenantSlug, settings)));
   // Neither given: nothing to count by (the caller should always pass the IP).
   return (
     tighter(byIp, byEmail) ?? {

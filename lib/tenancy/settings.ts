@@ -19,6 +19,7 @@ export const tenantSettingsSchema = z
         principalPerMinute: z.number().int().min(1).max(1_000_000),
         signInPerIpPer15Minutes: z.number().int().min(1).max(10_000),
         signInPerEmailPer15Minutes: z.number().int().min(1).max(10_000),
+        failedSignInsPerTenantPer15Minutes: z.number().int().min(1).max(1_000_000),
       })
       .partial()
       .strict()

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API keys" };
 
 export default async function ApiKeysPage() {
-  const { tenant, principal } = await requirePagePrincipal("api_keys:read");
+  const { tenant, principal } = await requirePagePrincipal("api_keys:read", { what: "GET /api-keys" });
   const keys = await listApiKeys(tenant.slug);
   const canWrite = can(principal, "api_keys:write");
   const now = new Date();

@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Integrations" };
 
 export default async function IntegrationsPage() {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read");
+  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations" });
   const integrations = await listIntegrations(tenant.slug);
   const canWrite = can(principal, "integrations:write");
   return (

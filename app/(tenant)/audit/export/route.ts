@@ -9,6 +9,7 @@ import { getPool } from "@/lib/db/pool";
 import { AppError } from "@/lib/errors/app-error";
 import { problemFromError } from "@/lib/http/problem";
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
+import { isDenial, recordDenial } from "@/lib/http/guard";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { requestMeta } from "@/lib/http/request-meta";
 
@@ -16,7 +17,7 @@ export const dynamic = "force-dynamic";
 
 export async function GET(request: Request): Promise<Response> {
   // Redirects to sign-in, or renders the 403 page, like any admin page.
-  const { tenant, principal, settings } = await requirePagePrincipal("audit:read");
+  const { tenant, principal, settings } = await requirePagePrincipal("audit:read", { what: "GET /audit/export" });
   const meta = requestMeta(request.headers);
   try {
     // A GET with effects (an audited, possibly large export) answers only links from
@@ -30,6 +31,8 @@ export async function GET(request: Request): Promise<Response> {
     const lines = await startAuditExport(getPool(), tenant.slug, principalAuditContext(principal, meta), query);
     return exportResponse(tenant.slug, query, lines);
   } catch (err) {
+    // Not under withTenant (a cookie session, not Bearer): audit its 403 the same way.
+    if (isDenial(err)) await recordDenial(tenant.slug, principalAuditContext(principal, meta), err, "GET /audit/export");
     return problemFromError(err, meta.requestId);
   }
 }

@@ -54,7 +54,7 @@ function Detail({ label, children, testId }: { label: string; children: React.Re
 }
 
 export default async function IntegrationPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read");
+  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations/[id]" });
   const { id } = await params;
   const integration = await orNotFound(getIntegration(tenant.slug, id));
   const query = await searchParams;

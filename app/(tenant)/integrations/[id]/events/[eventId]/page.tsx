@@ -37,7 +37,7 @@ function Detail({ label, children, testId }: { label: string; children: React.Re
 }
 
 export default async function InboxEventPage({ params }: { params: Params }) {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read");
+  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations/[id]/events/[eventId]" });
   const { id, eventId } = await params;
   const integration = await orNotFound(getIntegration(tenant.slug, id));
   const event = await orNotFound(getInboxEvent(tenant.slug, integration.id, eventId));
