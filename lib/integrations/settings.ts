@@ -41,6 +41,11 @@ export const webhookSettingsSchema = z
     eventIdHeader: headerName.optional(),
     /** Incoming deliveries per minute before 429 + Retry-After. */
     rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
+    /**
+     * github and hmac-sha256 only (their event id is not signed): a body this integration
+     * stored within this many seconds is a duplicate, whatever its event id (replays).
+     */
+    replayWindowSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
     /** Optional: pass each processed event on to a `rest` integration of the same tenant. */
     forwardTo: z.object({ integrationId: z.uuid(), path: apiPath.default("/events") }).strict().optional(),
   })

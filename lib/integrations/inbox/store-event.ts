@@ -24,6 +24,8 @@ export interface InboxInsert {
   headers: Record<string, string>;
   body: Buffer;
   bodySha256: string;
+  /** Seconds within which a stored body (same SHA-256) makes this one a duplicate; null: deduplicate by event id alone. */
+  bodyWindowSeconds?: number | null;
 }
 
 export interface StoredEvent {
@@ -47,8 +49,8 @@ export function isMissingIntegration(err: unknown): boolean {
 
 async function storeOne(schema: string, { ctx, row }: Item): Promise<StoredEvent> {
   const { rows } = await getPool().query<{ id: string; duplicate: boolean }>(
-    `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2::uuid, $3, $4, $5::jsonb, $6::bytea, $7)`,
-    [ctx, row.integrationId, row.providerEventId, row.eventType, JSON.stringify(row.headers), row.body, row.bodySha256],
+    `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2::uuid, $3, $4, $5::jsonb, $6::bytea, $7, $8::integer)`,
+    [ctx, row.integrationId, row.providerEventId, row.eventType, JSON.stringify(row.headers), row.body, row.bodySha256, row.bodyWindowSeconds ?? null],
   );
   const stored = rows[0];
   if (!stored) throw new Error("webhook_intake returned no row");
@@ -58,7 +60,7 @@ async function storeOne(schema: string, { ctx, row }: Item): Promise<StoredEvent
 async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | Error)[]> {
   try {
     const { rows } = await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
-      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[])`,
+      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::integer[])`,
       [
         items.map((i) => i.ctx),
         items.map((i) => i.row.integrationId),
@@ -67,6 +69,7 @@ async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | 
         items.map((i) => JSON.stringify(i.row.headers)),
         items.map((i) => i.row.body),
         items.map((i) => i.row.bodySha256),
+        items.map((i) => i.row.bodyWindowSeconds ?? null),
       ],
     );
     const byOrd = new Map(rows.map((r) => [r.ord, r]));
