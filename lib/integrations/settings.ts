@@ -34,6 +34,9 @@ const apiPath = z
   .max(500)
   .regex(/^\/(?!\/)[^\s?#]*$/, "must be a path starting with / (no query, no host)");
 
+/** Replays of a body are refused for a day unless the integration says otherwise. */
+export const defaultReplayWindowSeconds = 86_400;
+
 export const webhookSettingsSchema = z
   .object({
     /** hmac-sha256 only: the header carrying the signature, and the one carrying the event id. */
@@ -44,8 +47,9 @@ export const webhookSettingsSchema = z
     /**
      * github and hmac-sha256 only (their event id is not signed): a body this integration
      * stored within this many seconds is a duplicate, whatever its event id (replays).
+     * Unset: defaultReplayWindowSeconds.
      */
-    replayWindowSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
+    replayWindowSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
     /** Optional: pass each processed event on to a `rest` integration of the same tenant. */
     forwardTo: z.object({ integrationId: z.uuid(), path: apiPath.default("/events") }).strict().optional(),
   })

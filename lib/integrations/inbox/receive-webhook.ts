@@ -12,6 +12,7 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import { takeRequestLimits } from "@/lib/ratelimit/request-limits";
 import { activeWebhookSecrets } from "../secrets";
+import { defaultReplayWindowSeconds } from "../settings";
 import { signsEventId, verifyWebhook, type HeadersLike } from "../signatures";
 import { dispatchInboxRows } from "./dispatch";
 import { eventTypeOf, keptHeadersOf } from "./event-type";
@@ -121,7 +122,7 @@ export async function receiveWebhook(input: {
       headers: keptHeadersOf(headers, settings.eventIdHeader),
       body,
       bodySha256: sha256Hex(body),
-      bodyWindowSeconds: signsEventId(scheme) ? null : settings.replayWindowSeconds,
+      bodyWindowSeconds: signsEventId(scheme) ? null : (settings.replayWindowSeconds ?? defaultReplayWindowSeconds),
     });
   } catch (err) {
     // Deleted since the cache read it (the invalidation is on its way).
