@@ -8,6 +8,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
+import { checkPassword } from "@/lib/auth/authenticate";
 import { isConnectionLoss, retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
@@ -18,6 +19,7 @@ import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { auditRows, patchEnv, patientRedis, startFakeEngine, testMeta, type FakeEngine } from "./support/integrations";
+import { addUser, meta as authMeta, testPassword } from "./support/auth";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
 const slug = uniqueSlug("connkill");
@@ -137,6 +139,23 @@ describe("a connection killed under the work", () => {
     }
     const { rows } = await raw.query(`SELECT id FROM "${schemaNameFor(slug)}".webhook_events WHERE integration_id = $1`, [integration.id]);
     expect(rows).toHaveLength(1);
+  });
+
+  it("a sign-in whose account lookup is killed while it runs succeeds (was a 500)", async () => {
+    const email = `member-${randomUUID().slice(0, 6)}@conn.test`;
+    await addUser(slug, email, "member");
+    await raw.query("BEGIN");
+    let open = true;
+    try {
+      await raw.query(`LOCK TABLE "${schemaNameFor(slug)}".users IN ACCESS EXCLUSIVE MODE`);
+      const signIn = checkPassword(slug, email, testPassword, authMeta());
+      await terminate(await waitingBackend("users"));
+      await raw.query("COMMIT");
+      open = false;
+      expect(await signIn).toMatchObject({ status: "ok", user: { email } });
+    } finally {
+      if (open) await raw.query("ROLLBACK");
+    }
   });
 
   it("a top-level read killed while it runs is retried", async () => {
