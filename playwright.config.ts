@@ -8,6 +8,8 @@
 // and no test touches a tenant host until globalSetup has seeded the data.
 import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
+import { toolingEnv } from "./lib/env";
+import { resolveChromium } from "./scripts/lib/chromium";
 
 const nextStart = (port: number) => `node node_modules/next/dist/bin/next start -p ${port}`;
 
@@ -28,6 +30,11 @@ const engineEnv = {
   INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: "1",
 };
 
+// The browser: the system Chromium, or the one from the @sparticuz/chromium package when
+// there is none (E2E_CHROMIUM, see scripts/lib/chromium.ts). `npm test` resolves it
+// before the build and hands the path over; workers inherit it from the main process.
+process.env.E2E_CHROMIUM_PATH ??= (await resolveChromium(toolingEnv().E2E_CHROMIUM)).executablePath;
+
 export default defineConfig({
   testDir: "e2e",
   globalSetup: "./e2e/global-setup.ts",
@@ -47,7 +54,7 @@ export default defineConfig({
       use: {
         ...devices["Desktop Chrome"],
         launchOptions: {
-          executablePath: "/usr/bin/chromium",
+          executablePath: process.env.E2E_CHROMIUM_PATH,
           args: [
             "--headless",
             "--no-sandbox",

@@ -142,6 +142,8 @@ const toolingSchema = z.object({
   INNGEST_BASE_URL: z.url().optional(),
   /** Port of the local Inngest runner `npm run dev` starts when INNGEST_BASE_URL is unset. */
   INNGEST_RUNNER_PORT: port.default(8288),
+  /** Browser of the e2e tests: auto (/usr/bin/chromium if present, else @sparticuz/chromium), system, or npm. */
+  E2E_CHROMIUM: z.enum(["auto", "system", "npm"]).default("auto"),
 });
 
 export type EdgeEnv = z.infer<typeof edgeSchema>;

@@ -1,11 +1,17 @@
 // `npm run dev`: the whole platform on this machine, with demo tenants.
 import { spawn } from "node:child_process";
 import { toolingEnv } from "@/lib/env";
+import { StackSetupError } from "./lib/embedded-db";
 import { printParts, startStack } from "./lib/stack";
 
 const { PORT: port, APP_ROOT_DOMAIN: root } = toolingEnv();
 console.log("Starting the platform for development…");
-const stack = await startStack("dev");
+const stack = await startStack("dev").catch((e: unknown) => {
+  // Setup problems say what to do in one sentence; anything else keeps its stack trace.
+  if (!(e instanceof StackSetupError)) throw e;
+  console.error(`\n${e.message}`);
+  process.exit(1);
+});
 console.log("\nRunning:");
 printParts(stack.parts);
 console.log(`

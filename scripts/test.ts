@@ -8,6 +8,8 @@
 //   npm test -- e2e api-auth         build + the Playwright specs matching a filter
 import { spawn } from "node:child_process";
 import { toolingEnv } from "@/lib/env";
+import { resolveChromium } from "./lib/chromium";
+import { StackSetupError } from "./lib/embedded-db";
 import { printParts, startStack } from "./lib/stack";
 
 const [only, ...filters] = process.argv.slice(2);
@@ -23,9 +25,27 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
   });
 }
 
-const stack = await startStack("test");
+// The browser is resolved (and on first use unpacked) before anything runs, so a
+// missing one fails in seconds, not after the unit tests and the build.
+let browser: Awaited<ReturnType<typeof resolveChromium>> | undefined;
+if (only !== "unit") {
+  try {
+    browser = await resolveChromium(toolingEnv().E2E_CHROMIUM);
+  } catch (e) {
+    console.error(`No browser for the e2e tests: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}
+
+const stack = await startStack("test").catch((e: unknown) => {
+  // Setup problems say what to do in one sentence; anything else keeps its stack trace.
+  if (!(e instanceof StackSetupError)) throw e;
+  console.error(`\n${e.message}`);
+  process.exit(1);
+});
 console.log("Test stack:");
-printParts(stack.parts);
+printParts([...stack.parts, ...(browser ? [{ name: "chromium", status: "on" as const, detail: browser.detail }] : [])]);
+if (browser) stack.env.E2E_CHROMIUM_PATH = browser.executablePath;
 if (!stack.env.UPSTASH_REDIS_REST_URL && !toolingEnv().UPSTASH_REDIS_REST_URL) {
   console.error("\nThe tests need a Redis: set REDIS_URL, or install redis-server so it can be started.");
   await stack.stop();

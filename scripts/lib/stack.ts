@@ -86,7 +86,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       parts.push({
         name: "database",
         status: "on",
-        detail: `embedded PostgreSQL at ${redact(db.url)}${mode === "dev" ? " (data in .data/postgres)" : " (throwaway)"}`,
+        detail: `embedded PostgreSQL at ${redact(db.url)}${mode === "dev" ? " (data in .data/postgres)" : " (throwaway)"}${db.binariesCopied ? `, binaries from ${db.binaries} (a copy the postgres user can reach)` : ""}`,
       });
     }
     process.env.DATABASE_URL = env.DATABASE_URL;
