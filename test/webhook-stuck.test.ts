@@ -13,7 +13,7 @@ import { integrationHealth } from "@/lib/integrations/health";
 import { dispatchInboxRows, engineEventId } from "@/lib/integrations/inbox/dispatch";
 import { markProcessed } from "@/lib/integrations/inbox/process-webhook";
 import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
-import { reconcileInbox, reconcilePass, reopenStuckRows } from "@/lib/integrations/inbox/reconcile";
+import { reconcilePass, reopenStuckRows } from "@/lib/integrations/inbox/reconcile";
 import { setInboxRecovery } from "@/lib/integrations/inbox/recovery";
 import { replayEvents } from "@/lib/integrations/inbox/replay";
 import { createIntegration } from "@/lib/integrations/integrations";
