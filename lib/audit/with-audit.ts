@@ -3,7 +3,9 @@
 // did it in the same transaction (rolled back together). A write outside withAudit
 // is refused by the database itself. After the commit, the in-memory caches whose
 // tables the transaction touched (sessions, API keys, integrations) are dropped on every
-// instance (lib/cache/tenant-write-tracking.ts).
+// instance (lib/cache/tenant-write-tracking.ts). If the connection is lost before COMMIT
+// (a terminated backend, a reset socket), `fn` runs once more on a fresh connection
+// (nothing of the first attempt took effect): keep `fn` to database work.
 import { invalidateTenantCaches, trackTenantWrites } from "@/lib/cache/tenant-write-tracking";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { isConnectionLoss } from "@/lib/db/connection-retry";
