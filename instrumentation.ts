@@ -16,15 +16,17 @@ export async function register(): Promise<void> {
   if (!result.ok) console.warn(`[tenancy] Redis mirror not rebuilt at start-up: ${result.error}`);
   const { startAuditSealer } = await import("@/lib/audit/sealer-loop");
   startAuditSealer();
-  const { reconcilePass } = await import("@/lib/integrations/inbox/reconcile");
-  const timer = setTimeout(() => {
-    // The periodic pass's age bound: younger rows may belong to requests this server is
-    // already answering (and dispatching), which a pass with no bound would race.
+  const { periodicMinAgeMs, reconcilePass } = await import("@/lib/integrations/inbox/reconcile");
+  const pass = () =>
+    // The periodic pass's age bound: younger rows may belong to requests this server (or
+    // another instance) is still answering and dispatching, which a pass with no bound
+    // would race.
     reconcilePass()
       .then((r) => {
         if (r.found || r.reopened) console.info(`[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine (${r.reopened} re-opened after the engine lost them)`);
       })
       .catch((err: unknown) => console.warn(`[inbox] start-up reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
-  }, 2_000);
-  timer.unref();
+  // Once soon after start, and once more when the rows a killed predecessor left behind
+  // are past the age bound (so they do not wait for the next cron minute).
+  for (const delayMs of [2_000, periodicMinAgeMs + 2_000]) setTimeout(() => void pass(), delayMs).unref();
 }
