@@ -121,6 +121,23 @@ describe("rows the engine acknowledged and then lost", () => {
   });
 });
 
+describe("the periodic and start-up pass", () => {
+  it("leaves rows younger than 30 s to the request still dispatching them, and sends older ones", async () => {
+    const hook = await newHook();
+    const id = await deliver(hook);
+    // As if its request had not sent it yet.
+    await withAudit(slug, ctx, (tx) => tx.webhookEvent.update({ where: { id }, data: { dispatchedAt: null } }));
+    const sentBefore = sentFor(id).length;
+    await reconcilePass({ slugs: [slug] });
+    expect(sentFor(id)).toHaveLength(sentBefore);
+    expect((await row(id)).dispatched_at).toBeNull();
+    await withAudit(slug, ctx, (tx) => tx.webhookEvent.update({ where: { id }, data: { receivedAt: new Date(Date.now() - 31_000) } }));
+    await reconcilePass({ slugs: [slug] });
+    expect(sentFor(id)).toHaveLength(sentBefore + 1);
+    expect((await row(id)).dispatched_at).not.toBeNull();
+  });
+});
+
 describe("replaying stuck received rows", () => {
   it("by id and by status: rows older than the bound are replayed under a new generation; younger ones are refused", async () => {
     const hook = await newHook();
