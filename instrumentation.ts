@@ -3,7 +3,8 @@
 // Redis has none (a fresh or flushed Redis). An existing mirror is left alone, so
 // instances starting during a deploy do not race domain changes. Then, in the
 // background, accepted webhooks the workflow engine never acknowledged (the process
-// was killed between storing and sending) are offered to it again. The audit sealer
+// was killed between storing and sending) are offered to it again, with the same age
+// bound as the periodic pass (rows younger than 30 s are the live requests'). The audit sealer
 // loop starts here too: audit rows are sequenced on insert and sealed into each tenant's
 // hash chain by it within about a second (lib/audit/sealer-loop.ts).
 export async function register(): Promise<void> {
@@ -15,13 +16,17 @@ export async function register(): Promise<void> {
   if (!result.ok) console.warn(`[tenancy] Redis mirror not rebuilt at start-up: ${result.error}`);
   const { startAuditSealer } = await import("@/lib/audit/sealer-loop");
   startAuditSealer();
-  const { reconcileInbox } = await import("@/lib/integrations/inbox/reconcile");
-  const timer = setTimeout(() => {
-    reconcileInbox({ minAgeMs: 0 })
+  const { periodicMinAgeMs, reconcilePass } = await import("@/lib/integrations/inbox/reconcile");
+  const pass = () =>
+    // The periodic pass's age bound: younger rows may belong to requests this server (or
+    // another instance) is still answering and dispatching, which a pass with no bound
+    // would race.
+    reconcilePass()
       .then((r) => {
-        if (r.found) console.info(`[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine`);
+        if (r.found || r.reopened) console.info(`[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine (${r.reopened} re-opened after the engine lost them)`);
       })
       .catch((err: unknown) => console.warn(`[inbox] start-up reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
-  }, 2_000);
-  timer.unref();
+  // Once soon after start, and once more when the rows a killed predecessor left behind
+  // are past the age bound (so they do not wait for the next cron minute).
+  for (const delayMs of [2_000, periodicMinAgeMs + 2_000]) setTimeout(() => void pass(), delayMs).unref();
 }

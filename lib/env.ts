@@ -118,6 +118,12 @@ const serverSchema = z.object({
   /** Where retention purges write their sealed archives of removed audit rows. */
   AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
   /**
+   * An inbox row the engine acknowledged but that is still `received` this long after its
+   * dispatch is sent again under the same event id (the engine lost it); admins may
+   * replay `received` rows older than this, and the health view counts them as stuck.
+   */
+  INBOX_REDISPATCH_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
    * The root secret of authentication: next-auth's cookie encryption and, through
    * HKDF, the keys of sign-in tickets and refresh tokens. `npm run dev` makes one.
    */

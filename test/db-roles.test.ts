@@ -91,6 +91,14 @@ describe("the application role", () => {
     expect(second.rows).toEqual([{ request_id: "req-role-2" }]);
     const marked = await app.query(`SELECT ${schema}.webhook_mark_dispatched($1, $2::uuid[], $3::integer[]) AS n`, [ctx, [first.id], [0]]);
     expect(marked.rows[0].n).toBe(1);
+    // The body window (unsigned-id schemes) and re-opening a lost row work as the app role too.
+    const replay = await app.query<{ duplicate: boolean; id: string }>(
+      `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2, 'msg_role_replay', 'contact.created', '{}'::jsonb, $3, 'sha', 86400)`,
+      [ctx, integrationId, Buffer.from("{}")],
+    );
+    expect(replay.rows[0]!.duplicate).toBe(true);
+    const reopened = await app.query(`SELECT ${schema}.webhook_reopen_stuck($1, now() + interval '1 minute', 10) AS n`, [ctx]);
+    expect(reopened.rows[0].n).toBe(1);
     // Outside the functions the context is gone: a bare write is still refused by the trigger.
     await expect(app.query(`UPDATE ${schema}.webhook_events SET status = 'failed' WHERE id = $1`, [first.id])).rejects.toThrow(/without an audit context/);
     expect((await verifyChain(getPool(), slug)).ok).toBe(true);

@@ -32,6 +32,7 @@ const managed = [
   "TRUSTED_PROXY_HOPS",
   "INTEGRATIONS_ALLOWED_HOSTS",
   "INTEGRATIONS_ALLOW_PRIVATE_NETWORKS",
+  "INBOX_REDISPATCH_AFTER_SECONDS",
 ];
 
 const validSecrets = {
@@ -126,6 +127,14 @@ describe("serverEnv", () => {
     const err = envErrorOf(() => serverEnv());
     expect(err.name).toBe("EnvError");
     expect(err.message).toMatch(/DATABASE_URL: is required/);
+  });
+
+  it("INBOX_REDISPATCH_AFTER_SECONDS: 5 minutes by default, 1 s to a day, named when bad", () => {
+    expect(serverEnv().INBOX_REDISPATCH_AFTER_SECONDS).toBe(300);
+    setEnv({ DATABASE_URL: "postgresql://user@db.internal:5432/app", INBOX_REDISPATCH_AFTER_SECONDS: "2" });
+    expect(serverEnv().INBOX_REDISPATCH_AFTER_SECONDS).toBe(2);
+    setEnv({ DATABASE_URL: "postgresql://user@db.internal:5432/app", INBOX_REDISPATCH_AFTER_SECONDS: "0" });
+    expect(envErrorOf(() => serverEnv()).message).toContain("INBOX_REDISPATCH_AFTER_SECONDS");
   });
 
   it("treats an empty string as unset", () => {

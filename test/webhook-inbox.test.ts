@@ -7,7 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { closePool } from "@/lib/db/pool";
@@ -30,6 +30,7 @@ import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
 import { isMissingIntegration, storeInboxEvent } from "@/lib/integrations/inbox/store-event";
 import { cachedWebhookTarget, webhookTarget } from "@/lib/integrations/inbox/webhook-target";
 import { reconcileInbox } from "@/lib/integrations/inbox/reconcile";
+import { setInboxRecovery } from "@/lib/integrations/inbox/recovery";
 import { replayEvents } from "@/lib/integrations/inbox/replay";
 import { createIntegration, deleteIntegration, rotateWebhookSecret, updateIntegration } from "@/lib/integrations/integrations";
 import type { WebhookScheme } from "@/lib/integrations/settings";
@@ -108,7 +109,8 @@ function defaultPayload(scheme: WebhookScheme, id: string): string {
     case "standard-webhooks":
       return `{"type":"contact.created",  "data":{"id":"c_${id}","name":"Zoë ✓"}}`;
     case "github":
-      return `{"action":"opened",  "issue":{"number":7,"title":"Zoë ✓"}}`;
+      // The delivery id in the body too: GitHub bodies differ per event, and identical ones within the replay window are replays.
+      return `{"action":"opened",  "issue":{"number":7,"title":"Zoë ✓","node_id":"${id}"}}`;
     case "hmac-sha256":
       return `{"type":"order.paid",  "id":"ord_${id}","note":"Zoë ✓"}`;
   }
@@ -321,6 +323,81 @@ describe("deduplication by the provider's event id", () => {
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(await inboxOf(hook.id)).toHaveLength(1);
     expect(await countRows(raw, slug, "audit_log", "action = 'webhook_event.created' AND target_id = $1", [results[0]!.id])).toBe(1);
+  });
+});
+
+describe("replays on schemes whose event id is not signed (github, hmac-sha256)", () => {
+  /** One captured delivery, resent with other event ids: the signature still verifies. */
+  function replayed(d: Delivery, header: string, ids: string[]): Delivery[] {
+    return ids.map((id) => {
+      const headers = Object.fromEntries(Object.entries(d.headers).filter(([k]) => k.toLowerCase() !== header.toLowerCase()));
+      return { headers: { ...headers, [header]: id }, body: d.body, providerId: id };
+    });
+  }
+
+  it.each([
+    ["hmac-sha256", "X-Event-Id"],
+    ["github", "X-GitHub-Delivery"],
+  ] as const)("%s: one body and signature replayed under new ids r1, r2, r3 is a duplicate of the first, nothing stored", async (scheme, header) => {
+    const hook = await newHook(scheme);
+    const captured = signed(hook, { id: "r0" });
+    const first = await receive(hook.id, captured);
+    expect(first.duplicate).toBe(false);
+    const sentBefore = engine.events.length;
+    for (const replay of replayed(captured, header, ["r1", "r2", "r3"])) {
+      expect(await receive(hook.id, replay)).toEqual({ id: first.id, duplicate: true, dispatched: false });
+    }
+    expect(await inboxOf(hook.id)).toHaveLength(1);
+    // Nothing new for the engine, nothing new in the audit trail.
+    expect(engine.events.length).toBe(sentBefore);
+    expect(await countRows(raw, slug, "audit_log", "action = 'webhook_event.created' AND target_id = $1", [first.id])).toBe(1);
+  });
+
+  it("concurrent replays under different ids store exactly one row", async () => {
+    const hook = await newHook("hmac-sha256");
+    const captured = signed(hook, { id: "c0" });
+    const results = await Promise.all(replayed(captured, "X-Event-Id", ["c1", "c2", "c3", "c4", "c5"]).map((d) => receive(hook.id, d)));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(await inboxOf(hook.id)).toHaveLength(1);
+  });
+
+  it("the window is per integration: older bodies, other integrations and other tenants are not replays", async () => {
+    const hook = await newHook("hmac-sha256", { replayWindowSeconds: 60 });
+    const captured = signed(hook, { id: "w0" });
+    const first = await receive(hook.id, captured);
+    // Two minutes later the same body is accepted again (the documented limit of the window).
+    await withAudit(slug, ctx, (tx) => tx.webhookEvent.update({ where: { id: first.id }, data: { receivedAt: new Date(Date.now() - 120_000) } }));
+    const later = await receive(hook.id, replayed(captured, "X-Event-Id", ["w1"])[0]!);
+    expect(later.duplicate).toBe(false);
+    expect(await inboxOf(hook.id)).toHaveLength(2);
+
+    // The same body to another integration of the tenant, or of another tenant, is its own event.
+    const neighbour = await newHook("hmac-sha256");
+    expect((await receive(neighbour.id, signed(neighbour, { id: "w0", body: captured.body }))).duplicate).toBe(false);
+    // (A tenant of its own: the other tests expect otherSlug's inbox to stay empty.)
+    const third = uniqueSlug("inbox");
+    await createTenant({ slug: third, name: "Third Inbox Co" });
+    try {
+      const theirs = await newHook("hmac-sha256", undefined, third);
+      expect((await receive(theirs.id, signed(theirs, { id: "w0", body: captured.body }), { tenant: third })).duplicate).toBe(false);
+      expect(await inboxOf(theirs.id, third)).toHaveLength(1);
+    } finally {
+      await dropTenantsQuietly([third]);
+    }
+  });
+
+  it("signed-id schemes keep deduplicating by event id alone: the same body under a new signed id is a new event", async () => {
+    const hook = await newHook("standard-webhooks");
+    const body = '{"type":"contact.created","data":{"id":"c_same"}}';
+    const a = await receive(hook.id, signed(hook, { id: "msg_same_1", body }));
+    const b = await receive(hook.id, signed(hook, { id: "msg_same_2", body }));
+    expect([a.duplicate, b.duplicate]).toEqual([false, false]);
+    expect(await inboxOf(hook.id)).toHaveLength(2);
+  });
+
+  it("the window is validated", async () => {
+    await appError(newHook("hmac-sha256", { replayWindowSeconds: 5 }), "bad_request");
   });
 });
 
@@ -1052,6 +1129,10 @@ describe("the audit trail of the inbox", () => {
 
 describe("when the workflow engine is down", () => {
   it("keeps the row undispatched, and the reconciler hands it over once the engine is back", async () => {
+    // The reconciler's own numbers are asserted: this process's recovery loop (which would
+    // hand the rows over by itself within seconds) stays out of it.
+    setInboxRecovery(false);
+    onTestFinished(() => setInboxRecovery(true));
     const hook = await newHook("stripe");
     const old = await storedEvent(hook);
     await markDead(slug, old, "dead");

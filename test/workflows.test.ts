@@ -3,11 +3,13 @@
 // driving them (signed), real PostgreSQL and Redis, and real HTTP servers standing in
 // for external APIs.
 import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { tenantDb } from "@/lib/db/tenant-client";
+import { resetEnvCache } from "@/lib/env";
 import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
 import { reconcileInbox } from "@/lib/integrations/inbox/reconcile";
+import { setInboxRecovery } from "@/lib/integrations/inbox/recovery";
 import { replayEvents } from "@/lib/integrations/inbox/replay";
 import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
@@ -133,6 +135,9 @@ describe("process-webhook", () => {
   }, 90_000);
 
   it("engine down: the delivery is accepted and kept; the reconciler dispatches it once the engine is back", async () => {
+    // The reconciler's own numbers are asserted: the in-process recovery loop stays out of it.
+    setInboxRecovery(false);
+    onTestFinished(() => setInboxRecovery(true));
     const hook = await webhookIntegration();
     await engine.stopRunner();
     try {
@@ -150,6 +155,9 @@ describe("process-webhook", () => {
   }, 60_000);
 
   it("engine down: concurrent sends fail together and stay undispatched; the reconciler hands them over, processed in batches", async () => {
+    // The reconciler's own numbers are asserted: the in-process recovery loop stays out of it.
+    setInboxRecovery(false);
+    onTestFinished(() => setInboxRecovery(true));
     const hook = await webhookIntegration();
     await engine.stopRunner();
     const ids: string[] = [];
@@ -204,6 +212,94 @@ describe("process-webhook", () => {
     const last = await tenantDb(slug).webhookEvent.findFirstOrThrow({ where: { integrationId: hook.id } });
     await eventually(statusIs(last.id, "processed"), "the event to be processed after the restart");
   }, 60_000);
+});
+
+describe("a 2xx webhook is never stuck", () => {
+  /** Sets variables for one test (env cache rebuilt), put back when it finishes. */
+  function envForTest(vars: Record<string, string>) {
+    const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, vars);
+    resetEnvCache();
+    onTestFinished(() => {
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      resetEnvCache();
+    });
+  }
+
+  /** `count` concurrent signed deliveries, each about its own object; returns their inbox ids and object ids. */
+  async function wave(hook: { id: string; secret: string }, label: string, count: number) {
+    return Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const objectId = `${label}-${i}-${++n}`;
+        const body = JSON.stringify({ type: "thing.updated", data: { id: objectId } });
+        const headers = new Headers(signWebhook("standard-webhooks", hook.secret, body, { id: `msg_${label}_${Date.now()}_${++n}` }));
+        const received = await receiveWebhook({ slug, integrationId: hook.id, headers, body: Buffer.from(body), meta });
+        expect(received.duplicate).toBe(false);
+        return { id: received.id, objectId, dispatched: received.dispatched };
+      }),
+    );
+  }
+
+  /** Every row processed, each exactly once (one attempt), and one synced record per object. */
+  async function expectAllProcessedOnce(hook: { id: string }, sent: { id: string; objectId: string }[], timeoutMs: number) {
+    await eventually(
+      async () => {
+        const done = await tenantDb(slug).webhookEvent.count({ where: { id: { in: sent.map((s) => s.id) }, status: "processed" } });
+        return done === sent.length ? done : undefined;
+      },
+      `all ${sent.length} accepted events to be processed`,
+      timeoutMs,
+    );
+    const rows = await tenantDb(slug).webhookEvent.findMany({ where: { integrationId: hook.id }, select: { attempts: true, status: true } });
+    expect(rows).toHaveLength(sent.length);
+    expect(rows.filter((r) => r.attempts !== 1)).toEqual([]);
+    const records = await tenantDb(slug).syncedRecord.findMany({ where: { integrationId: hook.id }, select: { externalId: true } });
+    expect(records.map((r) => r.externalId).sort()).toEqual(sent.map((s) => s.objectId).sort());
+  }
+
+  it("runner stopped mid-load and restarted: events it acknowledged and lost are sent again, every accepted event is processed once", async () => {
+    envForTest({ INBOX_REDISPATCH_AFTER_SECONDS: "2" });
+    const hook = await webhookIntegration();
+    try {
+      // Acknowledged by the engine, which batches for up to 1 s: stopped now, it loses them.
+      const before = await wave(hook, "before", 20);
+      expect(before.every((r) => r.dispatched)).toBe(true);
+      await engine.stopRunner();
+      const lost = await tenantDb(slug).webhookEvent.count({ where: { id: { in: before.map((r) => r.id) }, status: "received", dispatchedAt: { not: null } } });
+      expect(lost).toBeGreaterThan(0);
+      // While it is down: accepted, refused by the engine, kept undispatched.
+      const during = await wave(hook, "during", 20);
+      expect(during.some((r) => r.dispatched)).toBe(false);
+      await engine.startRunner();
+      const after = await wave(hook, "after", 20);
+      // No reconciler call here: this process recovers by itself (the cron is the safety net).
+      await expectAllProcessedOnce(hook, [...before, ...during, ...after], 45_000);
+    } finally {
+      await engine.startRunner();
+    }
+  }, 90_000);
+
+  it("recovery takes seconds once the engine is back, not the reconciler's minute", async () => {
+    const hook = await webhookIntegration();
+    await engine.stopRunner();
+    let sent: Awaited<ReturnType<typeof wave>> = [];
+    try {
+      sent = await wave(hook, "outage", 10);
+      expect(sent.some((r) => r.dispatched)).toBe(false);
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await engine.startRunner();
+    }
+    const back = Date.now();
+    await expectAllProcessedOnce(hook, sent, 60_000);
+    // Before: up to ~90 s (a cron once a minute, rows older than 30 s). The bound is
+    // generous for a busy machine: rows wait 4 s to be out of their own request's send,
+    // then the loop ticks every 2 s at most.
+    expect(Date.now() - back).toBeLessThan(20_000);
+  }, 90_000);
 });
 
 describe("sync-integration", () => {

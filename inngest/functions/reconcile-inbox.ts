@@ -1,10 +1,17 @@
-// Every minute: offer the engine any accepted webhook it never acknowledged.
+// Every minute, the safety net: re-open rows the engine acknowledged but lost (still
+// `received` past INBOX_REDISPATCH_AFTER_SECONDS), then offer the engine any accepted
+// webhook it never acknowledged. Each process also recovers its own failed sends within
+// seconds (lib/integrations/inbox/recovery.ts).
 import type { Inngest } from "inngest";
-import { reconcileInbox } from "@/lib/integrations/inbox/reconcile";
+import { reconcileInbox, periodicMinAgeMs, reopenStuckRows } from "@/lib/integrations/inbox/reconcile";
 
 export function reconcileInboxCron(inngest: Inngest) {
   return inngest.createFunction(
     { id: "reconcile-inbox", triggers: [{ cron: "* * * * *" }], retries: 1, concurrency: 1 },
-    async ({ step }) => step.run("reconcile", () => reconcileInbox({ minAgeMs: 30_000 })),
+    async ({ step }) => {
+      const reopened = await step.run("reopen-stuck", () => reopenStuckRows());
+      const result = await step.run("reconcile", () => reconcileInbox({ minAgeMs: periodicMinAgeMs }));
+      return { ...result, reopened };
+    },
   );
 }

@@ -3,9 +3,12 @@
 // did it in the same transaction (rolled back together). A write outside withAudit
 // is refused by the database itself. After the commit, the in-memory caches whose
 // tables the transaction touched (sessions, API keys, integrations) are dropped on every
-// instance (lib/cache/tenant-write-tracking.ts).
+// instance (lib/cache/tenant-write-tracking.ts). If the connection is lost before COMMIT
+// (a terminated backend, a reset socket), `fn` runs once more on a fresh connection
+// (nothing of the first attempt took effect): keep `fn` to database work.
 import { invalidateTenantCaches, trackTenantWrites } from "@/lib/cache/tenant-write-tracking";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
+import { isConnectionLoss } from "@/lib/db/connection-retry";
 import { getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
@@ -30,16 +33,34 @@ export async function withAudit<T>(
 ): Promise<T> {
   const ctx = parseOrThrow(auditContextSchema, rawCtx, "audit context");
   let touched: () => string[] = () => [];
+  const run = async (): Promise<{ ok: true; value: T } | { ok: false; err: unknown; committing: boolean }> => {
+    // Set once fn is done: from then on Prisma sends COMMIT, which may have taken effect
+    // even if its answer was lost with the connection.
+    let committing = false;
+    try {
+      const value = await tenantDb(slug).$transaction(
+        async (rawTx) => {
+          await rawTx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
+          const tracked = trackTenantWrites(rawTx);
+          touched = tracked.touched;
+          const result = await fn(tracked.tx, { record: (event) => record(rawTx, ctx, event) });
+          committing = true;
+          return result;
+        },
+        { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
+      );
+      return { ok: true, value };
+    } catch (err) {
+      return { ok: false, err, committing };
+    }
+  };
   try {
-    return await tenantDb(slug).$transaction(
-      async (rawTx) => {
-        await rawTx.$queryRawUnsafe(setAuditContextSql, JSON.stringify(ctx));
-        const tracked = trackTenantWrites(rawTx);
-        touched = tracked.touched;
-        return fn(tracked.tx, { record: (event) => record(rawTx, ctx, event) });
-      },
-      { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
-    );
+    let outcome = await run();
+    // A connection killed under the transaction before COMMIT: nothing took effect, so it
+    // runs once more on a fresh connection (lib/db/connection-retry.ts).
+    if (!outcome.ok && !outcome.committing && isConnectionLoss(outcome.err)) outcome = await run();
+    if (!outcome.ok) throw outcome.err;
+    return outcome.value;
   } finally {
     // Its rows (or the seqs a rollback left as gaps) are for the sealer now.
     markAuditDirty(slug);

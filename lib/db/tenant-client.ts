@@ -7,6 +7,7 @@ import { LRUCache } from "lru-cache";
 import { PrismaClient } from "@/lib/db/generated/tenant/client";
 import { serverEnv } from "@/lib/env";
 import { schemaNameFor } from "@/lib/tenancy/slug";
+import { retryingReads } from "./connection-retry";
 import { getPool } from "./pool";
 
 export type TenantClient = PrismaClient;
@@ -27,7 +28,7 @@ export function tenantDb(slug: string): PrismaClient {
   const schema = schemaNameFor(slug);
   let client = cache().get(schema);
   if (!client) {
-    client = new PrismaClient({ adapter: new PrismaPg(getPool(), { schema }), log: serverEnv().LOG_SQL ? ["query"] : [] });
+    client = new PrismaClient({ adapter: retryingReads(new PrismaPg(getPool(), { schema })), log: serverEnv().LOG_SQL ? ["query"] : [] });
     cache().set(schema, client);
   }
   return client;

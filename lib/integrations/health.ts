@@ -4,6 +4,7 @@
 import { quoteIdent } from "@/lib/db/identifier";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { schemaNameFor } from "@/lib/tenancy/slug";
+import { redispatchAfterMs } from "./inbox/reconcile";
 import { loadIntegration } from "./integrations";
 import { callStats } from "./outbound/call-stats";
 import { circuitState } from "./outbound/circuit-breaker";
@@ -23,7 +24,12 @@ export interface IntegrationHealth {
   lastSuccessAt: string | null;
   lastErrorAt: string | null;
   lastError: string | null;
-  inbox: { backlog: number; failed: number; dead: number; undispatched: number };
+  /**
+   * `stuck`: received, acknowledged by the engine more than `stuckAfterSeconds` ago and
+   * still not processed (the engine lost them: re-dispatched by the reconciler, and
+   * admins may replay them).
+   */
+  inbox: { backlog: number; failed: number; dead: number; undispatched: number; stuck: number; stuckAfterSeconds: number };
 }
 
 interface InboxRow {
@@ -35,9 +41,10 @@ interface InboxRow {
   failed: number;
   dead: number;
   undispatched: number;
+  stuck: number;
 }
 
-async function inboxNumbers(slug: string, integrationId: string, since: Date): Promise<InboxRow> {
+async function inboxNumbers(slug: string, integrationId: string, since: Date, stuckBefore: Date): Promise<InboxRow> {
   const [row] = await tenantDb(slug).$queryRawUnsafe<InboxRow[]>(
     `SELECT
        count(*) FILTER (WHERE received_at >= $2 AND status IN ('processed', 'dead'))::int AS finished,
@@ -48,10 +55,12 @@ async function inboxNumbers(slug: string, integrationId: string, since: Date): P
        count(*) FILTER (WHERE status IN ('received', 'processing', 'failed'))::int AS backlog,
        count(*) FILTER (WHERE status = 'failed')::int AS failed,
        count(*) FILTER (WHERE status = 'dead')::int AS dead,
-       count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched
+       count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched,
+       count(*) FILTER (WHERE status = 'received' AND dispatched_at < $3)::int AS stuck
      FROM ${quoteIdent(schemaNameFor(slug))}.webhook_events WHERE integration_id = $1::uuid`,
     integrationId,
     since,
+    stuckBefore,
   );
   return row!;
 }
@@ -59,12 +68,13 @@ async function inboxNumbers(slug: string, integrationId: string, since: Date): P
 export async function integrationHealth(slug: string, integrationId: string, now = new Date()): Promise<IntegrationHealth> {
   const integration = await loadIntegration(slug, integrationId);
   const since = new Date(now.getTime() - healthWindowMs);
-  const inbox = await inboxNumbers(slug, integrationId, since);
+  const stuckAfterMs = redispatchAfterMs();
+  const inbox = await inboxNumbers(slug, integrationId, since, new Date(now.getTime() - stuckAfterMs));
   const base = {
     integrationId,
     status: integration.status === "paused" ? ("paused" as const) : ("active" as const),
     window: { from: since.toISOString(), to: now.toISOString() },
-    inbox: { backlog: inbox.backlog, failed: inbox.failed, dead: inbox.dead, undispatched: inbox.undispatched },
+    inbox: { backlog: inbox.backlog, failed: inbox.failed, dead: inbox.dead, undispatched: inbox.undispatched, stuck: inbox.stuck, stuckAfterSeconds: stuckAfterMs / 1000 },
   };
   if (integration.kind === "rest") {
     const [stats, circuit] = await Promise.all([callStats(slug, integrationId, since), circuitState(slug, integrationId, now.getTime())]);

@@ -33,6 +33,9 @@ const apiPath = text()
   .max(500)
   .regex(/^\/(?!\/)[^\s?#]*$/, "must be a path starting with / (no query, no host)");
 
+/** Replays of a body are refused for a day unless the integration says otherwise. */
+export const defaultReplayWindowSeconds = 86_400;
+
 export const webhookSettingsSchema = z
   .object({
     /** hmac-sha256 only: the header carrying the signature, and the one carrying the event id. */
@@ -40,6 +43,12 @@ export const webhookSettingsSchema = z
     eventIdHeader: headerName.optional(),
     /** Incoming deliveries per minute before 429 + Retry-After. */
     rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
+    /**
+     * github and hmac-sha256 only (their event id is not signed): a body this integration
+     * stored within this many seconds is a duplicate, whatever its event id (replays).
+     * Unset: defaultReplayWindowSeconds.
+     */
+    replayWindowSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
     /** Optional: pass each processed event on to a `rest` integration of the same tenant. */
     forwardTo: z.object({ integrationId: z.uuid(), path: apiPath.default("/events") }).strict().optional(),
   })

@@ -19,17 +19,50 @@ export const sendFlushMs = 5;
 export const sendBatchMax = 100;
 const sendTimeoutMs = 3_000;
 
-const globalForJobs = globalThis as unknown as { __jobSender?: Coalescer<JobEvent> };
+const globalForJobs = globalThis as unknown as {
+  __jobSender?: Coalescer<JobEvent>;
+  /** The last send failed: the next one that succeeds means the engine is back. */
+  __jobSendFailing?: boolean;
+  __jobSendRecovered?: Set<() => void>;
+};
+
+function recoveredListeners(): Set<() => void> {
+  return (globalForJobs.__jobSendRecovered ??= new Set());
+}
 
 function sender(): Coalescer<JobEvent> {
   globalForJobs.__jobSender ??= coalescer<JobEvent>({
     delayMs: sendFlushMs,
     maxItems: sendBatchMax,
     async flush(events) {
-      await withTimeout(getInngest().send(events), sendTimeoutMs, () => new Error(`the workflow engine did not answer within ${sendTimeoutMs} ms`));
+      try {
+        await withTimeout(getInngest().send(events), sendTimeoutMs, () => new Error(`the workflow engine did not answer within ${sendTimeoutMs} ms`));
+      } catch (err) {
+        globalForJobs.__jobSendFailing = true;
+        throw err;
+      }
+      if (globalForJobs.__jobSendFailing) {
+        globalForJobs.__jobSendFailing = false;
+        for (const listener of recoveredListeners()) {
+          try {
+            listener();
+          } catch (err) {
+            console.warn(`[jobs] a send-recovered listener failed: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+      }
     },
   });
   return globalForJobs.__jobSender;
+}
+
+/**
+ * Calls `listener` whenever a send succeeds after a failed one (the engine is back), so
+ * whoever kept work back while it was down can hand it over at once. Returns the unsubscribe.
+ */
+export function onSendsRecovered(listener: () => void): () => void {
+  recoveredListeners().add(listener);
+  return () => recoveredListeners().delete(listener);
 }
 
 /** Sends the events in the next batch; resolves once the engine acknowledged that batch, rejects if it did not. */

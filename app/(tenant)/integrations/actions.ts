@@ -209,7 +209,7 @@ export const rotateSecretAction = tenantAction(
 export const replayEventAction = tenantAction(
   { permission: "integrations:write", input: z.object({ id: idField, eventId: idField }), what: "replay" },
   async (ctx, v) => {
-    const result = await replayEvents(ctx.tenant.slug, v.id, { ids: [v.eventId], statuses: ["dead", "failed"] }, ctx.actor);
+    const result = await replayEvents(ctx.tenant.slug, v.id, { ids: [v.eventId], statuses: ["dead", "failed", "received"] }, ctx.actor);
     revalidateIntegrations();
     return { replayed: result.replayed };
   },

@@ -1,6 +1,7 @@
 // Hands inbox rows to the workflow engine. A row is marked dispatched only after the
-// engine acknowledged the event; until then the reconciler (a cron function and a pass
-// at start-up) keeps offering it, so an accepted webhook is never lost. The event id is
+// engine acknowledged the event; until then it is offered again (within seconds by this
+// process's recovery loop, ./recovery.ts; by the reconciler, a cron function and a pass
+// at start-up, in any case), so an accepted webhook is never lost. The event id is
 // derived from the row and its generation, so a row offered twice starts one run (the
 // engine deduplicates by id), and a replay, which bumps the generation, is a new event
 // on every path (its own send, or the reconciler's).
@@ -10,6 +11,7 @@
 import { webhookReceived } from "@/lib/jobs/events";
 import { sendJobs } from "@/lib/jobs/send";
 import { markDispatched } from "./mark-dispatched";
+import { scheduleRecovery } from "./recovery";
 
 export interface InboxRef {
   id: string;
@@ -27,14 +29,27 @@ export async function dispatchInboxRows(slug: string, rows: InboxRef[]): Promise
   try {
     await sendJobs(rows.map((r) => webhookReceived.create({ tenant: slug, integrationId: r.integrationId, eventId: r.id }, { id: engineEventId(slug, r) })));
   } catch (err) {
-    console.warn(`[inbox] ${rows.length} event(s) of ${slug} not handed to the workflow engine yet (the reconciler retries): ${err instanceof Error ? err.message : String(err)}`);
+    warn(`${rows.length} event(s) of ${slug} not handed to the workflow engine yet (retried within seconds): ${errorText(err)}`);
+    scheduleRecovery(slug);
     return 0;
   }
   try {
     await markDispatched(slug, rows);
   } catch (err) {
-    // The engine has them; the reconciler's second offer is dropped by event id.
-    console.warn(`[inbox] ${rows.length} dispatched event(s) of ${slug} not marked yet: ${err instanceof Error ? err.message : String(err)}`);
+    // The engine has them; the second offer (recovery, reconciler) is dropped by event id.
+    warn(`${rows.length} dispatched event(s) of ${slug} not marked yet: ${errorText(err)}`);
+    scheduleRecovery(slug);
   }
   return rows.length;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Logging must not make the function throw either. */
+function warn(message: string): void {
+  try {
+    console.warn(`[inbox] ${message}`);
+  } catch {
+    // nothing to do
+  }
 }

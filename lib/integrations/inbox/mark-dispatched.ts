@@ -5,6 +5,7 @@
 // sent is marked: a replay that raced the send stays undispatched.
 import { auditContextParam, systemContext } from "@/lib/audit/context";
 import { coalescer, type Coalescer } from "@/lib/async/coalescer";
+import { retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { quoteIdent } from "@/lib/db/identifier";
 import { getPool } from "@/lib/db/pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
@@ -19,7 +20,8 @@ const globalForMarks = globalThis as unknown as { __inboxMarks?: Map<string, Coa
 
 async function markNow(slug: string, rows: Ref[]): Promise<void> {
   const fn = `${quoteIdent(schemaNameFor(slug))}.webhook_mark_dispatched`;
-  await getPool().query(`SELECT ${fn}($1, $2::uuid[], $3::integer[])`, [context, rows.map((r) => r.id), rows.map((r) => r.generation)]);
+  // Idempotent (only rows still undispatched, of the generation sent): retried once on a lost connection.
+  await retryOnConnectionLoss(() => getPool().query(`SELECT ${fn}($1, $2::uuid[], $3::integer[])`, [context, rows.map((r) => r.id), rows.map((r) => r.generation)]));
 }
 
 function marksOf(slug: string): Coalescer<Ref> {

@@ -12,7 +12,8 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import { takeRequestLimits } from "@/lib/ratelimit/request-limits";
 import { activeWebhookSecrets } from "../secrets";
-import { verifyWebhook, type HeadersLike } from "../signatures";
+import { defaultReplayWindowSeconds } from "../settings";
+import { signsEventId, verifyWebhook, type HeadersLike } from "../signatures";
 import { dispatchInboxRows } from "./dispatch";
 import { eventTypeOf, keptHeadersOf } from "./event-type";
 import { isMissingIntegration, storeInboxEvent } from "./store-event";
@@ -114,7 +115,8 @@ export async function receiveWebhook(input: {
   let stored;
   try {
     // ON CONFLICT inside: a redelivery (same provider event id) stores nothing new, even
-    // when two copies arrive at the same moment.
+    // when two copies arrive at the same moment. Where the event id is not signed, a
+    // body already stored within the window is a duplicate too (a replay under a new id).
     stored = await storeInboxEvent(slug, senderContext(meta, integration), {
       integrationId: integration.id,
       providerEventId: verification.eventId,
@@ -122,6 +124,7 @@ export async function receiveWebhook(input: {
       headers: keptHeadersOf(headers, settings.eventIdHeader),
       body,
       bodySha256: sha256Hex(body),
+      bodyWindowSeconds: signsEventId(scheme) ? null : (settings.replayWindowSeconds ?? defaultReplayWindowSeconds),
     });
   } catch (err) {
     // Deleted since the cache read it (the invalidation is on its way).

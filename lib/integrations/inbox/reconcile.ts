@@ -1,11 +1,25 @@
 // The reconciler: inbox rows that were accepted (2xx) but never acknowledged by the
 // workflow engine (engine down, process killed between commit and send) are offered
-// again. Runs as a cron function and once at server start-up.
+// again, and rows the engine acknowledged but lost (still `received` long after their
+// dispatch) are re-opened and offered again under the same event id. Runs as a cron
+// function and once at server start-up (reconcilePass), and in-process within seconds
+// of a failed send (./recovery.ts).
+import { auditContextParam, systemContext } from "@/lib/audit/context";
+import { quoteIdent } from "@/lib/db/identifier";
+import { getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
+import { serverEnv } from "@/lib/env";
 import { listTenants } from "@/lib/tenancy/list-tenants";
+import { schemaNameFor } from "@/lib/tenancy/slug";
 import { dispatchInboxRows } from "./dispatch";
 
 const batchSize = 200;
+
+/**
+ * Age below which the periodic pass (and the start-up one) leaves undispatched rows
+ * alone: the request that stored them may still be sending them.
+ */
+export const periodicMinAgeMs = 30_000;
 
 export interface ReconcileResult {
   tenants: number;
@@ -13,12 +27,23 @@ export interface ReconcileResult {
   dispatched: number;
 }
 
+const reopenContext = auditContextParam(systemContext("inbox re-dispatch"));
+
+/** How long after its dispatch a `received` row counts as lost by the engine (INBOX_REDISPATCH_AFTER_SECONDS). */
+export function redispatchAfterMs(): number {
+  return serverEnv().INBOX_REDISPATCH_AFTER_SECONDS * 1000;
+}
+
+async function activeSlugs(slugs?: string[]): Promise<string[]> {
+  return slugs ?? (await listTenants()).filter((t) => t.status === "active").map((t) => t.slug);
+}
+
 /**
  * `minAgeMs` leaves alone rows so young that the request that stored them may still be
  * sending them (a second send would be harmless: the engine deduplicates by event id).
  */
 export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[] }): Promise<ReconcileResult> {
-  const slugs = opts.slugs ?? (await listTenants()).filter((t) => t.status === "active").map((t) => t.slug);
+  const slugs = await activeSlugs(opts.slugs);
   const olderThan = new Date(Date.now() - opts.minAgeMs);
   const result: ReconcileResult = { tenants: slugs.length, found: 0, dispatched: 0 };
   for (const slug of slugs) {
@@ -38,4 +63,43 @@ export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[] 
     }
   }
   return result;
+}
+
+/**
+ * Rows still `received` more than `afterMs` after the engine acknowledged them go back to
+ * undispatched (same generation, so the same engine event id): the next reconcile sends
+ * them again. Returns how many were re-opened.
+ */
+export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[] } = {}): Promise<number> {
+  const slugs = await activeSlugs(opts.slugs);
+  const before = new Date(Date.now() - (opts.afterMs ?? redispatchAfterMs()));
+  let reopened = 0;
+  for (const slug of slugs) {
+    const fn = `${quoteIdent(schemaNameFor(slug))}.webhook_reopen_stuck`;
+    for (;;) {
+      const { rows } = await getPool().query<{ n: number }>(`SELECT ${fn}($1, $2, $3) AS n`, [reopenContext, before, batchSize]);
+      const n = rows[0]?.n ?? 0;
+      reopened += n;
+      if (n < batchSize) break;
+    }
+  }
+  return reopened;
+}
+
+/** The periodic pass (cron, start-up): lost rows re-opened, then every undispatched row old enough offered. */
+export async function reconcilePass(opts: { slugs?: string[] } = {}): Promise<ReconcileResult & { reopened: number }> {
+  const slugs = await activeSlugs(opts.slugs);
+  const reopened = await reopenStuckRows({ slugs });
+  return { ...(await reconcileInbox({ minAgeMs: periodicMinAgeMs, slugs })), reopened };
+}
+
+/** Rows of the tenant not yet handed over for good: undispatched, or dispatched and still `received`. */
+export async function unsettledRows(slug: string): Promise<{ undispatched: number; waiting: number }> {
+  const { rows } = await getPool().query<{ undispatched: number; waiting: number }>(
+    `SELECT count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched,
+            count(*) FILTER (WHERE status = 'received' AND dispatched_at IS NOT NULL)::int AS waiting
+       FROM ${quoteIdent(schemaNameFor(slug))}.webhook_events
+      WHERE dispatched_at IS NULL OR status = 'received'`,
+  );
+  return rows[0] ?? { undispatched: 0, waiting: 0 };
 }

@@ -13,6 +13,7 @@
 import { auditContextParam, type AuditContext } from "@/lib/audit/context";
 import { markAuditDirty } from "@/lib/audit/sealer-loop";
 import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
+import { retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { quoteIdent } from "@/lib/db/identifier";
 import { getPool } from "@/lib/db/pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
@@ -24,6 +25,8 @@ export interface InboxInsert {
   headers: Record<string, string>;
   body: Buffer;
   bodySha256: string;
+  /** Seconds within which a stored body (same SHA-256) makes this one a duplicate; null: deduplicate by event id alone. */
+  bodyWindowSeconds?: number | null;
 }
 
 export interface StoredEvent {
@@ -45,20 +48,40 @@ export function isMissingIntegration(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23503";
 }
 
-async function storeOne(schema: string, { ctx, row }: Item): Promise<StoredEvent> {
-  const { rows } = await getPool().query<{ id: string; duplicate: boolean }>(
-    `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2::uuid, $3, $4, $5::jsonb, $6::bytea, $7)`,
-    [ctx, row.integrationId, row.providerEventId, row.eventType, JSON.stringify(row.headers), row.body, row.bodySha256],
-  );
+/**
+ * Runs an intake statement, once more if its connection was lost under it: safe, the
+ * insert is ON CONFLICT DO NOTHING on the provider event id (and the body window). The
+ * lost attempt may have committed, in which case the second reports the row as a
+ * duplicate of itself: after a retry a duplicate is answered as stored (and dispatched),
+ * which at worst sends an event the engine already has (dropped by its id).
+ */
+async function intake<R extends { duplicate: boolean }>(run: () => Promise<R[]>): Promise<R[]> {
+  let attempts = 0;
+  return retryOnConnectionLoss(async () => {
+    const rows = await run();
+    return ++attempts > 1 ? rows.map((r) => ({ ...r, duplicate: false })) : rows;
+  });
+}
+
+async function storeOne(schema: string, item: Item): Promise<StoredEvent> {
+  const rows = await intake(() => storeOneQuery(schema, item));
   const stored = rows[0];
   if (!stored) throw new Error("webhook_intake returned no row");
   return { id: stored.id, duplicate: stored.duplicate };
 }
 
+async function storeOneQuery(schema: string, { ctx, row }: Item): Promise<{ id: string; duplicate: boolean }[]> {
+  const { rows } = await getPool().query<{ id: string; duplicate: boolean }>(
+    `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2::uuid, $3, $4, $5::jsonb, $6::bytea, $7, $8::integer)`,
+    [ctx, row.integrationId, row.providerEventId, row.eventType, JSON.stringify(row.headers), row.body, row.bodySha256, row.bodyWindowSeconds ?? null],
+  );
+  return rows;
+}
+
 async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | Error)[]> {
   try {
-    const { rows } = await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
-      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[])`,
+    const rows = await intake(async () => (await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
+      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::integer[])`,
       [
         items.map((i) => i.ctx),
         items.map((i) => i.row.integrationId),
@@ -67,8 +90,9 @@ async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | 
         items.map((i) => JSON.stringify(i.row.headers)),
         items.map((i) => i.row.body),
         items.map((i) => i.row.bodySha256),
+        items.map((i) => i.row.bodyWindowSeconds ?? null),
       ],
-    );
+    )).rows);
     const byOrd = new Map(rows.map((r) => [r.ord, r]));
     return items.map((_, i) => {
       const r = byOrd.get(i + 1);

@@ -6,6 +6,7 @@ export {
   defaultEventIdHeader,
   defaultSignatureHeader,
   headerNameSchema,
+  signsEventId,
   webhookSchemeOptionsSchema,
   webhookSchemeSchema,
   webhookSchemes,

@@ -6,6 +6,15 @@ export const webhookSchemeSchema = z.enum(["standard-webhooks", "stripe", "githu
 export type WebhookScheme = z.infer<typeof webhookSchemeSchema>;
 export const webhookSchemes: readonly WebhookScheme[] = webhookSchemeSchema.options;
 
+/**
+ * Schemes whose signature covers the body but not the event id (nor a timestamp): a
+ * captured delivery resent under a new id verifies, so the inbox also deduplicates
+ * these by the body's hash within a window.
+ */
+export function signsEventId(scheme: WebhookScheme): boolean {
+  return scheme === "standard-webhooks" || scheme === "stripe";
+}
+
 export const defaultSignatureHeader = "X-Signature";
 export const defaultEventIdHeader = "X-Event-Id";
 

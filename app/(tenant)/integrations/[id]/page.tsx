@@ -12,6 +12,7 @@ import { AppError } from "@/lib/errors/app-error";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { tenantOrigin } from "@/lib/http/tenant-url";
 import { integrationHealth } from "@/lib/integrations/health";
+import { redispatchAfterMs } from "@/lib/integrations/inbox/reconcile";
 import { inboxStatuses, listInboxEvents } from "@/lib/integrations/inbox/list-events";
 import { getIntegration } from "@/lib/integrations/integrations";
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
@@ -63,6 +64,8 @@ export default async function IntegrationPage({ params, searchParams }: { params
   const canWrite = can(principal, "integrations:write");
   const isWebhook = integration.kind === "webhook";
   const base = `/integrations/${integration.id}`;
+  // A received event this old was lost by the engine (INBOX_REDISPATCH_AFTER_SECONDS): admins may replay it.
+  const stuckBefore = Date.now() - redispatchAfterMs();
 
   const [health, inbox, runs, records] = await Promise.all([
     integrationHealth(tenant.slug, integration.id).catch((err: unknown) => {
@@ -189,7 +192,7 @@ export default async function IntegrationPage({ params, searchParams }: { params
                     </td>
                     <td className="max-w-xs break-words px-3 py-2 text-xs text-red-800">{e.lastError ?? <span className="text-slate-400">—</span>}</td>
                     {canWrite ? (
-                      <td className="px-3 py-2">{e.status === "dead" || e.status === "failed" ? <ReplayEventButton integrationId={integration.id} eventId={e.id} /> : null}</td>
+                      <td className="px-3 py-2">{e.status === "dead" || e.status === "failed" || (e.status === "received" && Date.parse(e.receivedAt) < stuckBefore) ? <ReplayEventButton integrationId={integration.id} eventId={e.id} /> : null}</td>
                     ) : null}
                   </tr>
                 ))}

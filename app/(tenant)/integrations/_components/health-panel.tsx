@@ -72,7 +72,19 @@ export function HealthPanel({ health, kind, inboxHref }: { health: IntegrationHe
         </Figure>
         <Figure label="Backlog / dead letters" testId="health-inbox">
           <span data-testid="health-backlog">{health.inbox.backlog}</span> waiting
-          {health.inbox.failed ? <span className="text-slate-600"> ({health.inbox.failed} failed, retrying)</span> : null},{" "}
+          {health.inbox.failed ? <span className="text-slate-600"> ({health.inbox.failed} failed, retrying)</span> : null}
+          {health.inbox.stuck ? (
+            <Link
+              href={`${inboxHref}?status=received#inbox-heading`}
+              className="text-amber-800 underline"
+              data-testid="health-stuck"
+              title={`Acknowledged by the workflow engine over ${health.inbox.stuckAfterSeconds} s ago and not processed: sent again automatically, or replay them.`}
+            >
+              {" "}
+              ({health.inbox.stuck} stuck)
+            </Link>
+          ) : null}
+          ,{" "}
           {health.inbox.dead ? (
             <Link href={`${inboxHref}?status=dead#inbox-heading`} className="text-red-700 underline" data-testid="health-dead">
               {health.inbox.dead} dead
