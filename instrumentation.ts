@@ -23,7 +23,10 @@ export async function register(): Promise<void> {
     // would race.
     reconcilePass()
       .then((r) => {
-        if (r.found || r.reopened) console.info(`[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine (${r.reopened} re-opened after the engine lost them)`);
+        if (r.found || r.reopened)
+          console.info(
+            `[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine (${r.reopened} re-opened after the engine lost them)`,
+          );
       })
       .catch((err: unknown) => console.warn(`[inbox] start-up reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
   // Once soon after start, and once more when the rows a killed predecessor left behind

@@ -117,7 +117,14 @@ export default defineConfig({
       stdout: "pipe",
       stderr: "pipe",
       // No engine here: nothing listens on port 9, so events stay undispatched.
-      env: { ...launcherEnv, UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "", INNGEST_BASE_URL: "http://127.0.0.1:9", INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: eventKey },
+      env: {
+        ...launcherEnv,
+        UPSTASH_REDIS_REST_URL: "",
+        UPSTASH_REDIS_REST_TOKEN: "",
+        INNGEST_BASE_URL: "http://127.0.0.1:9",
+        INNGEST_SIGNING_KEY: signingKey,
+        INNGEST_EVENT_KEY: eventKey,
+      },
     },
   ],
 });

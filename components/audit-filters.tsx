@@ -22,21 +22,37 @@ export function localInputValue(value: string | undefined): string {
   return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 19);
 }
 
-const input = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
+const input =
+  "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 const label = "block text-xs font-medium text-slate-600";
 
 function Field({ name, text, value, placeholder, type = "text" }: { name: string; text: string; value?: string; placeholder?: string; type?: string }) {
   return (
     <label className={label}>
       {text}
-      <input className={input} type={type} name={name} id={`audit-filter-${name}`} defaultValue={value ?? ""} placeholder={placeholder} step={type === "datetime-local" ? 1 : undefined} />
+      <input
+        className={input}
+        type={type}
+        name={name}
+        id={`audit-filter-${name}`}
+        defaultValue={value ?? ""}
+        placeholder={placeholder}
+        step={type === "datetime-local" ? 1 : undefined}
+      />
     </label>
   );
 }
 
 export function AuditFilters({ values, action = "/audit" }: { values: AuditFilterValues; action?: string }) {
   return (
-    <form method="get" action={action} className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-4" data-testid="audit-filters" role="search" aria-label="Filter the audit log">
+    <form
+      method="get"
+      action={action}
+      className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-4"
+      data-testid="audit-filters"
+      role="search"
+      aria-label="Filter the audit log"
+    >
       <Field name="action" text="Action (prefix)" value={values.action} placeholder="user." />
       <Field name="q" text="Summary contains" value={values.q} placeholder="words" />
       <label className={label}>
@@ -66,7 +82,11 @@ export function AuditFilters({ values, action = "/audit" }: { values: AuditFilte
             ))}
           </select>
         </label>
-        <button type="submit" className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-800" data-testid="audit-filter-submit">
+        <button
+          type="submit"
+          className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-800"
+          data-testid="audit-filter-submit"
+        >
           Filter
         </button>
         <a href={action} className="py-1.5 text-sm text-slate-600 hover:underline">

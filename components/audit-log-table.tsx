@@ -104,7 +104,11 @@ export function AuditLogTable({ entries }: { entries: AuditEntry[] }) {
           <Actor entry={e} />
           <div className="min-w-0 space-y-2">
             <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
-              <Link href={auditHref({ action: e.action })} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700 hover:bg-slate-200" data-testid="audit-action">
+              <Link
+                href={auditHref({ action: e.action })}
+                className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700 hover:bg-slate-200"
+                data-testid="audit-action"
+              >
                 {e.action}
               </Link>
               <Target entry={e} />
@@ -119,9 +123,7 @@ export function AuditLogTable({ entries }: { entries: AuditEntry[] }) {
                 <AuditChanges action="metadata" changes={e.metadata} />
               </details>
             ) : null}
-            <p className="text-xs text-slate-400">
-              {[e.ip, e.requestId ? `request ${e.requestId}` : null].filter(Boolean).join(" · ")}
-            </p>
+            <p className="text-xs text-slate-400">{[e.ip, e.requestId ? `request ${e.requestId}` : null].filter(Boolean).join(" · ")}</p>
           </div>
         </li>
       ))}

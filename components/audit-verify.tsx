@@ -5,7 +5,12 @@ import type { ChainReport } from "@/lib/audit/verify-chain";
 export function AuditVerify({ report, href }: { report: ChainReport | null; href: string }) {
   return (
     <div className="flex flex-wrap items-center gap-3 text-sm" data-testid="audit-verify">
-      <Link href={href} prefetch={false} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium text-slate-700 shadow-sm hover:bg-slate-50" data-testid="audit-verify-button">
+      <Link
+        href={href}
+        prefetch={false}
+        className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium text-slate-700 shadow-sm hover:bg-slate-50"
+        data-testid="audit-verify-button"
+      >
         Verify chain
       </Link>
       {report ? (

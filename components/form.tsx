@@ -172,8 +172,7 @@ export function FormMessage({
   }
   if (!state.message) return null;
   const keys = Object.keys(state.fieldErrors ?? {});
-  const allShown =
-    fields !== undefined && keys.length > 0 && keys.every((k) => fields.some((f) => k === f || k.startsWith(`${f}.`)));
+  const allShown = fields !== undefined && keys.length > 0 && keys.every((k) => fields.some((f) => k === f || k.startsWith(`${f}.`)));
   const text = allShown && state.message.startsWith("Invalid ") ? "Check the fields marked above." : state.message;
   return (
     <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid={testId}>

@@ -6,5 +6,8 @@ export function formatUtc(value: Date | string | null | undefined, none = "—")
   // Invalid Date; one bad row must not take the whole page down.
   if (Number.isNaN(date.getTime())) return "invalid date";
   // Years beyond 9999 come out as "+099999-01-01T...": still readable this way.
-  return date.toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/:\d\d\.\d{3}Z$/, " UTC");
 }

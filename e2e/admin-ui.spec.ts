@@ -79,7 +79,10 @@ test.describe("members page", () => {
     }
 
     // Removal.
-    await page.getByTestId(`member-${bob}`).getByRole("button", { name: `Remove ${bob}` }).click();
+    await page
+      .getByTestId(`member-${bob}`)
+      .getByRole("button", { name: `Remove ${bob}` })
+      .click();
     await expect(page.getByTestId(`member-${bob}`)).toHaveCount(0);
     await page.reload();
     await expect(page.getByTestId(`member-${bob}`)).toHaveCount(0);
@@ -193,7 +196,10 @@ test.describe("API keys page", () => {
     await expect(page).toHaveURL(tenant.url("/api-keys"));
 
     // Only the admin's own permissions are offered.
-    const offered = await page.getByTestId("api-key-form").locator('input[name="scopes"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const offered = await page
+      .getByTestId("api-key-form")
+      .locator('input[name="scopes"]')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(offered.sort()).toEqual([...permissionsOf("admin")].sort());
     expect(offered).not.toContain("settings:write");
 

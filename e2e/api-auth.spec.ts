@@ -70,7 +70,10 @@ test.describe("tokens", () => {
     const t = api(request, slug);
     const missing = await expectProblem(await t.post("/api/v1/auth/token", { email: "x@y.test" }), 400);
     expect(missing.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: "password" })]));
-    const notJson = await request.post(url("127.0.0.1", "/api/v1/auth/token"), { headers: { ...onHost(`${slug}.localhost`).headers, "content-type": "text/plain" }, data: "hi" });
+    const notJson = await request.post(url("127.0.0.1", "/api/v1/auth/token"), {
+      headers: { ...onHost(`${slug}.localhost`).headers, "content-type": "text/plain" },
+      data: "hi",
+    });
     await expectProblem(notJson, 400);
     const wrong = await expectProblem(await t.post("/api/v1/auth/token", { email: `owner@${slug}.test`, password: "not the password" }), 401);
     const unknown = await expectProblem(await t.post("/api/v1/auth/token", { email: `ghost@${slug}.test`, password: "not the password" }), 401);

@@ -181,7 +181,9 @@ test.describe("audit log API", () => {
     expect(csv.headers()["cache-control"]).toBe("no-store");
     const text = await csv.text();
     const lines = text.split("\r\n");
-    expect(lines[0]).toBe("seq,occurredAt,actorType,actorId,actorLabel,action,targetType,targetId,summary,changes,metadata,requestId,ip,userAgent,prevHash,hash");
+    expect(lines[0]).toBe(
+      "seq,occurredAt,actorType,actorId,actorLabel,action,targetType,targetId,summary,changes,metadata,requestId,ip,userAgent,prevHash,hash",
+    );
     const hashed = text.match(/,"[0-9a-f]{64}","[0-9a-f]{64}"\r\n/g) ?? [];
     expect(hashed.length).toBeGreaterThan(5);
     expect(text).toContain(users.subject.id);
@@ -219,7 +221,9 @@ test.describe("audit log API", () => {
     expect((await api.delete(url("127.0.0.1", `/api/v1/api-keys/${key.id}`), { headers: headers(acme, tokens.auditor) })).status()).toBe(204);
 
     const to = new Date(Date.now() + 60_000).toISOString();
-    const report = await json<ComplianceReport>(await get(`/api/v1/audit-logs/report?${new URLSearchParams({ from: startedAt.toISOString(), to })}`, tokens.auditor));
+    const report = await json<ComplianceReport>(
+      await get(`/api/v1/audit-logs/report?${new URLSearchParams({ from: startedAt.toISOString(), to })}`, tokens.auditor),
+    );
     expect(report.from).toBe(startedAt.toISOString());
     expect(report.totalEvents).toBe(report.byAction.reduce((n, a) => n + a.count, 0));
     expect(report.byAction.find((a) => a.action === "auth.token_issued")?.count).toBeGreaterThanOrEqual(4);
@@ -243,7 +247,12 @@ test.describe("audit log API", () => {
 });
 
 test.describe("audit API access", () => {
-  const endpoints = ["/api/v1/audit-logs", "/api/v1/audit-logs/verify", "/api/v1/audit-logs/export?format=csv", `/api/v1/audit-logs/report?from=2026-01-01&to=2099-01-01`];
+  const endpoints = [
+    "/api/v1/audit-logs",
+    "/api/v1/audit-logs/verify",
+    "/api/v1/audit-logs/export?format=csv",
+    `/api/v1/audit-logs/report?from=2026-01-01&to=2099-01-01`,
+  ];
 
   test("needs audit:read: viewers and members get 403, no credentials 401", async () => {
     for (const path of endpoints) {
@@ -261,7 +270,10 @@ test.describe("audit API access", () => {
 
   test("an API key needs the audit:read scope", async () => {
     const withScope = await json<{ key: string }>(await post("/api/v1/api-keys", { name: `audit reader ${tag}`, scopes: ["audit:read"] }, tokens.auditor), 201);
-    const without = await json<{ key: string }>(await post("/api/v1/api-keys", { name: `members reader ${tag}`, scopes: ["members:read"] }, tokens.auditor), 201);
+    const without = await json<{ key: string }>(
+      await post("/api/v1/api-keys", { name: `members reader ${tag}`, scopes: ["members:read"] }, tokens.auditor),
+      201,
+    );
     const page = await json<Page>(await get("/api/v1/audit-logs?limit=1", withScope.key));
     expect(page.data).toHaveLength(1);
     await expectProblem(await get("/api/v1/audit-logs?limit=1", without.key), 403);
@@ -269,7 +281,10 @@ test.describe("audit API access", () => {
 
   test("answers the CORS preflight", async () => {
     for (const path of endpoints) {
-      const res = await api.fetch(url("127.0.0.1", path), { method: "OPTIONS", headers: { ...headers(acme), origin: "https://elsewhere.example", "access-control-request-method": "GET" } });
+      const res = await api.fetch(url("127.0.0.1", path), {
+        method: "OPTIONS",
+        headers: { ...headers(acme), origin: "https://elsewhere.example", "access-control-request-method": "GET" },
+      });
       expect(res.status()).toBe(204);
       expect(res.headers()["access-control-allow-origin"]).toBeUndefined();
     }

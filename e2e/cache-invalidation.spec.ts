@@ -33,7 +33,11 @@ function startInstance(port: number): ChildProcess {
   return child;
 }
 
-async function call(port: number, path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}) {
+async function call(
+  port: number,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+) {
   // fetch cannot set Host: the tenant is named the API's other way.
   const headers: Record<string, string> = { "x-tenant-id": slug, ...init.headers };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -71,7 +75,16 @@ test.beforeAll(async () => {
   startInstance(portA);
   startInstance(portB);
   for (const port of [portA, portB]) {
-    await expect.poll(() => fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status, () => 0), { timeout: 90_000 }).toBe(200);
+    await expect
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${port}/api/health`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        { timeout: 90_000 },
+      )
+      .toBe(200);
   }
 });
 
@@ -111,7 +124,8 @@ test("a rotated webhook secret stops verifying on the other instance within 1 s"
   const deliver = async (port: number) => {
     const body = JSON.stringify({ type: "inv.test", data: { id: randomBytes(4).toString("hex") } });
     const headers = signWebhook("standard-webhooks", secret!, body, { id: `msg_${randomBytes(6).toString("hex")}` });
-    return (await call(port, `/api/webhooks/${integration.id}`, { method: "POST", raw: body, headers: { ...headers, "content-type": "application/json" } })).status;
+    return (await call(port, `/api/webhooks/${integration.id}`, { method: "POST", raw: body, headers: { ...headers, "content-type": "application/json" } }))
+      .status;
   };
   expect(await deliver(portB)).toBe(202); // B caches the integration and its secret
   const rotated = await call(portA, `/api/v1/integrations/${integration.id}/rotate-secret`, { method: "POST", token: access, body: { graceSeconds: 0 } });
@@ -126,9 +140,7 @@ test("a suspended tenant is refused on every instance within 1 s", async () => {
   expect((await call(portB, "/api/v1/me", { token: access })).status).toBe(200);
   // From outside the servers, as `npm run tenants -- suspend` does.
   await setTenantStatus(slug, "suspended");
-  const [msA, msB] = await Promise.all(
-    [portA, portB].map((port) => msUntil(404, async () => (await call(port, "/api/v1/me", { token: access })).status)),
-  );
+  const [msA, msB] = await Promise.all([portA, portB].map((port) => msUntil(404, async () => (await call(port, "/api/v1/me", { token: access })).status)));
   expect(msA).toBeLessThanOrEqual(boundMs);
   expect(msB).toBeLessThanOrEqual(boundMs);
 });

@@ -30,7 +30,12 @@ import { apiPassword, freshTenant, onPort } from "./support";
 // Test-only knobs (not app configuration, so not in lib/env.ts), validated all the same.
 const knobs = z
   .object({
-    FUZZ_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
+    FUZZ_SEED: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     FUZZ_RUNS: z.coerce.number().int().min(1).max(10_000).default(30),
   })
   .parse({ FUZZ_SEED: process.env.FUZZ_SEED || undefined, FUZZ_RUNS: process.env.FUZZ_RUNS || undefined });
@@ -215,11 +220,8 @@ function unexpectedWrites(before: Snapshot, after: Snapshot): string[] {
  */
 async function settle(slug: string): Promise<void> {
   const pending = async () =>
-    (
-      await getPool().query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM "${schemaNameFor(slug)}".webhook_events WHERE status IN ('received', 'processing')`,
-      )
-    ).rows[0]!.n;
+    (await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schemaNameFor(slug)}".webhook_events WHERE status IN ('received', 'processing')`))
+      .rows[0]!.n;
   const deadline = Date.now() + 15_000;
   while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   let last = JSON.stringify(await snapshot(slug));
@@ -235,7 +237,25 @@ async function settle(slug: string): Promise<void> {
 // Generators.
 
 const controlChars = fc.constantFrom("\u0000", "\u0001", "\b", "\t", "\n", "\r", "\u001b", "\u007f", "\u0085", "\u009f");
-const oddChars = fc.constantFrom("\u202e", "\u200b", "\ufeff", "\ud800", "\udfff", "🙂", "日本", "é", "'", '"', "\\", "%", "<script>", "../", "%00", "{{", "${x}");
+const oddChars = fc.constantFrom(
+  "\u202e",
+  "\u200b",
+  "\ufeff",
+  "\ud800",
+  "\udfff",
+  "🙂",
+  "日本",
+  "é",
+  "'",
+  '"',
+  "\\",
+  "%",
+  "<script>",
+  "../",
+  "%00",
+  "{{",
+  "${x}",
+);
 const hostileString = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "binary-ascii", maxLength: 40 }),
@@ -243,8 +263,21 @@ const hostileString = fc.oneof(
   fc.constantFrom("", " ", "owner\u0000@acme.test", "null", "undefined", "NaN", "-1", "0", "1e999", "x".repeat(5000), "a".repeat(101)),
 );
 const hostileDate = fc.constantFrom(
-  "99999-01-01", "+099999-01-01", "+275760-09-13T00:00:00.000Z", "+275760-09-14", "-271821-04-20", "0000-01-01", "1969-12-31",
-  "2030-02-30", "2030-01-01", "2099-01-01", "2026-13-01", "9999-12-31T23:59:59.999Z", "10000-01-01", "1e20", "",
+  "99999-01-01",
+  "+099999-01-01",
+  "+275760-09-13T00:00:00.000Z",
+  "+275760-09-14",
+  "-271821-04-20",
+  "0000-01-01",
+  "1969-12-31",
+  "2030-02-30",
+  "2030-01-01",
+  "2099-01-01",
+  "2026-13-01",
+  "9999-12-31T23:59:59.999Z",
+  "10000-01-01",
+  "1e20",
+  "",
 );
 const hugeNumber = fc.oneof(
   fc.integer(),
@@ -254,7 +287,11 @@ const hugeNumber = fc.oneof(
 
 /** Another tenant's ids, this tenant's ids and fresh uuids: filled in once the fixtures exist. */
 const ids: { own: string[]; other: string[] } = { own: [], other: [] };
-const someId = fc.oneof(fc.uuid(), fc.constantFrom("").chain(() => fc.constantFrom(...ids.own, ...ids.other)), hostileString);
+const someId = fc.oneof(
+  fc.uuid(),
+  fc.constantFrom("").chain(() => fc.constantFrom(...ids.own, ...ids.other)),
+  hostileString,
+);
 
 const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
@@ -273,7 +310,11 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
 const plausible = {
   name: fc.oneof(hostileString, fc.constant("A name")),
   // Weighted towards valid shapes so the sign-in path itself is reached, not just the schema.
-  email: fc.oneof(hostileString, { weight: 3, arbitrary: fc.constant("someone@example.test") }, hostileString.map((s) => `${s}@example.test`)),
+  email: fc.oneof(
+    hostileString,
+    { weight: 3, arbitrary: fc.constant("someone@example.test") },
+    hostileString.map((s) => `${s}@example.test`),
+  ),
   password: fc.oneof(hostileString, { weight: 3, arbitrary: fc.constant(apiPassword) }),
   role: fc.oneof(fc.constantFrom(...roles), hostileString),
   scopes: fc.oneof(fc.array(fc.constantFrom(...permissions), { maxLength: 4 }), fc.array(hostileString, { maxLength: 3 })),
@@ -360,7 +401,13 @@ function bodyArbitrary(route: RouteMethod): fc.Arbitrary<Body> {
       arbitrary: fc.record({
         kind: fc.constant("raw" as const),
         text: fc.oneof(rawJsonText, hostileString),
-        contentType: fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "application/merge-patch+json", "multipart/form-data"),
+        contentType: fc.constantFrom(
+          "application/json",
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "application/merge-patch+json",
+          "multipart/form-data",
+        ),
       }),
     },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => ({ kind: "bytes" as const, bytes })) },
@@ -370,17 +417,37 @@ function bodyArbitrary(route: RouteMethod): fc.Arbitrary<Body> {
 const queryNames = ["actor", "actor_type", "action", "target_type", "target_id", "from", "to", "q", "cursor", "limit", "format", "status", "unread"];
 const query = fc.oneof(
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...queryNames), hostileString), fc.oneof(hostileString, hostileDate, hugeNumber.map(String), someId)), { maxLength: 4 })
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...queryNames), hostileString), fc.oneof(hostileString, hostileDate, hugeNumber.map(String), someId)), {
+      maxLength: 4,
+    })
     .map((pairs) => new URLSearchParams(pairs).toString()),
   // Raw, possibly broken, percent-encoding.
-  fc.constantFrom("actor=%00", "q=%", "q=%zz", "target_id=%E0%A4%A", "limit=99999999999999999999", "from=%2B275760-09-14", "cursor=-1", "status=received&status=dead"),
+  fc.constantFrom(
+    "actor=%00",
+    "q=%",
+    "q=%zz",
+    "target_id=%E0%A4%A",
+    "limit=99999999999999999999",
+    "from=%2B275760-09-14",
+    "cursor=-1",
+    "status=received&status=dead",
+  ),
 );
 
 const auth = fc.constantFrom("owner", "owner", "owner", "owner", "owner", "owner", "apiKey", "otherTenant", "none", "garbage");
 /** Whether a webhook is signed with the integration's real secret, and the delivery id to sign with. */
 const signing = fc.record({ sign: fc.boolean(), id: fc.option(fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.uuid()), { nil: undefined }) });
 const webhookHeaders = fc.dictionary(
-  fc.constantFrom("x-hub-signature-256", "x-github-delivery", "stripe-signature", "webhook-id", "webhook-timestamp", "webhook-signature", "x-signature", "x-event-id"),
+  fc.constantFrom(
+    "x-hub-signature-256",
+    "x-github-delivery",
+    "stripe-signature",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "x-signature",
+    "x-event-id",
+  ),
   fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom("sha256=00", "t=1,v1=00", "v1,AAAA", "9999999999999", "-1")),
   { maxKeys: 4 },
 );
@@ -463,49 +530,60 @@ routes.forEach((route, index) => {
     const isWebhook = route.template.startsWith("/api/webhooks/");
     const routeSeed = (seed + index * 7919) % 2 ** 31;
     const tally = new Map<number, number>();
-    const property = fc.asyncProperty(segmentArbitrary(route.template), query, bodyArbitrary(route), auth, webhookHeaders, signing, async (p, q, b, who, hookHeaders, sig) => {
-      const address = `${p}${q ? `?${q}` : ""}`;
-      const headers: Record<string, string> = { ...onHost(`${own.slug}.localhost`).headers };
-      const bearer = { owner: own.token, apiKey: own.apiKey, otherTenant: other.token, garbage: "x.y.z", none: undefined }[who];
-      if (bearer && !isWebhook) headers.authorization = `Bearer ${bearer}`;
-      if (isWebhook) Object.assign(headers, hookHeaders);
-      let data: Buffer | undefined;
-      if (b.kind === "json" && route.method !== "GET" && route.method !== "OPTIONS") {
-        headers["content-type"] = "application/json";
-        data = Buffer.from(JSON.stringify(b.value) ?? "null");
-      } else if (b.kind === "raw" && route.method !== "GET" && route.method !== "OPTIONS") {
-        headers["content-type"] = b.contentType;
-        data = Buffer.from(b.text);
-      } else if (b.kind === "bytes" && route.method !== "GET" && route.method !== "OPTIONS") {
-        headers["content-type"] = "application/octet-stream";
-        data = Buffer.from(b.bytes);
-      }
-      const target = own.secrets.get(decodeURIComponent(p.split("/").at(-1) ?? ""));
-      if (isWebhook && sig.sign && target) {
-        Object.assign(headers, signWebhook(target.scheme, target.secret, data ?? Buffer.alloc(0), { id: sig.id }));
-      }
-      const [ownBefore, otherBefore] = await Promise.all([snapshot(own.slug), snapshot(other.slug)]);
-      const res = await request.fetch(url("127.0.0.1", address), { method: route.method, headers, ...(data ? { data } : {}), maxRedirects: 0 });
-      const status = res.status();
-      tally.set(status, (tally.get(status) ?? 0) + 1);
-      const text = await res.text();
-      const what = `${route.method} ${address}\nauth: ${who}${isWebhook ? ` signed: ${Boolean(sig.sign && target)}` : ""}\nbody: ${data ? data.toString("utf8").slice(0, 300) : "(none)"}\n-> ${status} ${text.slice(0, 500)}`;
-      expect(status, what).toBeLessThan(500);
-      if (status >= 400) {
-        expect(res.headers()["content-type"] ?? "", what).toMatch(/^application\/problem\+json\b/);
-        const problem = JSON.parse(text) as { status?: number; title?: string; detail?: string };
-        expect(problem.status, what).toBe(status);
-        expect(typeof problem.title, what).toBe("string");
-      }
-      const [ownAfter, otherAfter] = await Promise.all([snapshot(own.slug), snapshot(other.slug)]);
-      expect(otherAfter, `the other tenant's rows changed: ${what}`).toEqual(otherBefore);
-      if (noWriteStatuses.has(status)) expect(unexpectedWrites(ownBefore, ownAfter), `a refusal wrote rows: ${what}`).toEqual([]);
-      else if (status < 300 && route.method !== "GET" && route.method !== "OPTIONS") await settle(own.slug);
-    });
+    const property = fc.asyncProperty(
+      segmentArbitrary(route.template),
+      query,
+      bodyArbitrary(route),
+      auth,
+      webhookHeaders,
+      signing,
+      async (p, q, b, who, hookHeaders, sig) => {
+        const address = `${p}${q ? `?${q}` : ""}`;
+        const headers: Record<string, string> = { ...onHost(`${own.slug}.localhost`).headers };
+        const bearer = { owner: own.token, apiKey: own.apiKey, otherTenant: other.token, garbage: "x.y.z", none: undefined }[who];
+        if (bearer && !isWebhook) headers.authorization = `Bearer ${bearer}`;
+        if (isWebhook) Object.assign(headers, hookHeaders);
+        let data: Buffer | undefined;
+        if (b.kind === "json" && route.method !== "GET" && route.method !== "OPTIONS") {
+          headers["content-type"] = "application/json";
+          data = Buffer.from(JSON.stringify(b.value) ?? "null");
+        } else if (b.kind === "raw" && route.method !== "GET" && route.method !== "OPTIONS") {
+          headers["content-type"] = b.contentType;
+          data = Buffer.from(b.text);
+        } else if (b.kind === "bytes" && route.method !== "GET" && route.method !== "OPTIONS") {
+          headers["content-type"] = "application/octet-stream";
+          data = Buffer.from(b.bytes);
+        }
+        const target = own.secrets.get(decodeURIComponent(p.split("/").at(-1) ?? ""));
+        if (isWebhook && sig.sign && target) {
+          Object.assign(headers, signWebhook(target.scheme, target.secret, data ?? Buffer.alloc(0), { id: sig.id }));
+        }
+        const [ownBefore, otherBefore] = await Promise.all([snapshot(own.slug), snapshot(other.slug)]);
+        const res = await request.fetch(url("127.0.0.1", address), { method: route.method, headers, ...(data ? { data } : {}), maxRedirects: 0 });
+        const status = res.status();
+        tally.set(status, (tally.get(status) ?? 0) + 1);
+        const text = await res.text();
+        const what = `${route.method} ${address}\nauth: ${who}${isWebhook ? ` signed: ${Boolean(sig.sign && target)}` : ""}\nbody: ${data ? data.toString("utf8").slice(0, 300) : "(none)"}\n-> ${status} ${text.slice(0, 500)}`;
+        expect(status, what).toBeLessThan(500);
+        if (status >= 400) {
+          expect(res.headers()["content-type"] ?? "", what).toMatch(/^application\/problem\+json\b/);
+          const problem = JSON.parse(text) as { status?: number; title?: string; detail?: string };
+          expect(problem.status, what).toBe(status);
+          expect(typeof problem.title, what).toBe("string");
+        }
+        const [ownAfter, otherAfter] = await Promise.all([snapshot(own.slug), snapshot(other.slug)]);
+        expect(otherAfter, `the other tenant's rows changed: ${what}`).toEqual(otherBefore);
+        if (noWriteStatuses.has(status)) expect(unexpectedWrites(ownBefore, ownAfter), `a refusal wrote rows: ${what}`).toEqual([]);
+        else if (status < 300 && route.method !== "GET" && route.method !== "OPTIONS") await settle(own.slug);
+      },
+    );
     try {
       await fc.assert(property, { seed: routeSeed, numRuns: runsPerRoute, endOnFailure: true });
     } finally {
-      const statuses = [...tally].sort(([a], [b]) => a - b).map(([code, n]) => `${code}x${n}`).join(" ");
+      const statuses = [...tally]
+        .sort(([a], [b]) => a - b)
+        .map(([code, n]) => `${code}x${n}`)
+        .join(" ");
       console.log(`[fuzz] ${route.method} ${route.template} (seed ${routeSeed}): ${statuses}`);
     }
   });

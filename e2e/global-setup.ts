@@ -30,8 +30,7 @@ function ignoreConflict(err: unknown): void {
 }
 
 export default async function globalSetup(): Promise<void> {
-  if (!getRedis())
-    throw new Error("e2e global setup: UPSTASH_REDIS_REST_URL/TOKEN are not set; run the suite with `npm test -- e2e`.");
+  if (!getRedis()) throw new Error("e2e global setup: UPSTASH_REDIS_REST_URL/TOKEN are not set; run the suite with `npm test -- e2e`.");
   try {
     await seedDemoTenants();
 

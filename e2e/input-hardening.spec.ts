@@ -82,7 +82,8 @@ test("the API keys page and API survive stored expiries out of range", async ({ 
   const slug = await freshTenant("oldkeys");
   const t = tenantApi(request, slug);
   const { access_token: bearer } = await t.token();
-  const make = async (name: string) => (await (await t.post("/api/v1/api-keys", { name, scopes: ["members:read"] }, bearer)).json()) as { id: string; prefix: string; key: string };
+  const make = async (name: string) =>
+    (await (await t.post("/api/v1/api-keys", { name, scopes: ["members:read"] }, bearer)).json()) as { id: string; prefix: string; key: string };
   const far = await make("year 99999");
   const inf = await make("infinity");
   const schema = schemaNameFor(slug);

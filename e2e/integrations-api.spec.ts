@@ -52,11 +52,14 @@ test("create a webhook integration, deliver signed events of every scheme, see t
     await expectProblem(tampered, 401);
 
     await expect
-      .poll(async () => {
-        const res = await t.get(`/api/v1/integrations/${id}/events`, token);
-        const events = ((await res.json()) as { data: { id: string; status: string; attempts: number }[] }).data;
-        return events.map((e) => `${e.id}:${e.status}:${e.attempts}`);
-      }, { timeout: 30_000, message: `the ${scheme} event to be processed` })
+      .poll(
+        async () => {
+          const res = await t.get(`/api/v1/integrations/${id}/events`, token);
+          const events = ((await res.json()) as { data: { id: string; status: string; attempts: number }[] }).data;
+          return events.map((e) => `${e.id}:${e.status}:${e.attempts}`);
+        },
+        { timeout: 30_000, message: `the ${scheme} event to be processed` },
+      )
       .toEqual([`${inboxId}:processed:1`]);
   }
 });
@@ -65,7 +68,10 @@ test("stale timestamps, oversized bodies, paused and foreign integrations are re
   const [slug, other] = [await freshTenant("refuse"), await freshTenant("other")];
   const t = tenantApi(request, slug);
   const token = await ownerToken(t);
-  const { id, secret } = (await (await t.post("/api/v1/integrations", { name: "stripe", kind: "webhook", scheme: "stripe" }, token)).json()) as { id: string; secret: string };
+  const { id, secret } = (await (await t.post("/api/v1/integrations", { name: "stripe", kind: "webhook", scheme: "stripe" }, token)).json()) as {
+    id: string;
+    secret: string;
+  };
   const body = JSON.stringify({ id: "evt_stale", type: "x", data: { object: { id: "o" } } });
 
   const stale = await deliver(t, `/api/webhooks/${id}`, body, signWebhook("stripe", secret, body, { timestamp: new Date(Date.now() - 6 * 60_000) }));
@@ -129,10 +135,22 @@ test("the engine's door refuses unsigned calls on the production build: a crafte
   expect(created.status()).toBe(201);
   const { id: integrationId } = (await created.json()) as { id: string };
   const event = { name: "integration/sync.requested", data: { tenant: slug, integrationId, trigger: "manual" }, id: crypto.randomUUID(), ts: Date.now() };
-  const body = { event, events: [event], steps: {}, ctx: { run_id: "01CRAFTED", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } } };
+  const body = {
+    event,
+    events: [event],
+    steps: {},
+    ctx: { run_id: "01CRAFTED", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } },
+  };
   const url = "http://127.0.0.1:3100/api/inngest";
   expect((await request.post(`${url}?fnId=tenant-platform-sync-integration&stepId=step`, { data: body })).status()).toBe(401);
-  expect((await request.post(`${url}?fnId=tenant-platform-sync-integration&stepId=step`, { data: body, headers: { "x-inngest-signature": `t=${Math.floor(Date.now() / 1000)}&s=${"0".repeat(64)}` } })).status()).toBe(401);
+  expect(
+    (
+      await request.post(`${url}?fnId=tenant-platform-sync-integration&stepId=step`, {
+        data: body,
+        headers: { "x-inngest-signature": `t=${Math.floor(Date.now() / 1000)}&s=${"0".repeat(64)}` },
+      })
+    ).status(),
+  ).toBe(401);
   expect((await request.get(url)).status()).toBe(401);
   expect((await request.put(url)).status()).toBe(401);
   const runs = await tenantDb(slug).syncRun.count();

@@ -55,21 +55,23 @@ async function eventually(page: Page, check: () => Promise<void>, timeout = 20_0
 /** An inbox row written straight into the tenant's schema (a state the tests want to start from; audited like any write). */
 async function insertEvent(slug: string, integrationId: string, fields: { providerEventId: string; status: string; lastError?: string }) {
   const body = Buffer.from(JSON.stringify({ type: "order.created", data: { id: `ord_${randomBytes(3).toString("hex")}` } }));
-  const row = await withAudit(slug, setup, (tx) => tx.webhookEvent.create({
-    data: {
-      integrationId,
-      providerEventId: fields.providerEventId,
-      eventType: "order.created",
-      headers: { "content-type": "application/json" },
-      body,
-      bodySha256: createHash("sha256").update(body).digest("hex"),
-      status: fields.status,
-      attempts: 1,
-      lastError: fields.lastError ?? null,
-      dispatchedAt: new Date(),
-    },
-    select: { id: true },
-  }));
+  const row = await withAudit(slug, setup, (tx) =>
+    tx.webhookEvent.create({
+      data: {
+        integrationId,
+        providerEventId: fields.providerEventId,
+        eventType: "order.created",
+        headers: { "content-type": "application/json" },
+        body,
+        bodySha256: createHash("sha256").update(body).digest("hex"),
+        status: fields.status,
+        attempts: 1,
+        lastError: fields.lastError ?? null,
+        dispatchedAt: new Date(),
+      },
+      select: { id: true },
+    }),
+  );
   return row.id;
 }
 
@@ -263,13 +265,19 @@ test.describe("integrations pages", () => {
     // A paused integration refuses replays with a readable message.
     await page.getByRole("button", { name: "Pause" }).click();
     await expect(page.getByTestId("integration-status")).toHaveText("paused");
-    await page.getByRole("row", { name: new RegExp(eventId) }).getByRole("button", { name: "Replay", exact: true }).click();
+    await page
+      .getByRole("row", { name: new RegExp(eventId) })
+      .getByRole("button", { name: "Replay", exact: true })
+      .click();
     await expect(page.getByTestId("replay-error")).toHaveText("This integration is paused; resume it before replaying.");
     await page.getByRole("button", { name: "Resume" }).click();
     await expect(page.getByTestId("integration-status")).toHaveText("active");
 
     // One row: back through the engine, and dead again (the body is still not JSON).
-    await page.getByRole("row", { name: new RegExp(eventId) }).getByRole("button", { name: "Replay", exact: true }).click();
+    await page
+      .getByRole("row", { name: new RegExp(eventId) })
+      .getByRole("button", { name: "Replay", exact: true })
+      .click();
     await eventually(page, async () => {
       await expect(row.getByTestId("event-status")).toHaveText("dead", { timeout: 1_000 });
       expect(Number(await row.getByTestId("event-attempts").textContent())).toBeGreaterThan(attempts);
@@ -298,7 +306,19 @@ test.describe("integrations pages", () => {
         return;
       }
       const page2 = url.searchParams.get("cursor") === "p2";
-      res.end(JSON.stringify(page2 ? { data: [{ id: "c3", name: "Carol" }], next_cursor: null } : { data: [{ id: "c1", name: "Alice" }, { id: "c2", name: "Bob" }], next_cursor: "p2" }));
+      res.end(
+        JSON.stringify(
+          page2
+            ? { data: [{ id: "c3", name: "Carol" }], next_cursor: null }
+            : {
+                data: [
+                  { id: "c1", name: "Alice" },
+                  { id: "c2", name: "Bob" },
+                ],
+                next_cursor: "p2",
+              },
+        ),
+      );
     });
     // The one host:port the e2e servers allow-list (e2e/ports.ts).
     await new Promise<void>((resolve) => api.listen(externalApiPort, "127.0.0.1", resolve));
@@ -392,7 +412,7 @@ test.describe("who sees what", () => {
     await insertEvent(tenant.slug, integration.id, { providerEventId: deadId, status: "dead", lastError: "boom" });
     const notice = await withAudit(tenant.slug, setup, (tx) =>
       tx.notice.create({
-        data: { kind: "circuit_open", title: "Integration \"Payments\" is failing", body: "Calls failed 5 times in a row.", integrationId: integration.id },
+        data: { kind: "circuit_open", title: 'Integration "Payments" is failing', body: "Calls failed 5 times in a row.", integrationId: integration.id },
       }),
     );
 
@@ -401,8 +421,9 @@ test.describe("who sees what", () => {
     await page.goto(tenant.url(`/integrations/${integration.id}`));
     const deadRow = page.getByRole("row", { name: new RegExp(deadId) });
     await expect(deadRow.getByRole("button", { name: "Replay", exact: true })).toBeVisible();
-    for (const name of ["Pause", "Delete integration", "Save settings", "Rotate secret", "Replay all dead"]) await expect(page.getByRole("button", { name })).toBeVisible();
-    await expect(page.getByRole("note", { name: "Integration \"Payments\" is failing" }).getByRole("button", { name: /^Dismiss notice/ })).toBeVisible();
+    for (const name of ["Pause", "Delete integration", "Save settings", "Rotate secret", "Replay all dead"])
+      await expect(page.getByRole("button", { name })).toBeVisible();
+    await expect(page.getByRole("note", { name: 'Integration "Payments" is failing' }).getByRole("button", { name: /^Dismiss notice/ })).toBeVisible();
 
     const memberContext = await browser.newContext();
     try {
@@ -410,7 +431,7 @@ test.describe("who sees what", () => {
       await signIn(mp, tenant, member);
       await expect(mp.getByTestId("nav-integrations")).toBeVisible();
       // Notices are shown, without the dismiss button.
-      const banner = mp.getByRole("note", { name: "Integration \"Payments\" is failing" });
+      const banner = mp.getByRole("note", { name: 'Integration "Payments" is failing' });
       await expect(banner).toContainText("Calls failed 5 times in a row.");
       await expect(mp.getByRole("button", { name: /Dismiss/ })).toHaveCount(0);
 
@@ -424,7 +445,9 @@ test.describe("who sees what", () => {
       await expect(mp.getByRole("row", { name: new RegExp(deadId) }).getByTestId("event-status")).toHaveText("dead");
       await expect(mp.getByTestId("settings-readonly")).toBeVisible();
       await expect(mp.getByTestId("health-dead")).toHaveText("1 dead");
-      await expect(mp.getByRole("button", { name: /^(Pause|Resume|Delete integration|Save settings|Rotate secret|Replay|Replay all dead|Sync now)$/ })).toHaveCount(0);
+      await expect(
+        mp.getByRole("button", { name: /^(Pause|Resume|Delete integration|Save settings|Rotate secret|Replay|Replay all dead|Sync now)$/ }),
+      ).toHaveCount(0);
       await mp.getByRole("link", { name: deadId }).click();
       await expect(mp.getByTestId("event-provider-id")).toHaveText(deadId);
       await expect(mp.getByRole("button", { name: "Replay", exact: true })).toHaveCount(0);

@@ -128,12 +128,15 @@ export function tenantApi(request: APIRequestContext, slug: string) {
     get: (path: string, token?: string, extra?: Record<string, string>) => request.get(onPort(3100).url("127.0.0.1", path), { headers: headers(token, extra) }),
     patch: (path: string, data: unknown, token?: string) => request.patch(onPort(3100).url("127.0.0.1", path), { headers: headers(token), data }),
     delete: (path: string, token?: string) => request.delete(onPort(3100).url("127.0.0.1", path), { headers: headers(token) }),
-    fetch: (path: string, method: string, extra: Record<string, string>) => request.fetch(onPort(3100).url("127.0.0.1", path), { method, headers: headers(undefined, extra) }),
+    fetch: (path: string, method: string, extra: Record<string, string>) =>
+      request.fetch(onPort(3100).url("127.0.0.1", path), { method, headers: headers(undefined, extra) }),
     token: async (email = `owner@${slug}.test`, otp?: string) => {
-      const res = await request.post(onPort(3100).url("127.0.0.1", "/api/v1/auth/token"), { headers: headers(), data: { email, password: apiPassword, ...(otp ? { otp } : {}) } });
+      const res = await request.post(onPort(3100).url("127.0.0.1", "/api/v1/auth/token"), {
+        headers: headers(),
+        data: { email, password: apiPassword, ...(otp ? { otp } : {}) },
+      });
       expect(res.status(), await res.text()).toBe(200);
       return (await res.json()) as { access_token: string; refresh_token: string; token_type: string; expires_in: number };
     },
   };
 }
-

@@ -100,10 +100,7 @@ test.describe("tenant API", () => {
   });
 
   test("a spoofed internal tenant-host header is stripped", async ({ request }) => {
-    const res = await request.get(
-      `${server}/api/v1/tenant`,
-      onHost("globex.localhost", { "x-platform-tenant-host": e2eData.acmeDomain }),
-    );
+    const res = await request.get(`${server}/api/v1/tenant`, onHost("globex.localhost", { "x-platform-tenant-host": e2eData.acmeDomain }));
     expect(res.status()).toBe(200);
     expect(await res.json()).toEqual({ slug: "globex", name: "Globex Corporation" });
   });

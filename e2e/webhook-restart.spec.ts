@@ -16,7 +16,6 @@ import { createTenant } from "@/lib/tenancy/create-tenant";
 import { startInngestRunner, type InngestRunner } from "../scripts/inngest-runner/index";
 import { freePort } from "../scripts/lib/free-port";
 
-
 const signingKey = `signkey-test-${randomBytes(32).toString("hex")}`;
 const eventKey = randomBytes(16).toString("hex");
 let appPort = 0;
@@ -37,7 +36,16 @@ async function startApp(): Promise<void> {
     },
     stdio: "ignore",
   });
-  await expect.poll(() => fetch(`http://127.0.0.1:${appPort}/api/health`).then((r) => r.status, () => 0), { timeout: 60_000 }).toBe(200);
+  await expect
+    .poll(
+      () =>
+        fetch(`http://127.0.0.1:${appPort}/api/health`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      { timeout: 60_000 },
+    )
+    .toBe(200);
 }
 
 function killApp(): void {
@@ -46,7 +54,16 @@ function killApp(): void {
 }
 
 async function startRunner(): Promise<void> {
-  runner = await startInngestRunner({ port: runnerPort, appUrl: `http://127.0.0.1:${appPort}/api/inngest`, signingKey, eventKey, backoffBaseMs: 200, backoffMaxMs: 2_000, syncIntervalMs: 500, log: () => undefined });
+  runner = await startInngestRunner({
+    port: runnerPort,
+    appUrl: `http://127.0.0.1:${appPort}/api/inngest`,
+    signingKey,
+    eventKey,
+    backoffBaseMs: 200,
+    backoffMaxMs: 2_000,
+    syncIntervalMs: 500,
+    log: () => undefined,
+  });
 }
 
 function deliver(slug: string, integrationId: string, secret: string, n: number): Promise<{ status: number; body: string }> {
@@ -54,7 +71,13 @@ function deliver(slug: string, integrationId: string, secret: string, n: number)
   const headers = signWebhook("standard-webhooks", secret, body, { id: `msg_restart_${n}_${randomBytes(4).toString("hex")}` });
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port: appPort, path: `/api/webhooks/${integrationId}`, method: "POST", headers: { ...headers, host: `${slug}.localhost`, "content-type": "application/json" } },
+      {
+        host: "127.0.0.1",
+        port: appPort,
+        path: `/api/webhooks/${integrationId}`,
+        method: "POST",
+        headers: { ...headers, host: `${slug}.localhost`, "content-type": "application/json" },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (d: string) => (text += d));

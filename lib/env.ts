@@ -5,9 +5,7 @@
 import { z } from "zod";
 import { allowedHostKey } from "@/lib/integrations/outbound/allowed-hosts";
 
-const booleanFlag = z
-  .enum(["0", "1", "true", "false"])
-  .transform((v) => v === "1" || v === "true");
+const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 const edgeFields = z.object({
   APP_ROOT_DOMAIN: z
@@ -26,47 +24,48 @@ const edgeFields = z.object({
   RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(250),
 });
 
-const edgeSchema = edgeFields.refine(
-  (e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN),
-  { message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither", path: ["UPSTASH_REDIS_REST_TOKEN"] },
-);
+const edgeSchema = edgeFields.refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
+  message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither",
+  path: ["UPSTASH_REDIS_REST_TOKEN"],
+});
 
 /** `kid:secret,kid:secret`: distinct key ids, each secret long enough (or 32 bytes of base64). */
 function keyList(name: string, minLength: number, encoding?: "base64") {
-  return z
-    .string({ error: `is required: kid:<base64 of 32 random bytes> (npm run dev generates one)` })
-    .transform((raw, ctx) => {
-      const keys = raw.split(",").map((part) => {
-        const at = part.indexOf(":");
-        return { kid: part.slice(0, at).trim(), secret: part.slice(at + 1).trim(), ok: at > 0 };
-      });
-      for (const k of keys) {
-        const valid =
-          k.ok &&
-          /^[A-Za-z0-9_-]{1,32}$/.test(k.kid) &&
-          (encoding === "base64" ? Buffer.from(k.secret, "base64").length === minLength : k.secret.length >= minLength);
-        if (!valid) {
-          ctx.addIssue({
-            code: "custom",
-            message: `${name} must be kid:secret pairs separated by commas, kid of 1-32 letters, digits, _ or -, ${
-              encoding === "base64" ? `secret the base64 of ${minLength} bytes` : `secret of ${minLength}+ characters`
-            }`,
-          });
-          return z.NEVER;
-        }
-      }
-      if (new Set(keys.map((k) => k.kid)).size !== keys.length) {
-        ctx.addIssue({ code: "custom", message: `${name} lists a key id twice` });
+  return z.string({ error: `is required: kid:<base64 of 32 random bytes> (npm run dev generates one)` }).transform((raw, ctx) => {
+    const keys = raw.split(",").map((part) => {
+      const at = part.indexOf(":");
+      return { kid: part.slice(0, at).trim(), secret: part.slice(at + 1).trim(), ok: at > 0 };
+    });
+    for (const k of keys) {
+      const valid =
+        k.ok &&
+        /^[A-Za-z0-9_-]{1,32}$/.test(k.kid) &&
+        (encoding === "base64" ? Buffer.from(k.secret, "base64").length === minLength : k.secret.length >= minLength);
+      if (!valid) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${name} must be kid:secret pairs separated by commas, kid of 1-32 letters, digits, _ or -, ${
+            encoding === "base64" ? `secret the base64 of ${minLength} bytes` : `secret of ${minLength}+ characters`
+          }`,
+        });
         return z.NEVER;
       }
-      return keys.map(({ kid, secret }) => ({ kid, secret }));
-    });
+    }
+    if (new Set(keys.map((k) => k.kid)).size !== keys.length) {
+      ctx.addIssue({ code: "custom", message: `${name} lists a key id twice` });
+      return z.NEVER;
+    }
+    return keys.map(({ kid, secret }) => ({ kid, secret }));
+  });
 }
 
 const databaseUrl = z
   .string({ error: "is required (npm run dev starts an embedded PostgreSQL and sets it)" })
   .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// connection URL");
-const redisUrl = z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379");
+const redisUrl = z
+  .string()
+  .regex(/^rediss?:\/\//, "must be a redis:// URL")
+  .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
 
 const serverSchema = z.object({
@@ -81,7 +80,10 @@ const serverSchema = z.object({
   /** Key for sending events (Inngest Cloud / self-hosted); the local runner accepts any when unset. */
   INNGEST_EVENT_KEY: z.string().min(1).optional(),
   /** Key the engine signs its calls to /api/inngest with. Every call must carry it, in every mode; unset: every call gets 401. */
-  INNGEST_SIGNING_KEY: z.string().regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>").optional(),
+  INNGEST_SIGNING_KEY: z
+    .string()
+    .regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>")
+    .optional(),
   /**
    * The SSRF guard refuses private, loopback and link-local addresses everywhere; the
    * only exception is this list of named `host:port` pairs (local test endpoints),
@@ -91,7 +93,10 @@ const serverSchema = z.object({
     .string()
     .transform((raw, ctx) => {
       const keys: string[] = [];
-      for (const entry of raw.split(",").map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of raw
+        .split(",")
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         const key = allowedHostKey(entry);
         if (!key) {
           ctx.addIssue({ code: "custom", message: `"${entry}" is not host:port (a hostname or IP address and a port of 1-65535)` });

@@ -76,7 +76,10 @@ await runCli(usage, async () => {
       const lines = await startAuditExport(getPool(), slug, systemContext("audit CLI"), query);
       if (lines.unsealed) console.error(`${slug}: ${lines.unsealed} newer row(s) not sealed yet are not in the export`);
       for await (const line of lines) if (!out.write(line)) await once(out, "drain");
-      if (values.out) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (values.out)
+        await new Promise<void>((resolve, reject) =>
+          (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())),
+        );
       return 0;
     }
     case "verify-export": {

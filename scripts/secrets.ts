@@ -58,8 +58,12 @@ await runCli(usage, async () => {
         if (t.error) console.error(`FAILED ${t.slug}: ${t.error}`);
       };
       if (!json) {
-        console.log(`Re-encrypting secrets at rest under key ${serverEnv().ENCRYPTION_KEYS[0]!.kid}, the first of ENCRYPTION_KEYS${dryRun ? " (dry run: nothing is written)" : ""}`);
-        console.log(`${pad("tenant", slugWidth)}  ${pad("column", 36)}${(dryRun ? "to rotate" : "rotated").padStart(9)}${"current".padStart(9)}${"failed".padStart(8)}`);
+        console.log(
+          `Re-encrypting secrets at rest under key ${serverEnv().ENCRYPTION_KEYS[0]!.kid}, the first of ENCRYPTION_KEYS${dryRun ? " (dry run: nothing is written)" : ""}`,
+        );
+        console.log(
+          `${pad("tenant", slugWidth)}  ${pad("column", 36)}${(dryRun ? "to rotate" : "rotated").padStart(9)}${"current".padStart(9)}${"failed".padStart(8)}`,
+        );
       }
       const report = await rotateSecrets({ slugs, dryRun, batchSize, onTenant: printTenant });
       if (json) {

@@ -104,7 +104,8 @@ if (cluster.isPrimary && !dev) {
   server.headersTimeout = 66_000;
   server.listen(port, hostname);
   // The same words as `next dev` prints, which tools (and test/dev-command.test.ts) wait for.
-  if (dev) server.once("listening", () => process.stdout.write(`[start] Ready in ${Math.round(performance.now())} ms: next dev on http://${hostname}:${port}\n`));
+  if (dev)
+    server.once("listening", () => process.stdout.write(`[start] Ready in ${Math.round(performance.now())} ms: next dev on http://${hostname}:${port}\n`));
   const stopWorker = () => {
     server.close(() => process.exit(0));
     server.closeIdleConnections();

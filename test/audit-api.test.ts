@@ -69,9 +69,7 @@ describe("audit query parameters", () => {
   });
 
   it("answers 400 naming each bad parameter by its query name", () => {
-    const err = badRequest(() =>
-      parseListParams({ action: "user.%", limit: "201", cursor: "abc", actor_type: "robot", target_type: "user", frm: "x" }),
-    );
+    const err = badRequest(() => parseListParams({ action: "user.%", limit: "201", cursor: "abc", actor_type: "robot", target_type: "user", frm: "x" }));
     const paths = err.fieldErrors.map((f) => f.path).sort();
     expect(paths).toEqual(["action", "actor_type", "cursor", "frm", "limit"]);
     expect(err.message).toMatch(/^Invalid audit log query: /);

@@ -207,7 +207,7 @@ describe("the canonical form is the same in TypeScript and SQL", () => {
           targetType: i % 2 ? "" : undefined,
           targetId: text,
           summary: text || "empty fields",
-          metadata: { text, nested: { list: [1, 2.5, -0, 1e21, null, true, "x|y", { deep: { deeper: [text, ""] } }], "ключ": "значение" }, empty: "", nil: null },
+          metadata: { text, nested: { list: [1, 2.5, -0, 1e21, null, true, "x|y", { deep: { deeper: [text, ""] } }], ключ: "значение" }, empty: "", nil: null },
         },
       );
     }
@@ -251,8 +251,20 @@ describe("the canonical form is the same in TypeScript and SQL", () => {
 
   it("keeps field boundaries unambiguous (byte lengths, ~ for NULL)", () => {
     const base: HashedFields = {
-      seq: "1", occurredAt: "2026-01-01T00:00:00.000000Z", actorType: "user", actorId: null, actorLabel: null, action: "a.b",
-      targetType: null, targetId: null, summary: "s", changes: null, metadata: null, requestId: null, ip: null, userAgent: null,
+      seq: "1",
+      occurredAt: "2026-01-01T00:00:00.000000Z",
+      actorType: "user",
+      actorId: null,
+      actorLabel: null,
+      action: "a.b",
+      targetType: null,
+      targetId: null,
+      summary: "s",
+      changes: null,
+      metadata: null,
+      requestId: null,
+      ip: null,
+      userAgent: null,
       prevHash: GENESIS_HASH,
     };
     expect(rowHash({ ...base, actorId: "" })).not.toBe(rowHash(base));
@@ -310,7 +322,9 @@ describe("concurrent appends", () => {
     expect(rows[0]).toEqual({ n: expected, min: "1", max: String(expected), seqs: expected, prevs: expected, backwards_over_1s: 0 });
     // Writers no longer queue until commit, so the two rows of a pair need not be
     // adjacent; they keep their order (a before b) within their transaction.
-    const pairs = await raw.query<{ summary: string; seq: string }>(`SELECT summary, seq::text AS seq FROM ${logTable(slug)} a WHERE action = 'conc.pair' ORDER BY a.seq`);
+    const pairs = await raw.query<{ summary: string; seq: string }>(
+      `SELECT summary, seq::text AS seq FROM ${logTable(slug)} a WHERE action = 'conc.pair' ORDER BY a.seq`,
+    );
     const seqOf = new Map(pairs.rows.map((r) => [r.summary, BigInt(r.seq)]));
     expect(seqOf.size).toBe(pairs.rows.length);
     for (const [summary, seq] of seqOf) if (summary.endsWith(" a")) expect(seqOf.get(summary.replace(/ a$/, " b"))! > seq).toBe(true);

@@ -65,10 +65,7 @@ async function writeStory(slug: string, word: string) {
   await ev("signXin", u2, { action: "auth.signxin", summary: `${word}-only lookalike action` });
   const user = await withAudit(slug, u1, (tx) => tx.user.create({ data: { email: `carol@${word}.test`, name: "Carol" } }));
   await withAudit(slug, u1, (tx) => tx.user.update({ where: { id: user.id }, data: { name: "Caroline" } }));
-  const { rows } = await raw.query<{ action: string; seq: string }>(
-    `SELECT action, seq::text AS seq FROM ${logTable(slug)} WHERE target_id = $1`,
-    [user.id],
-  );
+  const { rows } = await raw.query<{ action: string; seq: string }>(`SELECT action, seq::text AS seq FROM ${logTable(slug)} WHERE target_id = $1`, [user.id]);
   for (const r of rows) s[r.action] = r.seq;
   s.userId = user.id;
   await ev("quote", visitor, { action: "quote.test", summary: `${word}-only He said "hi", then, left\r\nnext line ,"", done` });
@@ -228,7 +225,13 @@ describe("auditQuerySchema", () => {
   });
 
   it("accepts the limits and coerces query-string values", () => {
-    const q = auditQuerySchema.parse({ limit: "200", cursor: "9223372036854775807", from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:00:00.001Z", action: " auth.sign_in " });
+    const q = auditQuerySchema.parse({
+      limit: "200",
+      cursor: "9223372036854775807",
+      from: "2026-01-01T00:00:00Z",
+      to: "2026-01-01T00:00:00.001Z",
+      action: " auth.sign_in ",
+    });
     expect(q).toMatchObject({ limit: 200, cursor: "9223372036854775807", action: "auth.sign_in" });
     expect(q.from).toBeInstanceOf(Date);
     expect(auditQuerySchema.parse({}).limit).toBe(50);
@@ -257,7 +260,10 @@ describe("tenant isolation of reading", () => {
       const [inA, inB] = await Promise.all([search(a, filters), search(b, filters)]);
       const label = JSON.stringify(filters);
       expect(inA.items.length, label).toBeGreaterThan(0);
-      expect(inB.items.map((r) => r.seq), label).toEqual(inA.items.map((r) => r.seq)); // same story, same shape
+      expect(
+        inB.items.map((r) => r.seq),
+        label,
+      ).toEqual(inA.items.map((r) => r.seq)); // same story, same shape
       for (const r of inB.items) {
         expect(r.hash, label).toBe(ownB.get(r.seq));
         expect(r.summary, label).not.toMatch(/alpha/);
@@ -311,7 +317,24 @@ describe("export", () => {
     const records = parseCsv(chunks.join(""));
     expect(records.length).toBe(count + 1);
     const columns = records[0]!.map((c) => c.value);
-    expect(columns).toEqual(["seq", "occurredAt", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "summary", "changes", "metadata", "requestId", "ip", "userAgent", "prevHash", "hash"]);
+    expect(columns).toEqual([
+      "seq",
+      "occurredAt",
+      "actorType",
+      "actorId",
+      "actorLabel",
+      "action",
+      "targetType",
+      "targetId",
+      "summary",
+      "changes",
+      "metadata",
+      "requestId",
+      "ip",
+      "userAgent",
+      "prevHash",
+      "hash",
+    ]);
     const stored = await collect(streamRows(getPool(), a));
     for (const [i, record] of records.slice(1).entries()) {
       const row = stored[i] as unknown as Record<string, string | null>;
@@ -440,7 +463,8 @@ describe("retention", () => {
   let cutoffAt: Date;
 
   const anchors = async () =>
-    (await raw.query(`SELECT seq::text AS seq, hash, rows, archive_name, archive_sha256 FROM "${schemaNameFor(slug)}".audit_retention_anchor x ORDER BY x.seq`)).rows;
+    (await raw.query(`SELECT seq::text AS seq, hash, rows, archive_name, archive_sha256 FROM "${schemaNameFor(slug)}".audit_retention_anchor x ORDER BY x.seq`))
+      .rows;
   const archiveLines = async (name: string) => (await readFile(path.join(archiveDir, slug, name), "utf8")).split("\n").filter((l) => l !== "");
 
   beforeAll(async () => {
@@ -478,7 +502,9 @@ describe("retention", () => {
     const rowLines = lines.slice(0, -1);
     const last = JSON.parse(lines[lines.length - 1]!);
     expect(Object.keys(last)).toEqual(["seal"]);
-    const sha256 = createHash("sha256").update(rowLines.map((l) => `${l}\n`).join("")).digest("hex");
+    const sha256 = createHash("sha256")
+      .update(rowLines.map((l) => `${l}\n`).join(""))
+      .digest("hex");
     expect(last.seal).toEqual({ tenant: slug, rows: 8, firstSeq: "1", lastSeq: "8", lastHash: lastHashBefore, sha256 });
     expect(await verifyExportLines(lines)).toEqual({ ok: true, rows: 8, firstSeq: "1", lastSeq: "8", lastHash: lastHashBefore });
     expect((await verifyExportLines(rowLines)).problem).toMatch(/no seal line/);
@@ -526,9 +552,9 @@ describe("retention", () => {
 
   it("still refuses ordinary deletes, even with the purge marker set to the anchor", async () => {
     await expect(raw.query(`DELETE FROM ${logTable(slug)} WHERE seq = 9`)).rejects.toThrow(/immutable: DELETE refused/);
-    await expect(
-      raw.query(`BEGIN; SELECT set_config('audit.purge_through_seq', '8', true); DELETE FROM ${logTable(slug)}; COMMIT`),
-    ).rejects.toThrow(/immutable: DELETE refused/);
+    await expect(raw.query(`BEGIN; SELECT set_config('audit.purge_through_seq', '8', true); DELETE FROM ${logTable(slug)}; COMMIT`)).rejects.toThrow(
+      /immutable: DELETE refused/,
+    );
     await raw.query("ROLLBACK");
     expect(await auditCount(raw, slug)).toBe(4);
   });

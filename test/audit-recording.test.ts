@@ -13,7 +13,14 @@ import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
 const slug = uniqueSlug("aud");
 const schema = schemaNameFor(slug);
-const actor = { actorType: "user" as const, actorId: "u-1", actorLabel: "alice@example.test", requestId: "req-12345678", ip: "203.0.113.9", userAgent: "vitest" };
+const actor = {
+  actorType: "user" as const,
+  actorId: "u-1",
+  actorLabel: "alice@example.test",
+  requestId: "req-12345678",
+  ip: "203.0.113.9",
+  userAgent: "vitest",
+};
 let raw: pg.Client;
 
 async function auditRows(where = "TRUE", params: unknown[] = []) {
@@ -47,7 +54,14 @@ describe("row changes", () => {
     const rows = await auditRows("target_id = $1", [user.id]);
     expect(rows.map((r) => r.action)).toEqual(["user.created", "user.updated", "user.deleted"]);
     for (const r of rows)
-      expect(r).toMatchObject({ actor_type: "user", actor_id: "u-1", actor_label: "alice@example.test", request_id: "req-12345678", ip: "203.0.113.9", user_agent: "vitest" });
+      expect(r).toMatchObject({
+        actor_type: "user",
+        actor_id: "u-1",
+        actor_label: "alice@example.test",
+        request_id: "req-12345678",
+        ip: "203.0.113.9",
+        user_agent: "vitest",
+      });
     expect(rows[1]!.changes).toEqual({ name: { before: "Bob", after: "Robert" } });
     expect((rows[2]!.changes as Record<string, unknown>).name).toBe("Robert");
   });
@@ -98,7 +112,9 @@ describe("no write path skips the audit trail", () => {
   });
 
   it("refuses raw SQL writes and TRUNCATE without an audit context", async () => {
-    await expect(raw.query(`INSERT INTO "${schema}".users (id, email, updated_at) VALUES (gen_random_uuid(), 'raw@audit.test', now())`)).rejects.toThrow(/without an audit context/);
+    await expect(raw.query(`INSERT INTO "${schema}".users (id, email, updated_at) VALUES (gen_random_uuid(), 'raw@audit.test', now())`)).rejects.toThrow(
+      /without an audit context/,
+    );
     await expect(raw.query(`DELETE FROM "${schema}".users`)).rejects.toThrow(/without an audit context/);
     await expect(raw.query(`TRUNCATE "${schema}".users CASCADE`)).rejects.toThrow(/bypass the audit trail/);
   });
@@ -161,14 +177,17 @@ describe("immutability", () => {
     await expect(raw.query(`DELETE FROM "${schema}".audit_log`)).rejects.toThrow(/immutable: DELETE refused/);
     await expect(raw.query(`TRUNCATE "${schema}".audit_log`)).rejects.toThrow(/immutable: TRUNCATE refused/);
     // A purge marker without its anchor row does not open the door.
-    await expect(
-      raw.query(`BEGIN; SELECT set_config('audit.purge_through_seq', '999999', true); DELETE FROM "${schema}".audit_log; COMMIT`),
-    ).rejects.toThrow(/immutable: DELETE refused/);
+    await expect(raw.query(`BEGIN; SELECT set_config('audit.purge_through_seq', '999999', true); DELETE FROM "${schema}".audit_log; COMMIT`)).rejects.toThrow(
+      /immutable: DELETE refused/,
+    );
     await raw.query("ROLLBACK");
     // Nor can an anchor be forged outside a purge, or name a row by a wrong hash.
     const [newest] = (await auditRows()).slice(-1);
     await expect(
-      raw.query(`INSERT INTO "${schema}".audit_retention_anchor (seq, hash, rows, archive_name, archive_sha256) VALUES ($1, $2, 1, 'x', 'y')`, [newest!.seq, newest!.hash]),
+      raw.query(`INSERT INTO "${schema}".audit_retention_anchor (seq, hash, rows, archive_name, archive_sha256) VALUES ($1, $2, 1, 'x', 'y')`, [
+        newest!.seq,
+        newest!.hash,
+      ]),
     ).rejects.toThrow(/retention anchor must name an existing audit row/);
     await expect(
       raw.query(

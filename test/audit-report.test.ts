@@ -94,10 +94,7 @@ describe("complianceReport", () => {
   });
 
   it("builds each rule's condition from exact actions, escaped prefixes and field updates", () => {
-    const { sql, params } = changeCondition(
-      { actions: ["user.created", "api_key."], fieldUpdates: [{ action: "user.updated", fields: ["role"] }] },
-      2,
-    );
+    const { sql, params } = changeCondition({ actions: ["user.created", "api_key."], fieldUpdates: [{ action: "user.updated", fields: ["role"] }] }, 2);
     expect(sql).toBe('r."action" = ANY($3::text[]) OR r."action" LIKE ANY($4::text[]) OR (r."action" = $5 AND r."changes" ?| $6::text[])');
     expect(params).toEqual([["user.created"], ["api\\_key.%"], "user.updated", ["role"]]);
     expect(changeCondition({ actions: [], fieldUpdates: [] }, 0).sql).toBe("false");

@@ -202,7 +202,11 @@ describe("immutability", () => {
     await expect(raw.query(`UPDATE ${t} SET hash = repeat('a', 64), prev_hash = repeat('b', 64) WHERE seq = $1`, [unsealedSeq])).rejects.toThrow(refused);
     await expect(raw.query(`DELETE FROM ${t} WHERE seq = $1`, [unsealedSeq])).rejects.toThrow(refused);
     // With the sealer's flag set by hand: the hashes together with another column, or one hash alone.
-    for (const set of [`summary = 'edited', hash = repeat('a', 64), prev_hash = repeat('b', 64)`, `hash = repeat('a', 64)`, `occurred_at = occurred_at + interval '1 second', hash = repeat('a', 64), prev_hash = repeat('b', 64)`]) {
+    for (const set of [
+      `summary = 'edited', hash = repeat('a', 64), prev_hash = repeat('b', 64)`,
+      `hash = repeat('a', 64)`,
+      `occurred_at = occurred_at + interval '1 second', hash = repeat('a', 64), prev_hash = repeat('b', 64)`,
+    ]) {
       await raw.query("BEGIN");
       try {
         await raw.query("SELECT set_config('audit.sealing', 'on', true)");
@@ -311,7 +315,9 @@ describe("the in-process sealer loop", () => {
   it("a sweep finds rows another process left unsealed (no dirty mark here)", { timeout: 30_000 }, async () => {
     const slug = await newTenant("sweep");
     // Written with raw SQL: nothing in this process marks the tenant dirty.
-    await raw.query(`INSERT INTO ${logTable(slug)} (actor_type, action, summary) SELECT 'system', 'sealer.other', 'from elsewhere ' || g FROM generate_series(1, 5) g`);
+    await raw.query(
+      `INSERT INTO ${logTable(slug)} (actor_type, action, summary) SELECT 'system', 'sealer.other', 'from elsewhere ' || g FROM generate_series(1, 5) g`,
+    );
     expect(await unsealedCount(getPool(), slug)).toBe(5);
     startAuditSealer({ intervalMs: 50, sweepMs: 200 });
     const started = Date.now();

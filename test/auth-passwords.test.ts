@@ -184,9 +184,10 @@ describe("hardening", () => {
 
   it("keeps a typed identifier in the audit trail only when it is an email address", async () => {
     await checkPassword(slug, "Hunter2-my-password-oops", "whatever it is", meta());
-    const rows = await raw.query(`SELECT summary, actor_label, metadata FROM "${schemaNameFor(slug)}".audit_log WHERE action = 'auth.sign_in_failed' ORDER BY seq DESC LIMIT 1`);
+    const rows = await raw.query(
+      `SELECT summary, actor_label, metadata FROM "${schemaNameFor(slug)}".audit_log WHERE action = 'auth.sign_in_failed' ORDER BY seq DESC LIMIT 1`,
+    );
     expect(JSON.stringify(rows.rows[0])).not.toContain("Hunter2");
     expect(rows.rows[0].summary).toContain("(not an email address)");
   });
 });
-

@@ -61,7 +61,12 @@ describe("token issue", () => {
   });
 
   it("refuses an admin without MFA when the tenant requires it", async () => {
-    const err = await issueTokensForPassword(a, { ...settings, mfaRequiredForAdmins: true }, { email: `owner@${a}.test`, password: testPassword }, meta()).catch((e) => e);
+    const err = await issueTokensForPassword(
+      a,
+      { ...settings, mfaRequiredForAdmins: true },
+      { email: `owner@${a}.test`, password: testPassword },
+      meta(),
+    ).catch((e) => e);
     expect(err).toMatchObject({ status: 403, reason: "mfa_setup_required" });
   });
 });

@@ -35,7 +35,10 @@ describe("coalescer", () => {
     const t0 = Date.now();
     await c.add([3, 4]);
     expect(Date.now() - t0).toBeLessThan(500);
-    expect(flushed).toEqual([[1, 2], [3, 4]]);
+    expect(flushed).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 });
 
@@ -52,7 +55,14 @@ describe("groupWhileBusy", () => {
     });
     const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((i) => g.submit(i)));
     expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
-    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual(["ok 1", "ok 2", "ok 3", "ok 4", "bad five", "ok 6"]);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      "ok 1",
+      "ok 2",
+      "ok 3",
+      "ok 4",
+      "bad five",
+      "ok 6",
+    ]);
   });
 
   it("caps a flush by weight; an item heavier than the cap goes alone", async () => {

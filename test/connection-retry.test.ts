@@ -57,7 +57,9 @@ async function waitingBackend(pattern: string): Promise<number> {
     );
     if (rows[0]) return rows[0].pid;
     if (Date.now() > deadline) {
-      const all = await raw.query(`SELECT pid, state, wait_event_type, wait_event, left(query, 200) AS q FROM pg_stat_activity WHERE datname = current_database()`);
+      const all = await raw.query(
+        `SELECT pid, state, wait_event_type, wait_event, left(query, 200) AS q FROM pg_stat_activity WHERE datname = current_database()`,
+      );
       throw new Error(`no backend waiting on ${pattern}: ${JSON.stringify(all.rows)}`);
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -78,7 +80,9 @@ describe("classifying errors", () => {
 
   it("retries once, and only a lost connection", async () => {
     let calls = 0;
-    await expect(retryOnConnectionLoss(async () => (++calls === 1 ? Promise.reject(new Error("Connection terminated unexpectedly")) : "ok"))).resolves.toBe("ok");
+    await expect(retryOnConnectionLoss(async () => (++calls === 1 ? Promise.reject(new Error("Connection terminated unexpectedly")) : "ok"))).resolves.toBe(
+      "ok",
+    );
     expect(calls).toBe(2);
     calls = 0;
     await expect(retryOnConnectionLoss(async () => (++calls, Promise.reject(new Error("Connection terminated unexpectedly"))))).rejects.toThrow(/terminated/);
@@ -128,7 +132,13 @@ describe("a connection killed under the work", () => {
     await raw.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
     let released = false;
     try {
-      const delivery = receiveWebhook({ slug, integrationId: integration.id, headers: signWebhook("hmac-sha256", secret!, body, { id: "kill-1" }), body, meta: testMeta });
+      const delivery = receiveWebhook({
+        slug,
+        integrationId: integration.id,
+        headers: signWebhook("hmac-sha256", secret!, body, { id: "kill-1" }),
+        body,
+        meta: testMeta,
+      });
       await terminate(await waitingBackend("webhook_intake"));
       await raw.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
       released = true;
@@ -165,7 +175,9 @@ describe("a connection killed under the work", () => {
     try {
       await raw.query(`LOCK TABLE "${schemaNameFor(slug)}".integrations IN ACCESS EXCLUSIVE MODE`);
       // .then: a Prisma query only starts when it is awaited or then-ed.
-      const read = tenantDb(slug).integration.findMany({ select: { id: true } }).then((r) => r);
+      const read = tenantDb(slug)
+        .integration.findMany({ select: { id: true } })
+        .then((r) => r);
       await terminate(await waitingBackend("integrations"));
       await raw.query("COMMIT");
       open = false;

@@ -48,8 +48,7 @@ afterAll(async () => {
   await closePool();
 });
 
-const withContext = (sql: string) =>
-  `BEGIN; SELECT set_config('audit.context', '{"actorType":"user","actorId":"u-app"}', true); ${sql}; COMMIT`;
+const withContext = (sql: string) => `BEGIN; SELECT set_config('audit.context', '{"actorType":"user","actorId":"u-app"}', true); ${sql}; COMMIT`;
 
 describe("the application role", () => {
   it("reads the platform tables but cannot write them", async () => {
@@ -69,11 +68,16 @@ describe("the application role", () => {
   it("stores a webhook and its audit row with one call of webhook_intake, and marks it dispatched, as the app role", async () => {
     const integrationId = randomUUID();
     await admin.query(
-      withContext(`INSERT INTO ${schema}.integrations (id, name, kind, scheme, settings, updated_at) VALUES ('${integrationId}', 'Role hook', 'webhook', 'standard-webhooks', '{}', now())`),
+      withContext(
+        `INSERT INTO ${schema}.integrations (id, name, kind, scheme, settings, updated_at) VALUES ('${integrationId}', 'Role hook', 'webhook', 'standard-webhooks', '{}', now())`,
+      ),
     );
     const ctx = JSON.stringify({ actorType: "webhook", actorId: integrationId, requestId: "req-role" });
     const call = () =>
-      app.query<{ id: string; duplicate: boolean }>(`SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2, 'msg_role_1', 'contact.created', '{}'::jsonb, $3, 'sha')`, [ctx, integrationId, Buffer.from("{}")]);
+      app.query<{ id: string; duplicate: boolean }>(
+        `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2, 'msg_role_1', 'contact.created', '{}'::jsonb, $3, 'sha')`,
+        [ctx, integrationId, Buffer.from("{}")],
+      );
     const first = (await call()).rows[0]!;
     expect(first.duplicate).toBe(false);
     expect((await call()).rows[0]).toEqual({ id: first.id, duplicate: true });
@@ -83,9 +87,20 @@ describe("the application role", () => {
     const ctx2 = JSON.stringify({ actorType: "webhook", actorId: integrationId, requestId: "req-role-2" });
     const many = await app.query<{ ord: number; id: string; duplicate: boolean }>(
       `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[]) ORDER BY ord`,
-      [[ctx2, ctx2], [integrationId, integrationId], ["msg_role_2", "msg_role_1"], ["t", "t"], ["{}", "{}"], [Buffer.from("{}"), Buffer.from("{}")], ["sha", "sha"]],
+      [
+        [ctx2, ctx2],
+        [integrationId, integrationId],
+        ["msg_role_2", "msg_role_1"],
+        ["t", "t"],
+        ["{}", "{}"],
+        [Buffer.from("{}"), Buffer.from("{}")],
+        ["sha", "sha"],
+      ],
     );
-    expect(many.rows.map((r) => [r.ord, r.duplicate])).toEqual([[1, false], [2, true]]);
+    expect(many.rows.map((r) => [r.ord, r.duplicate])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     expect(many.rows[1]!.id).toBe(first.id);
     const second = await app.query(`SELECT request_id FROM ${schema}.audit_log WHERE target_id = $1`, [many.rows[0]!.id]);
     expect(second.rows).toEqual([{ request_id: "req-role-2" }]);
@@ -114,7 +129,9 @@ describe("the application role", () => {
   it("seals through audit_seal (SECURITY DEFINER) but cannot fill in hashes itself, flag or not", async () => {
     await app.query(`INSERT INTO ${schema}.audit_log (actor_type, action, summary) VALUES ('user', 'test.role_seal', 'sealed by the app role')`);
     await expect(
-      app.query(`BEGIN; SELECT set_config('audit.sealing', 'on', true); UPDATE ${schema}.audit_log SET prev_hash = repeat('0', 64), hash = repeat('0', 64) WHERE hash IS NULL`),
+      app.query(
+        `BEGIN; SELECT set_config('audit.sealing', 'on', true); UPDATE ${schema}.audit_log SET prev_hash = repeat('0', 64), hash = repeat('0', 64) WHERE hash IS NULL`,
+      ),
     ).rejects.toThrow(/permission denied for table audit_log/);
     await app.query("ROLLBACK");
     let step = { sealed_through: "0", drawn: "1" };

@@ -61,10 +61,11 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    const server = createServer()
+      .once("error", () => resolve(false))
+      .listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
@@ -93,10 +94,17 @@ describe("npm run dev", () => {
     const [port, bridgePort, runnerPort] = [await freePort(), await freePort(), await freePort()];
     // Its own data directory, so the test never touches a developer's .data/.
     const dataDir = mkdtempSync(path.join(tmpdir(), "dev-command-"));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), REDIS_BRIDGE_PORT: String(bridgePort), INNGEST_RUNNER_PORT: String(runnerPort), DEV_DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      REDIS_BRIDGE_PORT: String(bridgePort),
+      INNGEST_RUNNER_PORT: String(runnerPort),
+      DEV_DATA_DIR: dataDir,
+    };
     // The dev stack starts its own workflow runner when no engine is configured, and
     // generates the secrets it needs (the engine's keys included) into DEV_DATA_DIR.
-    for (const name of ["INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "AUTH_SECRET", "ENCRYPTION_KEYS", "AUTH_JWT_KEYS", "HOST"]) delete env[name];
+    for (const name of ["INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "AUTH_SECRET", "ENCRYPTION_KEYS", "AUTH_JWT_KEYS", "HOST"])
+      delete env[name];
     // The dev stack starts its own bridge in front of REDIS_URL.
     delete env.UPSTASH_REDIS_REST_URL;
     delete env.UPSTASH_REDIS_REST_TOKEN;
@@ -147,7 +155,13 @@ describe("npm run dev", () => {
     const requestId = `dev-peer-${Date.now()}`;
     const signIn = await fetch(`http://127.0.0.1:${port}/api/v1/auth/token`, {
       method: "POST",
-      headers: { "x-tenant-id": "acme", "content-type": "application/json", "x-request-id": requestId, "x-forwarded-for": "198.51.100.77", "x-platform-peer": "192.0.2.77" },
+      headers: {
+        "x-tenant-id": "acme",
+        "content-type": "application/json",
+        "x-request-id": requestId,
+        "x-forwarded-for": "198.51.100.77",
+        "x-platform-peer": "192.0.2.77",
+      },
       body: JSON.stringify({ email: "nobody@acme.test", password: "not-the-password" }),
     });
     expect(signIn.status).toBe(401);
@@ -181,17 +195,31 @@ describe("npm run dev", () => {
     const globexRuns = async () => Number((await db.query(`SELECT count(*)::int AS n FROM tenant_globex.sync_runs`)).rows[0].n);
     const globexIntegration = randomUUID();
     const runsBefore = await globexRuns();
-    const event = { name: "integration/sync.requested", data: { tenant: "globex", integrationId: globexIntegration, trigger: "manual" }, id: randomUUID(), ts: Date.now() };
+    const event = {
+      name: "integration/sync.requested",
+      data: { tenant: "globex", integrationId: globexIntegration, trigger: "manual" },
+      id: randomUUID(),
+      ts: Date.now(),
+    };
     const crafted = await fetch(`http://127.0.0.1:${port}/api/inngest?fnId=tenant-platform-sync-integration&stepId=step`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ event, events: [event], steps: {}, ctx: { run_id: "01CRAFTED", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } } }),
+      body: JSON.stringify({
+        event,
+        events: [event],
+        steps: {},
+        ctx: { run_id: "01CRAFTED", attempt: 0, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 } },
+      }),
     });
     expect(crafted.status).toBe(401);
     expect(await globexRuns()).toBe(runsBefore);
     await db.end();
     const sendEvent = (key: string) =>
-      fetch(`http://127.0.0.1:${runnerPort}/e/${key}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([{ name: "integration/sync.requested", data: event.data }]) });
+      fetch(`http://127.0.0.1:${runnerPort}/e/${key}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ name: "integration/sync.requested", data: event.data }]),
+      });
     expect((await sendEvent("any-key")).status).toBe(401);
     expect((await sendEvent(randomBytes(24).toString("hex"))).status).toBe(401);
 

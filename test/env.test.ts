@@ -227,19 +227,14 @@ describe("edgeEnv", () => {
     expect(envErrorOf(() => edgeEnv()).message).toContain("REDIS_KEY_PREFIX");
   });
 
-  it.each(["Example.com", "example.com/app", "https://example.com", "example.com:3000", "exa mple.com"])(
-    "refuses APP_ROOT_DOMAIN=%s, naming it",
-    (value) => {
-      setEnv({ APP_ROOT_DOMAIN: value });
-      expect(envErrorOf(() => edgeEnv()).message).toMatch(/APP_ROOT_DOMAIN: must be a bare hostname/);
-    },
-  );
+  it.each(["Example.com", "example.com/app", "https://example.com", "example.com:3000", "exa mple.com"])("refuses APP_ROOT_DOMAIN=%s, naming it", (value) => {
+    setEnv({ APP_ROOT_DOMAIN: value });
+    expect(envErrorOf(() => edgeEnv()).message).toMatch(/APP_ROOT_DOMAIN: must be a bare hostname/);
+  });
 
   it("refuses an Upstash URL without a token and a token without a URL", () => {
     setEnv({ UPSTASH_REDIS_REST_URL: "https://redis.example.com" });
-    expect(envErrorOf(() => edgeEnv()).message).toMatch(
-      /UPSTASH_REDIS_REST_TOKEN: set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither/,
-    );
+    expect(envErrorOf(() => edgeEnv()).message).toMatch(/UPSTASH_REDIS_REST_TOKEN: set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither/);
     setEnv({ UPSTASH_REDIS_REST_TOKEN: validToken });
     expect(envErrorOf(() => edgeEnv()).message).toMatch(/UPSTASH_REDIS_REST_TOKEN: set both/);
   });
@@ -291,7 +286,12 @@ describe("authentication secrets", () => {
 
   it("parses key lists newest first and refuses malformed ones without echoing the secret", () => {
     const key2 = Buffer.alloc(32, 9).toString("base64");
-    setEnv({ ...base, ...validSecrets, ENCRYPTION_KEYS: `k2:${key2},${validSecrets.ENCRYPTION_KEYS}`, AUTH_JWT_KEYS: `new:${"n".repeat(32)},old:${"o".repeat(32)}` });
+    setEnv({
+      ...base,
+      ...validSecrets,
+      ENCRYPTION_KEYS: `k2:${key2},${validSecrets.ENCRYPTION_KEYS}`,
+      AUTH_JWT_KEYS: `new:${"n".repeat(32)},old:${"o".repeat(32)}`,
+    });
     expect(serverEnv().ENCRYPTION_KEYS.map((k) => k.kid)).toEqual(["k2", "k1"]);
     expect(serverEnv().AUTH_JWT_KEYS?.map((k) => k.kid)).toEqual(["new", "old"]);
     for (const bad of ["k1", "k1:tooshort", `k1:${key2},k1:${key2}`, `bad kid:${key2}`]) {

@@ -133,16 +133,13 @@ describe("runner <-> SDK over HTTP", () => {
         });
         return `ok after ${tries}`;
       }),
-      inngest.createFunction(
-        { id: "non-retriable", retries: 3, triggers: [{ event: "test/non-retriable" }], onFailure },
-        async ({ event, step }) => {
-          await step.run("validate", () => {
-            bump(`${String(event.data.key)}:validate`);
-            throw new NonRetriableError("bad input, do not retry");
-          });
-          return "unreachable";
-        },
-      ),
+      inngest.createFunction({ id: "non-retriable", retries: 3, triggers: [{ event: "test/non-retriable" }], onFailure }, async ({ event, step }) => {
+        await step.run("validate", () => {
+          bump(`${String(event.data.key)}:validate`);
+          throw new NonRetriableError("bad input, do not retry");
+        });
+        return "unreachable";
+      }),
       inngest.createFunction({ id: "exhaust", retries: 2, triggers: [{ event: "test/exhaust" }], onFailure }, async ({ event }) => {
         bump(`${String(event.data.key)}:exhaust`);
         throw new Error("boom every time");
@@ -197,10 +194,7 @@ describe("runner <-> SDK over HTTP", () => {
         { id: "batched-if", batchEvents: { maxSize: 2, timeout: "1s", if: "event.data.n > 1" }, triggers: [{ event: "test/batched-if" }] },
         async () => "unreachable",
       ),
-      inngest.createFunction(
-        { id: "throttled", throttle: { limit: 1, period: "1m" }, triggers: [{ event: "test/throttled" }] },
-        async () => "unreachable",
-      ),
+      inngest.createFunction({ id: "throttled", throttle: { limit: 1, period: "1m" }, triggers: [{ event: "test/throttled" }] }, async () => "unreachable"),
       inngest.createFunction(
         { id: "bad-key", concurrency: { limit: 1, key: "event.data.a + event.data.b" }, triggers: [{ event: "test/bad-key" }] },
         async () => "unreachable",
@@ -228,7 +222,10 @@ describe("runner <-> SDK over HTTP", () => {
   });
 
   describe("batchEvents", () => {
-    const batchedRuns = (group: string) => runner.runs().filter((r) => r.functionId === fid("batched") && r.output && (r.output as { ns: number[] }).ns && r.eventIds.some((id) => id.startsWith(group)));
+    const batchedRuns = (group: string) =>
+      runner
+        .runs()
+        .filter((r) => r.functionId === fid("batched") && r.output && (r.output as { ns: number[] }).ns && r.eventIds.some((id) => id.startsWith(group)));
 
     it("starts one run when a batch is full, with every event in `events` and the first as `event`", async () => {
       const group = uniqueId("full");
@@ -327,7 +324,15 @@ describe("runner <-> SDK over HTTP", () => {
     const failure = await waitFor("onFailure call", () => failures.find((f) => f.runId === run.id));
     expect(failure).toEqual({ functionId: fid("non-retriable"), runId: run.id, message: "bad input, do not retry", originalEvent: "test/non-retriable" });
     const handlerRun = await waitFor("failure handler run", () =>
-      runner.runs().find((r) => r.functionId === fid("non-retriable-failure") && r.status === "completed" && r.eventName === "inngest/function.failed" && failures.some((f) => f.runId === run.id)),
+      runner
+        .runs()
+        .find(
+          (r) =>
+            r.functionId === fid("non-retriable-failure") &&
+            r.status === "completed" &&
+            r.eventName === "inngest/function.failed" &&
+            failures.some((f) => f.runId === run.id),
+        ),
     );
     expect(handlerRun.status).toBe("completed");
   });
@@ -441,7 +446,10 @@ describe("runner <-> SDK over HTTP", () => {
     // Registration is authenticated with the SDK's bearer for the signing key, then parsed.
     expect((await post("/fn/register", JSON.stringify({ appName: "x" }))).status).toBe(401);
     const bearer = { authorization: `Bearer ${hashedSigningKey(signingKey)}` };
-    expect((await post("/fn/register", JSON.stringify({ appName: "x" }), bearer)).json).toMatchObject({ status: 400, error: expect.stringMatching(/invalid registration/) });
+    expect((await post("/fn/register", JSON.stringify({ appName: "x" }), bearer)).json).toMatchObject({
+      status: 400,
+      error: expect.stringMatching(/invalid registration/),
+    });
     // Events need the event key: any other is refused before the body is read.
     expect(await post("/e/any", JSON.stringify({ name: "x", data: {} }))).toEqual({ status: 401, json: { error: "Event key not found", status: 401 } });
 

@@ -81,7 +81,8 @@ describe("the shared text rule", () => {
       const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
       expect(hasNoControlCharacters(`a${String.fromCharCode(c)}b`), `U+${c.toString(16)}`).toBe(!control);
     }
-    for (const ok of ["Ünïcødé ☃ 日本語 🙂", "quote\"s and 'apostrophes' <b>", "\u00a0nbsp", "\u200b zero width"]) expect(hasNoControlCharacters(ok)).toBe(true);
+    for (const ok of ["Ünïcødé ☃ 日本語 🙂", "quote\"s and 'apostrophes' <b>", "\u00a0nbsp", "\u200b zero width"])
+      expect(hasNoControlCharacters(ok)).toBe(true);
     expect(text().trim().max(5).safeParse(" a\tb ").success).toBe(false);
   });
 });
@@ -134,9 +135,10 @@ describe("refusals with control characters are still recorded", () => {
     );
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe("not_found");
-    const { rows } = await raw.query(`SELECT target_id FROM "${schemaNameFor(slug)}".audit_log WHERE action = 'integration.webhook_rejected' AND target_id = $1`, [
-      "ab\ufffdcd",
-    ]);
+    const { rows } = await raw.query(
+      `SELECT target_id FROM "${schemaNameFor(slug)}".audit_log WHERE action = 'integration.webhook_rejected' AND target_id = $1`,
+      ["ab\ufffdcd"],
+    );
     expect(rows).toHaveLength(1);
   });
 });
@@ -146,7 +148,18 @@ describe("finding 4: dates are bounded", () => {
 
   it("an API key expiry must be in the future and within five years", async () => {
     const before = await counts();
-    for (const expiresAt of ["99999-01-01", "+099999-01-01", "+275760-09-13", inYears(6).toISOString(), "1969-12-31", "2000-01-01", "not a date", 1e20, true, {}]) {
+    for (const expiresAt of [
+      "99999-01-01",
+      "+099999-01-01",
+      "+275760-09-13",
+      inYears(6).toISOString(),
+      "1969-12-31",
+      "2000-01-01",
+      "not a date",
+      1e20,
+      true,
+      {},
+    ]) {
       await badRequestNaming(createApiKey(slug, owner, { name: "k", scopes: ["members:read"], expiresAt }, ctx), "expiresAt");
     }
     expect(await counts()).toEqual(before);

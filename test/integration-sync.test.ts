@@ -17,7 +17,18 @@ import { BadSyncResponseError, syncPage, type PageResult } from "@/lib/integrati
 import { finishSyncRun, listSyncRuns, startSyncRun } from "@/lib/integrations/sync/sync-runs";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { schemaNameFor } from "@/lib/tenancy/slug";
-import { adminActor, auditHighWater, auditRows, countRows, patchEnv, patientRedis, rejectionOf, sendJson, startLocalApi, type LocalApi } from "./support/integrations";
+import {
+  adminActor,
+  auditHighWater,
+  auditRows,
+  countRows,
+  patchEnv,
+  patientRedis,
+  rejectionOf,
+  sendJson,
+  startLocalApi,
+  type LocalApi,
+} from "./support/integrations";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
 const slug = uniqueSlug("sync");
@@ -81,7 +92,12 @@ async function pagedApi(items: Item[]): Promise<PagedApi> {
 
 const itemsOf = (n: number): Item[] => Array.from({ length: n }, (_, i) => ({ id: `rec-${i}`, name: `Record ${i}`, n: i }));
 
-async function restIntegration(api: { url: string }, settings: Record<string, unknown> = {}, token: string | undefined = TOKEN, tenant = slug): Promise<string> {
+async function restIntegration(
+  api: { url: string },
+  settings: Record<string, unknown> = {},
+  token: string | undefined = TOKEN,
+  tenant = slug,
+): Promise<string> {
   const { integration } = await createIntegration(
     tenant,
     {
@@ -144,13 +160,27 @@ describe("a full sync", () => {
     expect(api.hits.map((h) => h.url.searchParams.get("cursor"))).toEqual([null, "c-2", "c-4"]);
     expect(api.hits.every((h) => h.url.searchParams.get("limit") === "2")).toBe(true);
 
-    const { rows } = await raw.query(`SELECT external_id, source, data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1 ORDER BY external_id`, [id]);
+    const { rows } = await raw.query(
+      `SELECT external_id, source, data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1 ORDER BY external_id`,
+      [id],
+    );
     expect(rows).toEqual(itemsOf(5).map((item) => ({ external_id: item.id, source: "sync", data: item })));
     expect((await listSyncedRecords(slug, id)).map((r) => r.externalId).sort()).toEqual(itemsOf(5).map((i) => i.id));
     expect((await recordAudits(mark)).map((r) => r.action)).toEqual(Array(5).fill("synced_record.created"));
 
     const [run] = await listSyncRuns(slug, id);
-    expect(run).toMatchObject({ id: first.runId, trigger: "manual", status: "succeeded", cursor: null, pages: 3, fetched: 5, created: 5, updated: 0, unchanged: 0, error: null });
+    expect(run).toMatchObject({
+      id: first.runId,
+      trigger: "manual",
+      status: "succeeded",
+      cursor: null,
+      pages: 3,
+      fetched: 5,
+      created: 5,
+      updated: 0,
+      unchanged: 0,
+      error: null,
+    });
     expect(run!.finishedAt).not.toBeNull();
     const [finished] = await auditRows(raw, slug, "action = 'integration.sync_finished' AND target_id = $1", [id]);
     expect(finished!.metadata).toMatchObject({ runId: first.runId, status: "succeeded", pages: 3, created: 5, updated: 0, unchanged: 0 });
@@ -244,11 +274,19 @@ describe("a sync that fails part-way", () => {
     const cases: [string, (res: Parameters<typeof sendJson>[0], url: URL) => void, RegExp][] = [
       ["no items array", (res) => sendJson(res, 200, { items: [] }), /no array at "data"/],
       ["item without an id", (res) => sendJson(res, 200, { data: [{ id: "ok-1" }, { name: "anonymous" }], next_cursor: null }), /no usable "id"/],
-      ["the same cursor again", (res, url) => sendJson(res, 200, { data: [{ id: "loop" }], next_cursor: url.searchParams.get("cursor") ?? "c-0" }), /same cursor/],
-      ["not JSON", (res) => {
-        res.writeHead(200, { "content-type": "text/html" });
-        res.end("<html>");
-      }, /did not answer JSON/],
+      [
+        "the same cursor again",
+        (res, url) => sendJson(res, 200, { data: [{ id: "loop" }], next_cursor: url.searchParams.get("cursor") ?? "c-0" }),
+        /same cursor/,
+      ],
+      [
+        "not JSON",
+        (res) => {
+          res.writeHead(200, { "content-type": "text/html" });
+          res.end("<html>");
+        },
+        /did not answer JSON/,
+      ],
     ];
     for (const [what, respond, message] of cases) {
       const api = await startLocalApi((_req, res, url) => respond(res, url));
@@ -291,7 +329,11 @@ describe("a sync that stops", () => {
     expect(notices).toEqual([expect.objectContaining({ kind: "circuit_open", readAt: null })]);
     expect(notices[0]!.body).not.toContain(TOKEN);
     // Dismissed once (audited); not by another tenant, not twice.
-    for (const [tenant, noticeId] of [[otherSlug, notices[0]!.id], [slug, "not-a-uuid"], [slug, randomUUID()]] as const) {
+    for (const [tenant, noticeId] of [
+      [otherSlug, notices[0]!.id],
+      [slug, "not-a-uuid"],
+      [slug, randomUUID()],
+    ] as const) {
       expect(((await rejectionOf(dismissNotice(tenant, noticeId, adminActor))) as AppError).code).toBe("not_found");
     }
     await dismissNotice(slug, notices[0]!.id, adminActor);

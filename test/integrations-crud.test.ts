@@ -95,10 +95,19 @@ describe("creating webhook integrations", () => {
   it("keeps webhook settings (header names, rate limit)", async () => {
     const { integration } = await createIntegration(
       slug,
-      { name: "Generic", kind: "webhook", scheme: "hmac-sha256", settings: { signatureHeader: "X-Acme-Sig", eventIdHeader: "X-Acme-Id", rateLimitPerMinute: 30 } },
+      {
+        name: "Generic",
+        kind: "webhook",
+        scheme: "hmac-sha256",
+        settings: { signatureHeader: "X-Acme-Sig", eventIdHeader: "X-Acme-Id", rateLimitPerMinute: 30 },
+      },
       ctx,
     );
-    expect((await getIntegration(slug, integration.id)).settings).toEqual({ signatureHeader: "X-Acme-Sig", eventIdHeader: "X-Acme-Id", rateLimitPerMinute: 30 });
+    expect((await getIntegration(slug, integration.id)).settings).toEqual({
+      signatureHeader: "X-Acme-Sig",
+      eventIdHeader: "X-Acme-Id",
+      rateLimitPerMinute: 30,
+    });
   });
 });
 

@@ -38,8 +38,7 @@ function migrate(slugs: string[], tenantMigrations: MigrationFile[], options: Pa
   return migrateAll(getPool(), { concurrency: 4, platformMigrations, tenantMigrations, slugs, ...options });
 }
 
-const appliedBySchema = (report: MigrationReport) =>
-  Object.fromEntries(report.tenants.map((t) => [t.schema, t.error ? `error: ${t.error}` : t.applied]));
+const appliedBySchema = (report: MigrationReport) => Object.fromEntries(report.tenants.map((t) => [t.schema, t.error ? `error: ${t.error}` : t.applied]));
 
 /** Holds the migration lock on a connection of its own (not the pool) while fn runs. */
 async function whileLockHeld<T>(fn: () => Promise<T>): Promise<T> {
@@ -147,9 +146,9 @@ describe("migrateAll", () => {
       sql: "CREATE TABLE public.platform_probe_table (id int);",
       checksum: checksumOf("CREATE TABLE public.platform_probe_table (id int);"),
     };
-    await expect(
-      migrate(slugs, [...realTenantMigrations, addW], { platformMigrations: [...platformMigrations, platformExtra] }),
-    ).rejects.toThrow(/was edited after it was applied/);
+    await expect(migrate(slugs, [...realTenantMigrations, addW], { platformMigrations: [...platformMigrations, platformExtra] })).rejects.toThrow(
+      /was edited after it was applied/,
+    );
     expect(await tableNames(raw, "public")).not.toContain("platform_probe_table");
     expect((await ledgerOf(raw, "public")).has(platformExtra.name)).toBe(false);
   });

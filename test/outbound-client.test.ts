@@ -563,7 +563,12 @@ describe("SSRF guard", () => {
     }
     expect(server.hits).toHaveLength(4);
     // The same host on another port, and other names for the same address, are not listed.
-    for (const baseUrl of [`http://127.0.0.1:${other.port}`, `http://localhost:${server.port}`, `http://[::1]:${server.port}`, `http://[::ffff:127.0.0.1]:${server.port}`]) {
+    for (const baseUrl of [
+      `http://127.0.0.1:${other.port}`,
+      `http://localhost:${server.port}`,
+      `http://[::1]:${server.port}`,
+      `http://[::ffff:127.0.0.1]:${server.port}`,
+    ]) {
       const err = await failure(callIntegration(target({ url: baseUrl }, { maxAttempts: 1 }), get(), ctx, only));
       expect(err, baseUrl).toBeInstanceOf(SsrfRefusedError);
     }
@@ -604,9 +609,7 @@ describe("SSRF guard", () => {
     ];
     await expect(resolveAllowed(url, { allowedHosts: none, timeoutMs: 1000, resolveAll })).rejects.toThrow(/loopback address \(127\.0\.0\.1\)/);
     const publicOnly = async () => [{ address: "93.184.216.34", family: 4 as const }];
-    expect(await resolveAllowed(url, { allowedHosts: none, timeoutMs: 1000, resolveAll: publicOnly })).toEqual([
-      { address: "93.184.216.34", family: 4 },
-    ]);
+    expect(await resolveAllowed(url, { allowedHosts: none, timeoutMs: 1000, resolveAll: publicOnly })).toEqual([{ address: "93.184.216.34", family: 4 }]);
   });
 
   it("refuses a name whose DNS answer is any of the disguised internal addresses", async () => {
@@ -634,7 +637,11 @@ describe("SSRF guard", () => {
     ]);
     // Another port of the listed name is another key.
     await expect(
-      resolveAllowed(new URL("https://rebind.example.test:8443/"), { allowedHosts: listed, timeoutMs: 1000, resolveAll: async () => [{ address: "127.0.0.1", family: 4 }] }),
+      resolveAllowed(new URL("https://rebind.example.test:8443/"), {
+        allowedHosts: listed,
+        timeoutMs: 1000,
+        resolveAll: async () => [{ address: "127.0.0.1", family: 4 }],
+      }),
     ).rejects.toBeInstanceOf(SsrfRefusedError);
   });
 

@@ -10,11 +10,7 @@ import { closePool } from "@/lib/db/pool";
 import { edgeEnv, resetEnvCache } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { problemFromError } from "@/lib/http/problem";
-import {
-  applyRateLimitHeaders,
-  rateLimitedError,
-  tighter,
-} from "@/lib/ratelimit/headers";
+import { applyRateLimitHeaders, rateLimitedError, tighter } from "@/lib/ratelimit/headers";
 import { consume, type RateLimitResult } from "@/lib/ratelimit/limiter";
 import { effectiveRateLimits, platformRateLimits } from "@/lib/ratelimit/limits";
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
@@ -237,18 +233,25 @@ describe("limits from tenant settings", () => {
     const settings = settingsWith({ failedSignInsPerTenantPer15Minutes: 3 });
     for (let i = 0; i < 3; i++) await addUser(slug, `user${i}@${slug}.test`, "member");
     // Correct sign-ins do not count.
-    for (let i = 0; i < 4; i++) await issueTokensForPassword(slug, settings, { email: `user0@${slug}.test`, password: testPassword }, meta({ ip: `198.51.100.${50 + i}` }));
+    for (let i = 0; i < 4; i++)
+      await issueTokensForPassword(slug, settings, { email: `user0@${slug}.test`, password: testPassword }, meta({ ip: `198.51.100.${50 + i}` }));
     // One guess per account, each from a new address: per-IP and per-email limits never trip.
     for (let i = 0; i < 3; i++) {
-      const err = await rejection(issueTokensForPassword(slug, settings, { email: `user${i}@${slug}.test`, password: "Spring2026!" }, meta({ ip: `192.0.2.${10 + i}` })));
+      const err = await rejection(
+        issueTokensForPassword(slug, settings, { email: `user${i}@${slug}.test`, password: "Spring2026!" }, meta({ ip: `192.0.2.${10 + i}` })),
+      );
       expect(err.status).toBe(401);
     }
     // The tenant's budget of failures is spent: the next attempt is refused before any password check, right or wrong.
-    const sprayed = await rejection(issueTokensForPassword(slug, settings, { email: `owner@${slug}.test`, password: "Spring2026!" }, meta({ ip: "192.0.2.99" })));
+    const sprayed = await rejection(
+      issueTokensForPassword(slug, settings, { email: `owner@${slug}.test`, password: "Spring2026!" }, meta({ ip: "192.0.2.99" })),
+    );
     expect(sprayed.status).toBe(429);
     expect(sprayed.message).toMatch(/Too many sign-in attempts/);
     expect(Number(sprayed.headers["Retry-After"])).toBeGreaterThan(0);
-    expect((await rejection(issueTokensForPassword(slug, settings, { email: `user1@${slug}.test`, password: testPassword }, meta({ ip: "192.0.2.100" })))).status).toBe(429);
+    expect(
+      (await rejection(issueTokensForPassword(slug, settings, { email: `user1@${slug}.test`, password: testPassword }, meta({ ip: "192.0.2.100" })))).status,
+    ).toBe(429);
     // Another tenant, same settings, is not affected.
     const ok = await issueTokensForPassword(quiet, settings, { email: `owner@${quiet}.test`, password: testPassword }, meta({ ip: "192.0.2.99" }));
     expect(ok.pair.access_token).toBeTruthy();

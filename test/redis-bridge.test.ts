@@ -78,7 +78,10 @@ describe("protocol", () => {
     const single = await post("/", ["INCR", `${P}raw:s`]);
     expect(single.status).toBe(400);
     expect(single.json).toEqual({ error: expect.stringMatching(/not an integer/) });
-    const piped = await post("/pipeline", [["INCR", `${P}raw:s`], ["GET", `${P}raw:s`]]);
+    const piped = await post("/pipeline", [
+      ["INCR", `${P}raw:s`],
+      ["GET", `${P}raw:s`],
+    ]);
     expect(piped).toEqual({ status: 200, json: [{ error: expect.stringMatching(/not an integer/) }, { result: "text" }] });
   });
 
@@ -90,7 +93,14 @@ describe("protocol", () => {
     expect((await post("/pipeline", [])).status).toBe(400);
     const select = await post("/", ["SELECT", "0"]);
     expect(select).toEqual({ status: 400, json: { error: expect.stringMatching(/not available/) } });
-    expect((await post("/multi-exec", [["SET", `${P}raw:tx`, "1"], ["WATCH", "x"]])).status).toBe(400);
+    expect(
+      (
+        await post("/multi-exec", [
+          ["SET", `${P}raw:tx`, "1"],
+          ["WATCH", "x"],
+        ])
+      ).status,
+    ).toBe(400);
     expect((await post("/", ["SET", `${P}raw:big`, "x".repeat(11 * 1024 * 1024)])).status).toBe(413);
   });
 

@@ -6,7 +6,10 @@ import { requestMeta } from "@/lib/http/request-meta";
 
 const saved = { hops: process.env.TRUSTED_PROXY_HOPS, launcher: process.env.PLATFORM_PEER_HEADER };
 afterEach(() => {
-  for (const [name, value] of [["TRUSTED_PROXY_HOPS", saved.hops], ["PLATFORM_PEER_HEADER", saved.launcher]] as const) {
+  for (const [name, value] of [
+    ["TRUSTED_PROXY_HOPS", saved.hops],
+    ["PLATFORM_PEER_HEADER", saved.launcher],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }

@@ -224,7 +224,12 @@ describe("secrets:rotate", () => {
 
   it("audits each batch without a ciphertext or plaintext in the audit log, and keeps the chain intact", async () => {
     for (const slug of slugs) {
-      const { rows } = await raw.query<{ action: string; actor_label: string; target_id: string; metadata: { rows: string[]; keyId: string; fromKeyIds: string[] } }>(
+      const { rows } = await raw.query<{
+        action: string;
+        actor_label: string;
+        target_id: string;
+        metadata: { rows: string[]; keyId: string; fromKeyIds: string[] };
+      }>(
         `SELECT action, actor_label, target_id, metadata FROM "${schemaNameFor(slug)}".audit_log WHERE seq > $1 AND actor_label = 'secrets:rotate' ORDER BY seq`,
         [auditStart[slug]],
       );

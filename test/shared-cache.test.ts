@@ -122,7 +122,12 @@ describe("withAudit", () => {
 
       // Housekeeping writes that no cached value depends on publish nothing.
       seen.length = 0;
-      await withAudit(slug, systemContext("cache test"), (tx) => tx.session.updateMany({ where: { id: crypto.randomUUID() }, data: { lastSeenAt: new Date() } }), { keepCaches: true });
+      await withAudit(
+        slug,
+        systemContext("cache test"),
+        (tx) => tx.session.updateMany({ where: { id: crypto.randomUUID() }, data: { lastSeenAt: new Date() } }),
+        { keepCaches: true },
+      );
       await sleep(100);
       expect(seen).toEqual([]);
 

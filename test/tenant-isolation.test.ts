@@ -33,7 +33,13 @@ const created: string[] = [a, b];
 function audited(slug: string): Pick<TenantClient, "user" | "organization"> {
   const ctx = { actorType: "system" as const, actorLabel: "isolation test" };
   const model = (name: string) =>
-    new Proxy({}, { get: (_t, op: string) => (args: unknown) => withAudit(slug, ctx, (tx) => (tx as unknown as Record<string, Record<string, (a: unknown) => Promise<unknown>>>)[name]![op]!(args)) });
+    new Proxy(
+      {},
+      {
+        get: (_t, op: string) => (args: unknown) =>
+          withAudit(slug, ctx, (tx) => (tx as unknown as Record<string, Record<string, (a: unknown) => Promise<unknown>>>)[name]![op]!(args)),
+      },
+    );
   return { user: model("user"), organization: model("organization") } as unknown as Pick<TenantClient, "user" | "organization">;
 }
 
@@ -197,9 +203,7 @@ describe("tenant clients", () => {
     const firstClient = tenantDb(many[0]!);
 
     // 30 tenants x 2 queries at once, through at most POOL_MAX connections.
-    const results = await Promise.all(
-      [...many, ...many].map(async (slug) => ({ slug, emails: (await tenantDb(slug).user.findMany()).map((u) => u.email) })),
-    );
+    const results = await Promise.all([...many, ...many].map(async (slug) => ({ slug, emails: (await tenantDb(slug).user.findMany()).map((u) => u.email) })));
     for (const { slug, emails } of results) expect(emails).toEqual([`owner@${slug}.test`]);
     expect(pool.totalCount).toBeGreaterThan(1);
     expect(pool.totalCount).toBeLessThanOrEqual(POOL_MAX);

@@ -18,16 +18,7 @@ import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
 import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { runScript } from "./support/cli";
-import {
-  dropTenantsQuietly,
-  ledgerOf,
-  rawClient,
-  schemaExists,
-  tableNames,
-  tenantRowCount,
-  uniqueSlug,
-  expectedTenantTables,
-} from "./support/tenants";
+import { dropTenantsQuietly, ledgerOf, rawClient, schemaExists, tableNames, tenantRowCount, uniqueSlug, expectedTenantTables } from "./support/tenants";
 
 const tenantMigrations = loadMigrations("tenant");
 const created = new Set<string>();
@@ -72,9 +63,7 @@ async function traces(slug: string) {
 const noTraces = { row: 0, schema: false, ledger: 0, mirror: null };
 
 async function domainRows(hostnames: string[]): Promise<number> {
-  const { rows } = await raw.query<{ n: number }>("SELECT count(*)::int AS n FROM public.domains WHERE hostname = ANY($1)", [
-    hostnames,
-  ]);
+  const { rows } = await raw.query<{ n: number }>("SELECT count(*)::int AS n FROM public.domains WHERE hostname = ANY($1)", [hostnames]);
   return rows[0]!.n;
 }
 
@@ -98,12 +87,8 @@ describe("createTenant", () => {
     expect(tenantMigrations.length).toBeGreaterThan(0);
     expect(await ledgerOf(raw, tenant.schemaName)).toEqual(new Map(tenantMigrations.map((m) => [m.name, m.checksum])));
 
-    const { rows } = await raw.query("SELECT id, name, status, schema_name, settings FROM public.tenants WHERE slug = $1", [
-      tenant.slug,
-    ]);
-    expect(rows).toEqual([
-      { id: tenant.id, name: "Acme Test", status: "active", schema_name: tenant.schemaName, settings: defaultTenantSettings() },
-    ]);
+    const { rows } = await raw.query("SELECT id, name, status, schema_name, settings FROM public.tenants WHERE slug = $1", [tenant.slug]);
+    expect(rows).toEqual([{ id: tenant.id, name: "Acme Test", status: "active", schema_name: tenant.schemaName, settings: defaultTenantSettings() }]);
     expect(await mirrored(mirrorKeys.tenant(tenant.slug))).toBe("active");
     const users = await raw.query(`SELECT 1 FROM "${tenant.schemaName}".users`);
     expect(users.rowCount).toBe(0);
@@ -131,10 +116,7 @@ describe("createTenant", () => {
       users: (await raw.query(`SELECT * FROM "${tenant.schemaName}".users`)).rows,
     };
 
-    const err = await appErrorOf(
-      createTenant({ slug: tenant.slug, name: "Second", ownerEmail: "second@example.test" }),
-      "conflict",
-    );
+    const err = await appErrorOf(createTenant({ slug: tenant.slug, name: "Second", ownerEmail: "second@example.test" }), "conflict");
     expect(err.message).toBe(`A tenant with the slug "${tenant.slug}" already exists.`);
 
     expect({
@@ -214,8 +196,7 @@ describe("createTenant", () => {
 describe("setTenantStatus", () => {
   it("suspends, resumes and archives, in PostgreSQL and in the mirror", async () => {
     const tenant = await newTenant();
-    const statusInDb = async () =>
-      (await raw.query("SELECT status FROM public.tenants WHERE slug = $1", [tenant.slug])).rows[0]?.status;
+    const statusInDb = async () => (await raw.query("SELECT status FROM public.tenants WHERE slug = $1", [tenant.slug])).rows[0]?.status;
 
     for (const status of ["suspended", "active", "archived", "active"] as const) {
       const updated = await setTenantStatus(tenant.slug, status);
@@ -264,7 +245,7 @@ describe("domains", () => {
     const second = hostname("primary");
     await addDomain(slug, first, { primary: true });
     await addDomain(slug, second, { primary: true });
-    const { rows } = await raw.query("SELECT hostname FROM public.domains WHERE hostname = ANY($1) AND \"primary\"", [[first, second]]);
+    const { rows } = await raw.query('SELECT hostname FROM public.domains WHERE hostname = ANY($1) AND "primary"', [[first, second]]);
     expect(rows).toEqual([{ hostname: second }]);
   });
 

@@ -202,7 +202,11 @@ describe("receiving a signed delivery", () => {
     // The engine was handed exactly this row, under the row's deterministic event id.
     const sent = engine.events.filter((e) => e.data.eventId === result.id);
     expect(sent).toEqual([
-      expect.objectContaining({ name: "integration/webhook.received", id: `webhook-${slug}-${result.id}-0`, data: { tenant: slug, integrationId: hook.id, eventId: result.id } }),
+      expect.objectContaining({
+        name: "integration/webhook.received",
+        id: `webhook-${slug}-${result.id}-0`,
+        data: { tenant: slug, integrationId: hook.id, eventId: result.id },
+      }),
     ]);
 
     const [created] = await auditRows(raw, slug, "action = 'webhook_event.created' AND target_id = $1", [result.id]);
@@ -502,7 +506,8 @@ describe("the integration cache of the webhook path", () => {
     const hook = await newHook("stripe");
     const peer = spawn(process.execPath, ["--import", "tsx", "test/support/cache-peer.ts"], { env: process.env, stdio: ["pipe", "pipe", "inherit"] });
     const lines = createInterface({ input: peer.stdout! })[Symbol.asyncIterator]();
-    const next = async () => JSON.parse(String((await lines.next()).value)) as { ready?: boolean; cachedBefore: boolean; status: string | null; secret: string | null };
+    const next = async () =>
+      JSON.parse(String((await lines.next()).value)) as { ready?: boolean; cachedBefore: boolean; status: string | null; secret: string | null };
     const ask = async () => {
       peer.stdin!.write(`${JSON.stringify({ slug, id: hook.id })}\n`);
       return next();
@@ -586,7 +591,14 @@ describe("storing deliveries in groups", () => {
     expect(await inboxOf(hook.id)).toHaveLength(11);
     const audit = await auditRows(raw, slug, "action = 'webhook_event.created' AND target_id = ANY($1)", [stored.map((s) => s.id)]);
     expect(audit).toHaveLength(11);
-    const requestOf = new Map((await raw.query<{ target_id: string; request_id: string }>(`SELECT target_id, request_id FROM "${schemaNameFor(slug)}".audit_log WHERE target_id = ANY($1)`, [stored.map((s) => s.id)])).rows.map((r) => [r.target_id, r.request_id]));
+    const requestOf = new Map(
+      (
+        await raw.query<{ target_id: string; request_id: string }>(
+          `SELECT target_id, request_id FROM "${schemaNameFor(slug)}".audit_log WHERE target_id = ANY($1)`,
+          [stored.map((s) => s.id)],
+        )
+      ).rows.map((r) => [r.target_id, r.request_id]),
+    );
     stored.forEach((s, i) => {
       if (!s.duplicate) expect(requestOf.get(s.id)).toBe(`req-group-${i}`);
     });
@@ -595,7 +607,9 @@ describe("storing deliveries in groups", () => {
   it("a bad row fails only its own delivery, not the group it was queued with", async () => {
     const hook = await newHook("hmac-sha256");
     const gone = randomUUID(); // no such integration: a foreign-key violation
-    const results = await Promise.allSettled([row(hook.id), row(hook.id), row(gone), row(hook.id), row(hook.id)].map((r, i) => storeInboxEvent(slug, sender(hook.id, `req-bad-${i}`), r)));
+    const results = await Promise.allSettled(
+      [row(hook.id), row(hook.id), row(gone), row(hook.id), row(hook.id)].map((r, i) => storeInboxEvent(slug, sender(hook.id, `req-bad-${i}`), r)),
+    );
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
     expect(isMissingIntegration((results[2] as PromiseRejectedResult).reason)).toBe(true);
     expect(await inboxOf(hook.id)).toHaveLength(4);
@@ -629,7 +643,11 @@ describe("coalesced sends to the engine", () => {
 describe("applying a batch of inbox rows", () => {
   it("applies good events together, dead-letters the bad one alone, hands on forwards and poison, and is idempotent", async () => {
     const hook = await newHook("standard-webhooks");
-    const { integration: rest } = await createIntegration(slug, { name: `target ${randomUUID().slice(0, 8)}`, kind: "rest", settings: { baseUrl: "https://api.example.com" }, token: "t0k" }, ctx);
+    const { integration: rest } = await createIntegration(
+      slug,
+      { name: `target ${randomUUID().slice(0, 8)}`, kind: "rest", settings: { baseUrl: "https://api.example.com" }, token: "t0k" },
+      ctx,
+    );
     const forwarding = await newHook("standard-webhooks", { forwardTo: { integrationId: rest.id, path: "/in" } });
     const objectId = `obj_${randomUUID().slice(0, 8)}`;
     const first = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: objectId, v: 1 } }));
@@ -647,7 +665,9 @@ describe("applying a batch of inbox rows", () => {
     expect(await inboxRow(notJson)).toMatchObject({ status: "dead", attempts: 1, last_error: "the payload is not JSON" });
     expect(await inboxRow(poison)).toMatchObject({ status: "failed", attempts: 1 });
     expect(await inboxRow(forward)).toMatchObject({ status: "received", attempts: 0 });
-    const { rows } = await raw.query(`SELECT external_id, data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1 ORDER BY external_id`, [hook.id]);
+    const { rows } = await raw.query(`SELECT external_id, data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1 ORDER BY external_id`, [
+      hook.id,
+    ]);
     // The later event about the same object wins.
     expect(rows).toEqual([
       { external_id: objectId, data: { id: objectId, v: 2 } },
@@ -655,7 +675,13 @@ describe("applying a batch of inbox rows", () => {
     ]);
 
     const auditBefore = await auditHighWater(raw, slug);
-    expect(await applyWebhookBatch(slug, [first, second, other])).toEqual({ processed: [], skipped: [first, second, other], handOff: [], dead: [], missing: [] });
+    expect(await applyWebhookBatch(slug, [first, second, other])).toEqual({
+      processed: [],
+      skipped: [first, second, other],
+      handOff: [],
+      dead: [],
+      missing: [],
+    });
     expect(await auditRows(raw, slug, "seq > $1", [auditBefore])).toEqual([]);
   });
 
@@ -713,9 +739,16 @@ describe("limits taken by the route: the tenant's and the integration's in one c
     { limits: "in-handler" },
   );
   const post = (tenant: string, integrationId: string, d: Delivery) =>
-    handler(new Request(`http://${tenant}.localhost/api/webhooks/${integrationId}`, { method: "POST", headers: { ...d.headers, [internalHeaders.tenant]: tenant }, body: new Uint8Array(d.body) }), {
-      params: Promise.resolve({ integrationId }),
-    });
+    handler(
+      new Request(`http://${tenant}.localhost/api/webhooks/${integrationId}`, {
+        method: "POST",
+        headers: { ...d.headers, [internalHeaders.tenant]: tenant },
+        body: new Uint8Array(d.body),
+      }),
+      {
+        params: Promise.resolve({ integrationId }),
+      },
+    );
 
   it("refuses past either bucket with problem+json and Retry-After; a refusal charges neither; unknown ids count against the tenant", async () => {
     const tenant = uniqueSlug("inbox-rl");
@@ -760,7 +793,10 @@ describe("limits taken by the route: the tenant's and the integration's in one c
 
 describe("objectOfEvent", () => {
   it("finds the object an event is about, else keys by the event", () => {
-    expect(objectOfEvent("stripe", { id: "evt_1", data: { object: { id: "cus_1", x: 1 } } }, "evt_1")).toEqual({ externalId: "cus_1", data: { id: "cus_1", x: 1 } });
+    expect(objectOfEvent("stripe", { id: "evt_1", data: { object: { id: "cus_1", x: 1 } } }, "evt_1")).toEqual({
+      externalId: "cus_1",
+      data: { id: "cus_1", x: 1 },
+    });
     // Stripe's own event id is not the object.
     expect(objectOfEvent("stripe", { id: "evt_1", data: {} }, "evt_1")).toEqual({ externalId: "event:evt_1", data: { id: "evt_1", data: {} } });
     expect(objectOfEvent("standard-webhooks", { type: "t", data: { id: "c_1" } }, "msg_1")).toEqual({ externalId: "c_1", data: { id: "c_1" } });
@@ -879,7 +915,12 @@ describe("forwarding to a rest integration", () => {
       expect(hit.url.pathname).toBe("/v1/inbound");
       expect(hit.headers["idempotency-key"]).toBe(id);
       const row = await inboxRow(id);
-      expect(JSON.parse(hit.body)).toEqual({ id, type: "customer.updated", receivedAt: row.received_at.toISOString(), payload: JSON.parse(d.body.toString("utf8")) });
+      expect(JSON.parse(hit.body)).toEqual({
+        id,
+        type: "customer.updated",
+        receivedAt: row.received_at.toISOString(),
+        payload: JSON.parse(d.body.toString("utf8")),
+      });
 
       // Without forwardTo there is nothing to do.
       const plain = await newHook("stripe");
@@ -975,7 +1016,14 @@ describe("listing the inbox", () => {
       tx.webhookEvent.createMany({
         data: Array.from({ length: 5 }, (_, i) => {
           const body = Buffer.from(`{"n":${i}}`);
-          return { integrationId: hook.id, providerEventId: `tie-${i}`, body: new Uint8Array(body), bodySha256: sha256(body), receivedAt: at, dispatchedAt: at };
+          return {
+            integrationId: hook.id,
+            providerEventId: `tie-${i}`,
+            body: new Uint8Array(body),
+            bodySha256: sha256(body),
+            receivedAt: at,
+            dispatchedAt: at,
+          };
         }),
       }),
     );
@@ -1068,7 +1116,13 @@ describe("health of a webhook integration", () => {
     expect(later).toMatchObject({ total: 0, successes: 0, successRate: null, p95LatencyMs: null, inbox: { backlog: 2, dead: 1 } });
 
     const empty = await integrationHealth(slug, (await newHook("github")).id);
-    expect(empty).toMatchObject({ total: 0, successRate: null, lastError: null, lastSuccessAt: null, inbox: { backlog: 0, failed: 0, dead: 0, undispatched: 0 } });
+    expect(empty).toMatchObject({
+      total: 0,
+      successRate: null,
+      lastError: null,
+      lastSuccessAt: null,
+      inbox: { backlog: 0, failed: 0, dead: 0, undispatched: 0 },
+    });
   });
 });
 
@@ -1172,7 +1226,11 @@ describe("when the workflow engine is down", () => {
     const newest = fresh.find((r) => r.id !== old)!;
     // A row the engine never saw goes under its deterministic id (the engine dedupes a second offer).
     expect(sent).toContainEqual(
-      expect.objectContaining({ name: "integration/webhook.received", id: `webhook-${slug}-${newest.id}-0`, data: { tenant: slug, integrationId: hook.id, eventId: newest.id } }),
+      expect.objectContaining({
+        name: "integration/webhook.received",
+        id: `webhook-${slug}-${newest.id}-0`,
+        data: { tenant: slug, integrationId: hook.id, eventId: newest.id },
+      }),
     );
     const reoffered = sent.filter((e) => e.data.eventId === old);
     expect(reoffered).toHaveLength(1);

@@ -106,8 +106,7 @@ describe("verifyWebhook: caller errors", () => {
 
 describe("standard-webhooks", () => {
   const secret = "whsec_" + Buffer.alloc(32, 7).toString("base64");
-  const sign = (body: Uint8Array, key = secret, timestamp: Date | number = NOW, id = "msg_1") =>
-    signWebhook("standard-webhooks", key, body, { id, timestamp });
+  const sign = (body: Uint8Array, key = secret, timestamp: Date | number = NOW, id = "msg_1") => signWebhook("standard-webhooks", key, body, { id, timestamp });
 
   it("known answer: the specification's published vector (Headers object)", () => {
     const headers = new Headers({
@@ -122,10 +121,15 @@ describe("standard-webhooks", () => {
       expect(result).toEqual({ ok: true, eventId: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: now });
     }
     // The sender helper reproduces it too.
-    expect(signWebhook("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", body, { id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330 })["webhook-signature"]).toBe(
-      "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    expect(
+      signWebhook("standard-webhooks", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", body, { id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330 })[
+        "webhook-signature"
+      ],
+    ).toBe("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    expectRejected(
+      verify({ scheme: "standard-webhooks", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers, body: tamper(body), now }),
+      "bad_signature",
     );
-    expectRejected(verify({ scheme: "standard-webhooks", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], headers, body: tamper(body), now }), "bad_signature");
   });
 
   it("known answer: an HMAC computed inline over id.timestamp.body with the decoded key", () => {
@@ -146,11 +150,20 @@ describe("standard-webhooks", () => {
   it("refuses a one-byte change to the body, the id or the timestamp, and a wrong secret", () => {
     const headers = sign(JSON_BODY);
     expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers, body: tamper(JSON_BODY) }), "bad_signature");
-    expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, "webhook-id": "msg_2" }, body: JSON_BODY }), "bad_signature");
-    expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, "webhook-timestamp": String(T + 1) }, body: JSON_BODY }), "bad_signature");
+    expectRejected(
+      verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, "webhook-id": "msg_2" }, body: JSON_BODY }),
+      "bad_signature",
+    );
+    expectRejected(
+      verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, "webhook-timestamp": String(T + 1) }, body: JSON_BODY }),
+      "bad_signature",
+    );
     const wrong = generateSecret("standard-webhooks");
     const message = expectRejected(verify({ scheme: "standard-webhooks", secrets: [wrong], headers, body: JSON_BODY }), "bad_signature");
-    const expectedMac = createHmac("sha256", Buffer.from(wrong.slice(6), "base64")).update(`msg_1.${T}.`).update(JSON_BODY).digest("base64");
+    const expectedMac = createHmac("sha256", Buffer.from(wrong.slice(6), "base64"))
+      .update(`msg_1.${T}.`)
+      .update(JSON_BODY)
+      .digest("base64");
     expect(message).not.toContain(expectedMac);
     expect(message).not.toContain(wrong);
   });
@@ -188,8 +201,13 @@ describe("standard-webhooks", () => {
     const headers = sign(JSON_BODY);
     const without = (name: string) => Object.fromEntries(Object.entries(headers).filter(([k]) => k !== name));
     expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: without("webhook-signature"), body: JSON_BODY }), "missing_signature");
-    expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, "webhook-signature": "  " }, body: JSON_BODY }), "missing_signature");
-    expect(expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: without("webhook-timestamp"), body: JSON_BODY }), "missing_signature")).toMatch(/webhook-timestamp/);
+    expectRejected(
+      verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, "webhook-signature": "  " }, body: JSON_BODY }),
+      "missing_signature",
+    );
+    expect(
+      expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: without("webhook-timestamp"), body: JSON_BODY }), "missing_signature"),
+    ).toMatch(/webhook-timestamp/);
     expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: without("webhook-id"), body: JSON_BODY }), "missing_event_id");
     expectRejected(verify({ scheme: "standard-webhooks", secrets: [secret], headers: {}, body: JSON_BODY }), "missing_signature");
   });
@@ -197,7 +215,8 @@ describe("standard-webhooks", () => {
   it("refuses malformed values and hostile sizes", () => {
     const headers = sign(JSON_BODY);
     const mac = headers["webhook-signature"]!.slice(3);
-    const run = (patch: Record<string, string>) => verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, ...patch }, body: JSON_BODY });
+    const run = (patch: Record<string, string>) =>
+      verify({ scheme: "standard-webhooks", secrets: [secret], headers: { ...headers, ...patch }, body: JSON_BODY });
     for (const signature of ["garbage", `v1=${mac}`, "v1,not-base64!", `v1,${mac.slice(0, -2)}`, `v2,${mac}`, `v1a,${mac}`, `V1,${mac}`]) {
       expectRejected(run({ "webhook-signature": signature }), "malformed_signature");
     }
@@ -243,7 +262,10 @@ describe("stripe", () => {
   it("refuses a one-byte change, a changed t, and a wrong secret without revealing the MAC", () => {
     const headers = sign(JSON_BODY);
     expectRejected(verify({ scheme: "stripe", secrets: [secret], headers, body: tamper(JSON_BODY) }), "bad_signature");
-    expectRejected(verify({ scheme: "stripe", secrets: [secret], headers: { "Stripe-Signature": `t=${T + 1},v1=${v1(JSON_BODY)}` }, body: JSON_BODY }), "bad_signature");
+    expectRejected(
+      verify({ scheme: "stripe", secrets: [secret], headers: { "Stripe-Signature": `t=${T + 1},v1=${v1(JSON_BODY)}` }, body: JSON_BODY }),
+      "bad_signature",
+    );
     const message = expectRejected(verify({ scheme: "stripe", secrets: ["whsec_other"], headers, body: JSON_BODY }), "bad_signature");
     expect(message).not.toContain(v1(JSON_BODY, "whsec_other"));
     expect(message).not.toContain("whsec_other");
@@ -255,7 +277,10 @@ describe("stripe", () => {
     expectVerified(at(T + 300), "evt_123");
     expectRejected(at(T - 301), "stale_timestamp");
     expectRejected(at(T + 301), "stale_timestamp");
-    expectVerified(verify({ scheme: "stripe", secrets: [secret], headers: sign(JSON_BODY, secret, T - 900), body: JSON_BODY, toleranceSeconds: 1000 }), "evt_123");
+    expectVerified(
+      verify({ scheme: "stripe", secrets: [secret], headers: sign(JSON_BODY, secret, T - 900), body: JSON_BODY, toleranceSeconds: 1000 }),
+      "evt_123",
+    );
   });
 
   it("accepts one valid v1 among several and ignores v0 and unknown keys", () => {
@@ -283,7 +308,16 @@ describe("stripe", () => {
   it("refuses malformed values and hostile sizes", () => {
     const mac = v1(JSON_BODY);
     const run = (header: string) => verify({ scheme: "stripe", secrets: [secret], headers: { "Stripe-Signature": header }, body: JSON_BODY });
-    for (const header of ["garbage", `v1=${mac}`, `t=${T}`, `t=${T},v1=xyz`, `t=${T},v1=${mac.slice(2)}`, `t=abc,v1=${mac}`, `t=${T},t=${T + 1},v1=${mac}`, `t=-5,v1=${mac}`]) {
+    for (const header of [
+      "garbage",
+      `v1=${mac}`,
+      `t=${T}`,
+      `t=${T},v1=xyz`,
+      `t=${T},v1=${mac.slice(2)}`,
+      `t=abc,v1=${mac}`,
+      `t=${T},t=${T + 1},v1=${mac}`,
+      `t=-5,v1=${mac}`,
+    ]) {
       expectRejected(run(header), "malformed_signature");
     }
     expect(expectRejected(run(`t=${T},` + Array(11).fill(`v1=${mac}`).join(",")), "malformed_signature")).toMatch(/10/);
@@ -343,14 +377,24 @@ describe("github", () => {
   it("names missing headers", () => {
     expectRejected(verify({ scheme: "github", secrets: [secret], headers: { "X-GitHub-Delivery": delivery }, body: JSON_BODY }), "missing_signature");
     // The old SHA-1 header alone is not enough.
-    expectRejected(verify({ scheme: "github", secrets: [secret], headers: { "X-Hub-Signature": "sha1=" + "a".repeat(40) }, body: JSON_BODY }), "missing_signature");
-    expectRejected(verify({ scheme: "github", secrets: [secret], headers: { "X-Hub-Signature-256": `sha256=${hex(JSON_BODY)}` }, body: JSON_BODY }), "missing_event_id");
-    expectRejected(verify({ scheme: "github", secrets: [secret], headers: { ...sign(JSON_BODY), "X-GitHub-Delivery": "d".repeat(300) }, body: JSON_BODY }), "missing_event_id");
+    expectRejected(
+      verify({ scheme: "github", secrets: [secret], headers: { "X-Hub-Signature": "sha1=" + "a".repeat(40) }, body: JSON_BODY }),
+      "missing_signature",
+    );
+    expectRejected(
+      verify({ scheme: "github", secrets: [secret], headers: { "X-Hub-Signature-256": `sha256=${hex(JSON_BODY)}` }, body: JSON_BODY }),
+      "missing_event_id",
+    );
+    expectRejected(
+      verify({ scheme: "github", secrets: [secret], headers: { ...sign(JSON_BODY), "X-GitHub-Delivery": "d".repeat(300) }, body: JSON_BODY }),
+      "missing_event_id",
+    );
   });
 
   it("refuses malformed values and hostile sizes", () => {
     const mac = hex(JSON_BODY);
-    const run = (value: string) => verify({ scheme: "github", secrets: [secret], headers: { "X-Hub-Signature-256": value, "X-GitHub-Delivery": delivery }, body: JSON_BODY });
+    const run = (value: string) =>
+      verify({ scheme: "github", secrets: [secret], headers: { "X-Hub-Signature-256": value, "X-GitHub-Delivery": delivery }, body: JSON_BODY });
     for (const value of [mac, `sha1=${mac}`, `sha256=${mac.slice(1)}`, `sha256=${mac}0`, `sha256=${"g".repeat(64)}`, "sha256="]) {
       expectRejected(run(value), "malformed_signature");
     }
@@ -386,7 +430,10 @@ describe("hmac-sha256", () => {
     const lower = { "x-acme-signature": hex(JSON_BODY), "x-acme-delivery": "d-9" };
     expectVerified(verify({ scheme: "hmac-sha256", secrets: [secret], headers: lower, body: JSON_BODY, options }), "d-9");
     // The defaults are not consulted once names are configured.
-    expectRejected(verify({ scheme: "hmac-sha256", secrets: [secret], headers: { "X-Signature": hex(JSON_BODY) }, body: JSON_BODY, options }), "missing_signature");
+    expectRejected(
+      verify({ scheme: "hmac-sha256", secrets: [secret], headers: { "X-Signature": hex(JSON_BODY) }, body: JSON_BODY, options }),
+      "missing_signature",
+    );
   });
 
   it("without an event id header, the id is the body's hash so redeliveries dedupe", () => {
@@ -394,7 +441,10 @@ describe("hmac-sha256", () => {
     expect(first).toEqual({ ok: true, eventId: bodyHashId(JSON_BODY) });
     const again = verify({ scheme: "hmac-sha256", secrets: [secret], headers: { "x-signature": hex(JSON_BODY) }, body: JSON_BODY });
     expect(again).toEqual(first);
-    expectRejected(verify({ scheme: "hmac-sha256", secrets: [secret], headers: { "X-Signature": hex(JSON_BODY), "X-Event-Id": "\u00e9" }, body: JSON_BODY }), "missing_event_id");
+    expectRejected(
+      verify({ scheme: "hmac-sha256", secrets: [secret], headers: { "X-Signature": hex(JSON_BODY), "X-Event-Id": "\u00e9" }, body: JSON_BODY }),
+      "missing_event_id",
+    );
   });
 
   it("refuses a one-byte change and a wrong secret", () => {

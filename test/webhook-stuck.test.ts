@@ -50,7 +50,11 @@ afterAll(async () => {
 });
 
 async function newHook(tenant = slug) {
-  const { integration, secret } = await createIntegration(tenant, { name: `hook ${randomUUID().slice(0, 8)}`, kind: "webhook", scheme: "standard-webhooks" }, ctx);
+  const { integration, secret } = await createIntegration(
+    tenant,
+    { name: `hook ${randomUUID().slice(0, 8)}`, kind: "webhook", scheme: "standard-webhooks" },
+    ctx,
+  );
   return { id: integration.id, secret: secret! };
 }
 

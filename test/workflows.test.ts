@@ -40,18 +40,27 @@ function scriptedServer() {
     state,
     url: () => `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     listen: () =>
-      new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r())).then(() => allowOutbound(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+      new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r())).then(() =>
+        allowOutbound(`http://127.0.0.1:${(server.address() as { port: number }).port}`),
+      ),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
 async function webhookIntegration(settings: Record<string, unknown> = {}) {
-  const { integration, secret } = await createIntegration(slug, { name: `hooks ${Math.random()}`, kind: "webhook", scheme: "standard-webhooks", settings }, ctx);
+  const { integration, secret } = await createIntegration(
+    slug,
+    { name: `hooks ${Math.random()}`, kind: "webhook", scheme: "standard-webhooks", settings },
+    ctx,
+  );
   return { id: integration.id, secret: secret! };
 }
 
 let n = 0;
-async function deliver(hook: { id: string; secret: string }, body: string | Buffer = JSON.stringify({ type: "thing.updated", data: { id: `thing-${++n}`, n } })) {
+async function deliver(
+  hook: { id: string; secret: string },
+  body: string | Buffer = JSON.stringify({ type: "thing.updated", data: { id: `thing-${++n}`, n } }),
+) {
   const headers = new Headers(signWebhook("standard-webhooks", hook.secret, body, { id: `msg_${Date.now()}_${++n}` }));
   return receiveWebhook({ slug, integrationId: hook.id, headers, body: Buffer.from(body), meta });
 }
@@ -81,7 +90,9 @@ describe("process-webhook", () => {
     const done = await eventually(statusIs(received.id, "processed"), "the event to be processed");
     expect(done.attempts).toBe(1);
     expect(done.processedAt).not.toBeNull();
-    const record = await tenantDb(slug).syncedRecord.findUniqueOrThrow({ where: { integrationId_externalId: { integrationId: hook.id, externalId: "cus_42" } } });
+    const record = await tenantDb(slug).syncedRecord.findUniqueOrThrow({
+      where: { integrationId_externalId: { integrationId: hook.id, externalId: "cus_42" } },
+    });
     expect(record).toMatchObject({ source: "webhook", data: { id: "cus_42", name: "Ada" } });
   });
 
@@ -90,7 +101,11 @@ describe("process-webhook", () => {
     await api.listen();
     try {
       api.state.statuses = [503, 503, 200];
-      const { integration: rest } = await createIntegration(slug, { name: `api ${Math.random()}`, kind: "rest", settings: { baseUrl: api.url(), maxAttempts: 1, failureThreshold: 50 } }, ctx);
+      const { integration: rest } = await createIntegration(
+        slug,
+        { name: `api ${Math.random()}`, kind: "rest", settings: { baseUrl: api.url(), maxAttempts: 1, failureThreshold: 50 } },
+        ctx,
+      );
       const hook = await webhookIntegration({ forwardTo: { integrationId: rest.id, path: "/events" } });
       const received = await deliver(hook);
       const done = await eventually(statusIs(received.id, "processed"), "the event to be processed after retries");
@@ -116,7 +131,11 @@ describe("process-webhook", () => {
     await api.listen();
     try {
       api.state.statuses = [500];
-      const { integration: rest } = await createIntegration(slug, { name: `down ${Math.random()}`, kind: "rest", settings: { baseUrl: api.url(), maxAttempts: 1, failureThreshold: 50 } }, ctx);
+      const { integration: rest } = await createIntegration(
+        slug,
+        { name: `down ${Math.random()}`, kind: "rest", settings: { baseUrl: api.url(), maxAttempts: 1, failureThreshold: 50 } },
+        ctx,
+      );
       const forwarding = await webhookIntegration({ forwardTo: { integrationId: rest.id, path: "/events" } });
       const received = await deliver(forwarding);
       const exhausted = await eventually(statusIs(received.id, "dead"), "retries to run out", 60_000);
@@ -178,7 +197,9 @@ describe("process-webhook", () => {
       for (const id of ids) await eventually(statusIs(id, "processed"), `event ${id} to be processed`);
       for (const id of ids) expect((await row(id)).attempts).toBe(1);
       // The reconciler sent them in one request, so the engine batched them: fewer runs than events.
-      const batchRuns = engine.runner!.runs().filter((r) => r.functionId.endsWith("process-webhook-batch") && r.eventIds.some((e) => ids.some((id) => e.includes(id))));
+      const batchRuns = engine
+        .runner!.runs()
+        .filter((r) => r.functionId.endsWith("process-webhook-batch") && r.eventIds.some((e) => ids.some((id) => e.includes(id))));
       expect(batchRuns.length).toBeLessThan(ids.length);
     } finally {
       await engine.startRunner();

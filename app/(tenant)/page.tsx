@@ -28,7 +28,10 @@ export default async function TenantHome() {
       {principal ? (
         <>
           <p className="mt-2 text-slate-600" data-testid="whoami">
-            Signed in as <span className="font-medium text-slate-900" data-testid="whoami-name">{principal.name ?? principal.email}</span>
+            Signed in as{" "}
+            <span className="font-medium text-slate-900" data-testid="whoami-name">
+              {principal.name ?? principal.email}
+            </span>
             {principal.name ? <span className="text-slate-500"> ({principal.email})</span> : null}, role{" "}
             <span className="font-medium text-slate-900" data-testid="whoami-role">
               {principal.role}
@@ -46,7 +49,12 @@ export default async function TenantHome() {
           ) : null}
           <nav aria-label="Administration" className="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {navItems(principal).map((item) => (
-              <Link key={item.href} href={item.href} data-testid={item.testId} className="block rounded-lg focus:outline-none focus:ring-2 focus:ring-indigo-300">
+              <Link
+                key={item.href}
+                href={item.href}
+                data-testid={item.testId}
+                className="block rounded-lg focus:outline-none focus:ring-2 focus:ring-indigo-300"
+              >
                 <Card title={item.label}>{descriptions[item.href]}</Card>
               </Link>
             ))}
@@ -56,7 +64,11 @@ export default async function TenantHome() {
         <>
           <p className="mt-2 text-slate-600">Your organisation&apos;s workspace on the platform.</p>
           <p className="mt-6">
-            <Link href="/sign-in" className="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700" data-testid="home-sign-in">
+            <Link
+              href="/sign-in"
+              className="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700"
+              data-testid="home-sign-in"
+            >
               Sign in
             </Link>
           </p>

@@ -11,8 +11,8 @@ export default function PlatformLanding() {
         One platform, every tenant isolated.
       </h1>
       <p className="mt-3 max-w-2xl text-slate-600">
-        Each organisation gets its own PostgreSQL schema, its own subdomain or custom domain, an audit trail nobody
-        can quietly edit, and webhooks that are never lost.
+        Each organisation gets its own PostgreSQL schema, its own subdomain or custom domain, an audit trail nobody can quietly edit, and webhooks that are
+        never lost.
       </p>
       <div className="mt-8 grid gap-4 sm:grid-cols-3">
         <Card title="Tenancy">Schema per tenant, resolved at the edge from the host name.</Card>

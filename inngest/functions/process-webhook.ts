@@ -12,13 +12,7 @@
 import type { Inngest } from "inngest";
 import { NonRetriableError } from "inngest";
 import { applyWebhookBatch } from "@/lib/integrations/inbox/process-batch";
-import {
-  applyWebhookEvent,
-  forwardWebhookEvent,
-  markAttemptFailed,
-  markDead,
-  markProcessed,
-} from "@/lib/integrations/inbox/process-webhook";
+import { applyWebhookEvent, forwardWebhookEvent, markAttemptFailed, markDead, markProcessed } from "@/lib/integrations/inbox/process-webhook";
 import { webhookReceived, webhookSingle } from "../client";
 import { errorMessage, toStepError } from "./step-errors";
 

@@ -6,12 +6,9 @@ import type { Inngest } from "inngest";
 import { reconcileInbox, periodicMinAgeMs, reopenStuckRows } from "@/lib/integrations/inbox/reconcile";
 
 export function reconcileInboxCron(inngest: Inngest) {
-  return inngest.createFunction(
-    { id: "reconcile-inbox", triggers: [{ cron: "* * * * *" }], retries: 1, concurrency: 1 },
-    async ({ step }) => {
-      const reopened = await step.run("reopen-stuck", () => reopenStuckRows());
-      const result = await step.run("reconcile", () => reconcileInbox({ minAgeMs: periodicMinAgeMs }));
-      return { ...result, reopened };
-    },
-  );
+  return inngest.createFunction({ id: "reconcile-inbox", triggers: [{ cron: "* * * * *" }], retries: 1, concurrency: 1 }, async ({ step }) => {
+    const reopened = await step.run("reopen-stuck", () => reopenStuckRows());
+    const result = await step.run("reconcile", () => reconcileInbox({ minAgeMs: periodicMinAgeMs }));
+    return { ...result, reopened };
+  });
 }

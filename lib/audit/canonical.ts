@@ -24,8 +24,21 @@ export interface HashedFields {
 }
 
 const order: (keyof HashedFields)[] = [
-  "seq", "occurredAt", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId",
-  "summary", "changes", "metadata", "requestId", "ip", "userAgent", "prevHash",
+  "seq",
+  "occurredAt",
+  "actorType",
+  "actorId",
+  "actorLabel",
+  "action",
+  "targetType",
+  "targetId",
+  "summary",
+  "changes",
+  "metadata",
+  "requestId",
+  "ip",
+  "userAgent",
+  "prevHash",
 ];
 
 function field(value: string | null): string {

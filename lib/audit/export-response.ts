@@ -44,7 +44,11 @@ export function linesToStream(lines: AsyncGenerator<string>, chunkChars = CHUNK_
   );
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 
 export function exportFilename(slug: string, query: ExportQuery, now = new Date()): string {
   const range = query.from || query.to ? `${query.from ? stamp(query.from) : "start"}-${query.to ? stamp(query.to) : "now"}` : stamp(now);

@@ -26,8 +26,22 @@ export const exportQuerySchema = z
 export type ExportQuery = z.infer<typeof exportQuerySchema>;
 
 const columns: (keyof StoredRow)[] = [
-  "seq", "occurredAt", "actorType", "actorId", "actorLabel", "action", "targetType", "targetId", "summary",
-  "changes", "metadata", "requestId", "ip", "userAgent", "prevHash", "hash",
+  "seq",
+  "occurredAt",
+  "actorType",
+  "actorId",
+  "actorLabel",
+  "action",
+  "targetType",
+  "targetId",
+  "summary",
+  "changes",
+  "metadata",
+  "requestId",
+  "ip",
+  "userAgent",
+  "prevHash",
+  "hash",
 ];
 
 /** CSV cell: NULL is an empty unquoted cell, the empty string is "" (hashing tells them apart). */

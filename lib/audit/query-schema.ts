@@ -11,14 +11,19 @@ export const auditQuerySchema = z
     actorType: z.enum(actorTypes).optional(),
     actorId: text().trim().min(1).max(200).optional(),
     /** Prefix match: `user.` finds user.created, user.updated, ... */
-    action: text().trim().regex(/^[a-z0-9_.]{1,100}$/, "must be letters, digits, '_' and '.'").optional(),
+    action: text()
+      .trim()
+      .regex(/^[a-z0-9_.]{1,100}$/, "must be letters, digits, '_' and '.'")
+      .optional(),
     targetType: text().trim().min(1).max(100).optional(),
     targetId: text().trim().min(1).max(200).optional(),
     from: boundedDate().optional(),
     to: boundedDate().optional(),
     /** Free text over the summary (all words must occur). */
     q: text().trim().min(1).max(200).optional(),
-    cursor: text().regex(/^[1-9]\d{0,18}$/, "is not a cursor from a previous page").optional(),
+    cursor: text()
+      .regex(/^[1-9]\d{0,18}$/, "is not a cursor from a previous page")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   })
   .refine((v) => !v.from || !v.to || v.from < v.to, { message: "must be after from", path: ["to"] });

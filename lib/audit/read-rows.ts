@@ -29,10 +29,7 @@ export async function* streamRows(pool: pg.Pool, slug: string, range: RowRange =
     if (range.from) where.push(`"occurred_at" >= $${params.push(range.from)}`);
     if (range.to) where.push(`"occurred_at" < $${params.push(range.to)}`);
     // r."seq", not "seq": a bare name in ORDER BY is the text output column (1, 10, 2, ...).
-    const { rows } = await pool.query<StoredRow>(
-      `SELECT ${hashedRowColumns} FROM ${log} AS r WHERE ${where.join(" AND ")} ORDER BY r."seq" LIMIT $2`,
-      params,
-    );
+    const { rows } = await pool.query<StoredRow>(`SELECT ${hashedRowColumns} FROM ${log} AS r WHERE ${where.join(" AND ")} ORDER BY r."seq" LIMIT $2`, params);
     for (const row of rows) yield row;
     if (rows.length < batch) return;
     after = BigInt(rows[rows.length - 1]!.seq);

@@ -54,8 +54,17 @@ export async function recordOnPool(pool: pg.Pool, slug: string, ctx: AuditContex
        ("actor_type", "actor_id", "actor_label", "action", "target_type", "target_id", "summary", "metadata", "request_id", "ip", "user_agent")
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11) RETURNING "seq"::text AS seq`,
     [
-      ctx.actorType, ctx.actorId ?? null, ctx.actorLabel ?? null, event.action, event.targetType ?? null, event.targetId ?? null,
-      event.summary, event.metadata ? JSON.stringify(redact(event.metadata)) : null, ctx.requestId ?? null, ctx.ip ?? null, ctx.userAgent ?? null,
+      ctx.actorType,
+      ctx.actorId ?? null,
+      ctx.actorLabel ?? null,
+      event.action,
+      event.targetType ?? null,
+      event.targetId ?? null,
+      event.summary,
+      event.metadata ? JSON.stringify(redact(event.metadata)) : null,
+      ctx.requestId ?? null,
+      ctx.ip ?? null,
+      ctx.userAgent ?? null,
     ],
   );
   return BigInt(rows[0]!.seq);

@@ -5,9 +5,7 @@ const secretKey = /(password|secret|token|_hash$|Hash$|recovery_?code|private_?k
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, secretKey.test(k) && v !== null && v !== undefined ? "[redacted]" : redact(v)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretKey.test(k) && v !== null && v !== undefined ? "[redacted]" : redact(v)]));
   }
   return value;
 }

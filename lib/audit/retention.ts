@@ -64,10 +64,13 @@ export async function purgeExpiredAuditRows(pool: pg.Pool, slug: string, options
   // 2. Anchor, removal and the record of the purge, all or nothing.
   await withPgTransaction(pool, async (client) => {
     await client.query("SELECT set_config('audit.purge_through_seq', $1, true)", [through]);
-    await client.query(
-      `INSERT INTO ${t.anchor} ("seq", "hash", "rows", "archive_name", "archive_sha256") VALUES ($1, $2, $3, $4, $5)`,
-      [through, seal.lastHash, seal.rows, name, seal.sha256],
-    );
+    await client.query(`INSERT INTO ${t.anchor} ("seq", "hash", "rows", "archive_name", "archive_sha256") VALUES ($1, $2, $3, $4, $5)`, [
+      through,
+      seal.lastHash,
+      seal.rows,
+      name,
+      seal.sha256,
+    ]);
     await client.query(`DELETE FROM ${t.log} WHERE "seq" <= $1`, [through]);
     await client.query(
       `INSERT INTO ${t.log} ("actor_type", "actor_label", "action", "summary", "metadata") VALUES ('system', 'audit retention', 'audit.retention_purged', $1, $2)`,

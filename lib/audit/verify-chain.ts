@@ -30,9 +30,7 @@ export async function verifyChain(pool: pg.Pool, slug: string, options: VerifyOp
   const t = auditTables(slug);
   if (options.seal ?? true) await sealNow(slug, { pool, timeoutMs: options.sealTimeoutMs ?? 2_000 });
   // a."seq", not "seq": a bare name in ORDER BY is the text output column.
-  const anchor = await pool.query<{ seq: string; hash: string }>(
-    `SELECT "seq"::text AS seq, "hash" FROM ${t.anchor} AS a ORDER BY a."seq" DESC LIMIT 1`,
-  );
+  const anchor = await pool.query<{ seq: string; hash: string }>(`SELECT "seq"::text AS seq, "hash" FROM ${t.anchor} AS a ORDER BY a."seq" DESC LIMIT 1`);
   let prevSeq = BigInt(anchor.rows[0]?.seq ?? "0");
   let prevHash = anchor.rows[0]?.hash ?? GENESIS_HASH;
   const startedAfterSeq = prevSeq.toString();
@@ -70,7 +68,6 @@ export async function verifyChain(pool: pg.Pool, slug: string, options: VerifyOp
     rowsChecked++;
   }
 
-  if (prevSeq !== headSeq || h.hash !== prevHash)
-    return broken(prevSeq + 1n, `rows after ${prevSeq} are missing (the chain head is at ${h.seq})`);
+  if (prevSeq !== headSeq || h.hash !== prevHash) return broken(prevSeq + 1n, `rows after ${prevSeq} are missing (the chain head is at ${h.seq})`);
   return { ok: true, rowsChecked, startedAfterSeq, lastSeq: prevSeq.toString(), unsealed };
 }

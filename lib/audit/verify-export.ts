@@ -18,7 +18,6 @@ export interface ExportReport {
   problem?: string;
 }
 
-
 export async function verifyExportLines(lines: AsyncIterable<string> | Iterable<string>): Promise<ExportReport> {
   let rows = 0;
   let first: string | null = null;
@@ -41,8 +40,7 @@ export async function verifyExportLines(lines: AsyncIterable<string> | Iterable<
     if (parsed && typeof parsed === "object" && "seal" in parsed) {
       const seal = (parsed as { seal: Seal }).seal;
       const matches =
-        seal?.rows === rows && seal.firstSeq === first && seal.lastSeq === prev?.seq && seal.lastHash === prev?.hash &&
-        seal.sha256 === digest.digest("hex");
+        seal?.rows === rows && seal.firstSeq === first && seal.lastSeq === prev?.seq && seal.lastHash === prev?.hash && seal.sha256 === digest.digest("hex");
       if (!matches) return fail(`the seal on line ${lineNo} does not match the rows before it`);
       sealed = true;
       continue;
@@ -52,7 +50,8 @@ export async function verifyExportLines(lines: AsyncIterable<string> | Iterable<
     // seq may skip values (rolled-back transactions); the prev_hash links make the chain.
     if (prev && BigInt(row.seq) <= BigInt(prev.seq)) return fail(`row ${row.seq} on line ${lineNo} is out of order`);
     if (prev && row.prevHash !== prev.hash) {
-      if (BigInt(row.seq) > BigInt(prev.seq) + 1n) return fail(`row ${BigInt(prev.seq) + 1n} is missing before line ${lineNo} (row ${row.seq} does not link to row ${prev.seq})`);
+      if (BigInt(row.seq) > BigInt(prev.seq) + 1n)
+        return fail(`row ${BigInt(prev.seq) + 1n} is missing before line ${lineNo} (row ${row.seq} does not link to row ${prev.seq})`);
       return fail(`row ${row.seq} does not link to row ${prev.seq}`);
     }
     if (rowHash(row) !== row.hash) return fail(`row ${row.seq} does not match its hash`);

@@ -71,7 +71,12 @@ export async function confirmMfaEnrolment(slug: string, userId: string, code: st
     });
     await tx.recoveryCode.deleteMany({ where: { userId } });
     await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId, codeHash: hashRecoveryCode(slug, userId, c) })) });
-    await audit.record({ action: auditActions.mfaEnrolled, targetType: "user", targetId: userId, summary: `${user.email} turned on two-factor authentication` });
+    await audit.record({
+      action: auditActions.mfaEnrolled,
+      targetType: "user",
+      targetId: userId,
+      summary: `${user.email} turned on two-factor authentication`,
+    });
   });
   return codes;
 }

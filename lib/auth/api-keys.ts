@@ -74,14 +74,10 @@ export function looksLikeApiKey(token: string): boolean {
 }
 
 /** Creates a key with scopes the creator holds; returns the key once, in clear. */
-export async function createApiKey(
-  slug: string,
-  creator: Principal,
-  raw: unknown,
-  ctx: AuditContext,
-): Promise<{ key: string; apiKey: ApiKeyView }> {
+export async function createApiKey(slug: string, creator: Principal, raw: unknown, ctx: AuditContext): Promise<{ key: string; apiKey: ApiKeyView }> {
   // A key cannot mint keys: a leaked one could otherwise outlive its own revocation.
-  if (creator.kind !== "user") throw new AppError("forbidden", "API keys are created by signed-in people, not by other API keys.", [], { reason: "permission_denied" });
+  if (creator.kind !== "user")
+    throw new AppError("forbidden", "API keys are created by signed-in people, not by other API keys.", [], { reason: "permission_denied" });
   const input = parseOrThrow(createApiKeyInput, raw, "API key");
   const beyond = input.scopes.filter((s) => !creator.permissions.includes(s));
   if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`, [], { reason: "scope_not_held" });
@@ -109,9 +105,7 @@ export function listApiKeys(slug: string): Promise<ApiKeyView[]> {
 
 export async function revokeApiKey(slug: string, id: string, ctx: AuditContext): Promise<void> {
   if (!z.uuid().safeParse(id).success) throw new AppError("not_found", "No such active API key.");
-  const done = await withAudit(slug, ctx, (tx) =>
-    tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } }),
-  );
+  const done = await withAudit(slug, ctx, (tx) => tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } }));
   if (done.count === 0) throw new AppError("not_found", "No such active API key.");
 }
 
@@ -175,17 +169,22 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
     row.lastUsedAt = now; // this instance writes it once a minute, not every request meanwhile
     const firstToday = !last || last.toISOString().slice(0, 10) !== now.toISOString().slice(0, 10);
     const actor: AuditContext = { ...ctx, actorType: "api_key", actorId: row.id, actorLabel: `api key ${row.prefix} (${row.name})`.slice(0, 200) };
-    await withAudit(slug, actor, async (tx, audit) => {
-      await tx.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
-      if (firstToday) {
-        await audit.record({
-          action: auditActions.apiKeyUsed,
-          targetType: "api_key",
-          targetId: row.id,
-          summary: `API key ${row.prefix} (${row.name}) used (first use on ${now.toISOString().slice(0, 10)})`,
-        });
-      }
-    }, { keepCaches: true });
+    await withAudit(
+      slug,
+      actor,
+      async (tx, audit) => {
+        await tx.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+        if (firstToday) {
+          await audit.record({
+            action: auditActions.apiKeyUsed,
+            targetType: "api_key",
+            targetId: row.id,
+            summary: `API key ${row.prefix} (${row.name}) used (first use on ${now.toISOString().slice(0, 10)})`,
+          });
+        }
+      },
+      { keepCaches: true },
+    );
   }
   return principal;
 }

@@ -25,13 +25,9 @@ export interface AuthenticatedUser {
   mfaEnabled: boolean;
 }
 
-export type PasswordResult =
-  | { status: "ok"; user: AuthenticatedUser }
-  | { status: "mfa_required"; user: AuthenticatedUser }
-  | { status: "invalid" };
+export type PasswordResult = { status: "ok"; user: AuthenticatedUser } | { status: "mfa_required"; user: AuthenticatedUser } | { status: "invalid" };
 
-export const invalidCredentialsMessage =
-  "Incorrect email or password. After 5 failed attempts an account is locked for 15 minutes.";
+export const invalidCredentialsMessage = "Incorrect email or password. After 5 failed attempts an account is locked for 15 minutes.";
 
 /** The audit context of a user acting on their own account (sign-in, tokens). */
 export function signedInContext(user: { id: string; email: string }, meta: RequestMeta): AuditContext {
@@ -128,9 +124,11 @@ export async function checkSecondFactor(slug: string, userId: string, code: stri
     // Each code is accepted once: a replay (same or older step) fails like a wrong code.
     const fresh =
       step !== null &&
-      (await withAudit(slug, signedInContext(user, meta), (tx) =>
-        tx.user.updateMany({ where: { id: user.id, OR: [{ mfaLastStep: null }, { mfaLastStep: { lt: step } }] }, data: { mfaLastStep: step } }),
-      )).count === 1;
+      (
+        await withAudit(slug, signedInContext(user, meta), (tx) =>
+          tx.user.updateMany({ where: { id: user.id, OR: [{ mfaLastStep: null }, { mfaLastStep: { lt: step } }] }, data: { mfaLastStep: step } }),
+        )
+      ).count === 1;
     if (fresh) {
       await recordEvent(slug, signedInContext(user, meta), {
         action: auditActions.mfaUsed,

@@ -23,16 +23,7 @@ export const permissionSchema = z.enum(permissions);
 
 const rolePermissions: Record<Role, readonly Permission[]> = {
   owner: permissions,
-  admin: [
-    "members:read",
-    "members:write",
-    "api_keys:read",
-    "api_keys:write",
-    "integrations:read",
-    "integrations:write",
-    "audit:read",
-    "settings:read",
-  ],
+  admin: ["members:read", "members:write", "api_keys:read", "api_keys:write", "integrations:read", "integrations:write", "audit:read", "settings:read"],
   member: ["members:read", "integrations:read", "settings:read"],
   viewer: ["members:read"],
 };

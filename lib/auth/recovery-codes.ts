@@ -20,7 +20,9 @@ export function normalizeRecoveryCode(code: string): string {
 }
 
 export function hashRecoveryCode(tenant: string, userId: string, code: string): string {
-  return createHmac("sha256", derivedKey("recovery-code")).update(`${tenant}:${userId}:${normalizeRecoveryCode(code)}`).digest("hex");
+  return createHmac("sha256", derivedKey("recovery-code"))
+    .update(`${tenant}:${userId}:${normalizeRecoveryCode(code)}`)
+    .digest("hex");
 }
 
 export function looksLikeRecoveryCode(code: string): boolean {

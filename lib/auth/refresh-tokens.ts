@@ -48,10 +48,7 @@ export function parseRefreshToken(tenant: string, token: string): string | null 
 
 async function pairFor(tenant: string, row: { id: string; createdAt: Date }, user: { id: string; role: string }, sessionId: string): Promise<TokenPair> {
   return {
-    access_token: await signAccessToken(
-      { tenant, userId: user.id, role: user.role, sessionId },
-      Math.floor(row.createdAt.getTime() / 1000),
-    ),
+    access_token: await signAccessToken({ tenant, userId: user.id, role: user.role, sessionId }, Math.floor(row.createdAt.getTime() / 1000)),
     refresh_token: refreshTokenFor(tenant, row.id),
     token_type: "Bearer",
     expires_in: accessTokenTtlSeconds,

@@ -33,7 +33,12 @@ async function failed(tenant: string, settings: TenantSettings, err: AppError): 
 export type BrowserStep = { step: "ticket"; ticket: string } | { step: "mfa"; challenge: string };
 
 /** Browser, step one. */
-export async function browserPasswordStep(tenant: string, settings: TenantSettings, raw: z.input<typeof passwordStepInput>, meta: RequestMeta): Promise<BrowserStep> {
+export async function browserPasswordStep(
+  tenant: string,
+  settings: TenantSettings,
+  raw: z.input<typeof passwordStepInput>,
+  meta: RequestMeta,
+): Promise<BrowserStep> {
   const input = passwordStepInput.parse(raw);
   await limitSignIn(tenant, { ip: meta.ip, email: input.email.toLowerCase() }, settings);
   const result = await checkPassword(tenant, input.email, input.password, meta);
@@ -49,7 +54,16 @@ export async function browserSecondFactorStep(tenant: string, settings: TenantSe
   await limitSignIn(tenant, { ip: meta.ip, email: `user:${claims.userId}` }, settings);
   const user = await checkSecondFactor(tenant, claims.userId, code, meta);
   if (!user) {
-    throw await failed(tenant, settings, new AppError("unauthorized", "That code is not right. Use the 6-digit code from your app, or a recovery code.", [{ path: "code", message: "Wrong code." }], { reason: "invalid_code" }));
+    throw await failed(
+      tenant,
+      settings,
+      new AppError(
+        "unauthorized",
+        "That code is not right. Use the 6-digit code from your app, or a recovery code.",
+        [{ path: "code", message: "Wrong code." }],
+        { reason: "invalid_code" },
+      ),
+    );
   }
   return signToken("sign-in-ticket", { tenant, userId: user.id, mfa: true });
 }

@@ -139,7 +139,10 @@ async function rotateColumn(slug: string, col: SealedColumn, keyId: string, dryR
 
     const batch = await withAudit(slug, systemContext(rotationActor), async (tx, audit) => {
       const out = { rotated: [] as string[], current: 0, failures: [] as RotationFailure[], fromKeyIds: new Set<string>() };
-      const locked = await tx.$queryRawUnsafe<Row[]>(sql.lock, stale.map((r) => r.id));
+      const locked = await tx.$queryRawUnsafe<Row[]>(
+        sql.lock,
+        stale.map((r) => r.id),
+      );
       for (const row of locked) {
         if (row.value === null) continue; // cleared meanwhile: nothing to rotate
         const kid = sealedKeyId(row.value);
@@ -193,7 +196,8 @@ async function tenantSlugs(slugs: readonly string[] | undefined): Promise<string
 export async function rotateSecrets(options: RotateOptions = {}): Promise<RotationReport> {
   const dryRun = options.dryRun ?? false;
   const batchSize = options.batchSize ?? defaultBatchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new AppError("bad_request", "The batch size must be a whole number from 1 to 10000.");
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    throw new AppError("bad_request", "The batch size must be a whole number from 1 to 10000.");
   const keyId = serverEnv().ENCRYPTION_KEYS[0]!.kid;
   const report: RotationReport = { keyId, dryRun, tenants: [], totals: { rotated: 0, current: 0, failed: 0, tenantErrors: 0 }, ok: true };
 

@@ -24,7 +24,12 @@ const connectionCodes = new Set([
   "EPIPE",
 ]);
 
-const connectionMessages = [/Connection terminated unexpectedly/i, /terminating connection due to administrator command/i, /Client has encountered a connection error/i, /Connection terminated/i];
+const connectionMessages = [
+  /Connection terminated unexpectedly/i,
+  /terminating connection due to administrator command/i,
+  /Client has encountered a connection error/i,
+  /Connection terminated/i,
+];
 
 function matches(e: unknown, depth: number): boolean {
   if (!e || typeof e !== "object" || depth > 4) return false;

@@ -23,9 +23,14 @@ export function authorize(principal: Principal, permission: Permission | null, o
     });
   }
   if (permission === null || can(principal, permission)) return;
-  throw new AppError("forbidden", `This needs the ${permission} permission, which ${principal.kind === "user" ? `the ${principal.role} role does` : "this API key does"} not have.`, [], {
-    reason: "permission_denied",
-  });
+  throw new AppError(
+    "forbidden",
+    `This needs the ${permission} permission, which ${principal.kind === "user" ? `the ${principal.role} role does` : "this API key does"} not have.`,
+    [],
+    {
+      reason: "permission_denied",
+    },
+  );
 }
 
 export function isDenial(err: unknown): err is AppError {
@@ -50,4 +55,3 @@ export async function recordDenial(tenant: string, actor: AuditContext, err: App
     console.error("[guard] could not record a permission denial:", tenant, what, auditErr instanceof Error ? auditErr.message : auditErr);
   }
 }
-

@@ -29,7 +29,10 @@ export async function optionalPagePrincipal(): Promise<{ tenant: TenantRecord; s
   return { tenant, settings, principal };
 }
 
-export async function requirePagePrincipal(permission: Permission | null = null, options: { allowMfaSetup?: boolean; what?: string } = {}): Promise<PageContext> {
+export async function requirePagePrincipal(
+  permission: Permission | null = null,
+  options: { allowMfaSetup?: boolean; what?: string } = {},
+): Promise<PageContext> {
   const { tenant, settings, principal } = await optionalPagePrincipal();
   if (!principal) redirect("/sign-in");
   if (principal.mfaSetupRequired && !options.allowMfaSetup) redirect("/account?mfa=required");

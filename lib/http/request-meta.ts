@@ -35,11 +35,18 @@ export function clientAddress(headers: HeaderReader): string | undefined {
     if (env.PLATFORM_PEER_HEADER) return plainAddress(headers.get(internalHeaders.peer));
     if (!warnedNoPeer) {
       warnedNoPeer = true;
-      console.warn("[request-meta] no client address: start the app with `npm start` / `npm run dev` (scripts/start.mjs), or set TRUSTED_PROXY_HOPS behind a proxy.");
+      console.warn(
+        "[request-meta] no client address: start the app with `npm start` / `npm run dev` (scripts/start.mjs), or set TRUSTED_PROXY_HOPS behind a proxy.",
+      );
     }
     return undefined;
   }
-  const forwarded = headers.get("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+  const forwarded =
+    headers
+      .get("x-forwarded-for")
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   return plainAddress(forwarded[Math.max(0, forwarded.length - hops)]);
 }
 

@@ -14,7 +14,8 @@ export function tenantOrigin(headers: HeaderReader, slug: string): string {
   const root = serverEnv().APP_ROOT_DOMAIN;
   const onRoot = hostname === root || /^[\d.]+$/.test(hostname) || hostname.startsWith("[");
   const host = onRoot || !rawHost ? `${slug}.${root}${port ? `:${port}` : ""}` : rawHost;
-  const proto = headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https" ? "https" : serverEnv().NODE_ENV === "production" && !port ? "https" : "http";
+  const proto =
+    headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https" ? "https" : serverEnv().NODE_ENV === "production" && !port ? "https" : "http";
   return `${proto}://${host}`;
 }
 

@@ -90,7 +90,8 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
     } catch (err) {
       if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
       // Every 403 of a tenant route is audited here, once, whoever raised it.
-      if (isDenial(err) && tenantSlug) await recordDenial(tenantSlug, actor ?? anonymousContext(meta), err, `${request.method} ${new URL(request.url).pathname}`);
+      if (isDenial(err) && tenantSlug)
+        await recordDenial(tenantSlug, actor ?? anonymousContext(meta), err, `${request.method} ${new URL(request.url).pathname}`);
       response = problemFromError(err, requestId);
     }
     response.headers.set(internalHeaders.requestId, requestId);

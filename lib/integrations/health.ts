@@ -74,7 +74,14 @@ export async function integrationHealth(slug: string, integrationId: string, now
     integrationId,
     status: integration.status === "paused" ? ("paused" as const) : ("active" as const),
     window: { from: since.toISOString(), to: now.toISOString() },
-    inbox: { backlog: inbox.backlog, failed: inbox.failed, dead: inbox.dead, undispatched: inbox.undispatched, stuck: inbox.stuck, stuckAfterSeconds: stuckAfterMs / 1000 },
+    inbox: {
+      backlog: inbox.backlog,
+      failed: inbox.failed,
+      dead: inbox.dead,
+      undispatched: inbox.undispatched,
+      stuck: inbox.stuck,
+      stuckAfterSeconds: stuckAfterMs / 1000,
+    },
   };
   if (integration.kind === "rest") {
     const [stats, circuit] = await Promise.all([callStats(slug, integrationId, since), circuitState(slug, integrationId, now.getTime())]);

@@ -11,14 +11,7 @@ import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { resetCircuit } from "./outbound/circuit-breaker";
 import { openIntegrationSecret, sealIntegrationSecret } from "./secrets";
-import {
-  createIntegrationInput,
-  restSettingsSchema,
-  rotateSecretInput,
-  updateIntegrationInput,
-  webhookSettingsSchema,
-  type WebhookSettings,
-} from "./settings";
+import { createIntegrationInput, restSettingsSchema, rotateSecretInput, updateIntegrationInput, webhookSettingsSchema, type WebhookSettings } from "./settings";
 import { generateSecret } from "./signatures";
 import { toIntegrationView, type IntegrationView } from "./view";
 
@@ -96,7 +89,10 @@ export async function updateIntegration(slug: string, id: string, raw: unknown, 
       }
     }
     if (input.token !== undefined) {
-      if (current.kind !== "rest") throw new AppError("bad_request", "Invalid integration: a webhook integration's secret is rotated, not set (POST .../rotate-secret).", [{ path: "token", message: "only for rest integrations" }]);
+      if (current.kind !== "rest")
+        throw new AppError("bad_request", "Invalid integration: a webhook integration's secret is rotated, not set (POST .../rotate-secret).", [
+          { path: "token", message: "only for rest integrations" },
+        ]);
       data.secretSealed = input.token === null ? null : sealIntegrationSecret(slug, id, "secret_sealed", input.token);
     }
     return tx.integration.update({ where: { id }, data });
@@ -108,12 +104,18 @@ export async function updateIntegration(slug: string, id: string, raw: unknown, 
  * A new webhook signing secret, returned once. The previous one keeps verifying for
  * `graceSeconds` (default a day) so the provider can be switched without losing events.
  */
-export async function rotateWebhookSecret(slug: string, id: string, raw: unknown, ctx: AuditContext): Promise<{ integration: IntegrationView; secret: string }> {
+export async function rotateWebhookSecret(
+  slug: string,
+  id: string,
+  raw: unknown,
+  ctx: AuditContext,
+): Promise<{ integration: IntegrationView; secret: string }> {
   const input = parseOrThrow(rotateSecretInput, raw ?? {}, "rotation");
   let secret = "";
   const row = await withAudit(slug, ctx, async (tx, audit) => {
     const current = await loadIntegration(slug, id, tx);
-    if (current.kind !== "webhook" || !current.scheme) throw new AppError("bad_request", "Only a webhook integration has a signing secret to rotate; set a rest integration's token with PATCH.");
+    if (current.kind !== "webhook" || !current.scheme)
+      throw new AppError("bad_request", "Only a webhook integration has a signing secret to rotate; set a rest integration's token with PATCH.");
     secret = generateSecret(current.scheme as Parameters<typeof generateSecret>[0]);
     const now = new Date();
     // The previous secret is re-sealed for its own column (the AAD names the column).

@@ -48,9 +48,17 @@ export const webhookSettingsSchema = z
      * stored within this many seconds is a duplicate, whatever its event id (replays).
      * Unset: defaultReplayWindowSeconds.
      */
-    replayWindowSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
+    replayWindowSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .optional(),
     /** Optional: pass each processed event on to a `rest` integration of the same tenant. */
-    forwardTo: z.object({ integrationId: z.uuid(), path: apiPath.default("/events") }).strict().optional(),
+    forwardTo: z
+      .object({ integrationId: z.uuid(), path: apiPath.default("/events") })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -124,7 +132,12 @@ export type UpdateIntegrationInput = z.infer<typeof updateIntegrationInput>;
 export const rotateSecretInput = z
   .object({
     /** How long the previous secret keeps verifying, so the provider can switch over. */
-    graceSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(24 * 3600),
   })
   .strict();
 

@@ -30,8 +30,7 @@ export function toIntegrationView(row: Integration): IntegrationView {
     scheme: (row.scheme as WebhookScheme | null) ?? null,
     settings: parseSettings(kind, row.settings),
     hasSecret: row.secretSealed !== null,
-    previousSecretExpiresAt:
-      row.previousSecretExpiresAt && row.previousSecretExpiresAt > now ? row.previousSecretExpiresAt.toISOString() : null,
+    previousSecretExpiresAt: row.previousSecretExpiresAt && row.previousSecretExpiresAt > now ? row.previousSecretExpiresAt.toISOString() : null,
     secretRotatedAt: row.secretRotatedAt?.toISOString() ?? null,
     webhookPath: kind === "webhook" ? `/api/webhooks/${row.id}` : null,
     createdAt: row.createdAt.toISOString(),

@@ -25,7 +25,8 @@ export function getInngest(): Inngest {
       checkpointing: false,
       // Each request to the engine gives up after 2 s: an unsent event is picked up by
       // the reconciler anyway.
-      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) }),
+      fetch: (input, init) =>
+        fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) }),
       logger: { info() {}, debug() {}, warn: console.warn, error: console.error },
     });
   }

@@ -253,4 +253,3 @@ export async function invitationEmail(slug: string, token: string): Promise<stri
   });
   return invitation && !invitation.acceptedAt && invitation.expiresAt > new Date() ? invitation.user.email : null;
 }
-

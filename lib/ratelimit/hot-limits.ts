@@ -58,7 +58,6 @@ return out
 `;
 const scriptSha = createHash("sha1").update(script).digest("hex");
 
-
 function skipped(buckets: Bucket[], why: "disabled" | "unavailable"): RateLimitResult[] {
   return buckets.map((b) => ({ allowed: true, limit: b.limit, remaining: b.limit, resetSeconds: 0, skipped: why }));
 }

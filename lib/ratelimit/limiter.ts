@@ -123,7 +123,10 @@ function backend(opts: ConsumeOptions): { limiter: Ratelimit } | { answer: RateL
   return { limiter: limiterFor(s, opts.bucket, opts.limit, opts.windowSeconds) };
 }
 
-async function ask(opts: ConsumeOptions, call: (limiter: Ratelimit) => Promise<{ success: boolean; remaining: number; reset: number }>): Promise<RateLimitResult> {
+async function ask(
+  opts: ConsumeOptions,
+  call: (limiter: Ratelimit) => Promise<{ success: boolean; remaining: number; reset: number }>,
+): Promise<RateLimitResult> {
   const b = backend(opts);
   if ("answer" in b) return b.answer;
   try {

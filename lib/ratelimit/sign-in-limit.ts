@@ -63,7 +63,9 @@ export function ipBucketKey(ip: string): string {
   if (mapped) return mapped[1]!;
   if (z.ipv4().safeParse(value).success) return value;
   if (z.ipv6().safeParse(value).success) {
-    const groups = ipv6Groups(value).slice(0, 4).map((g) => parseInt(g, 16).toString(16));
+    const groups = ipv6Groups(value)
+      .slice(0, 4)
+      .map((g) => parseInt(g, 16).toString(16));
     return `${groups.join(":")}::/64`;
   }
   return `x-${pseudonym(value)}`;
@@ -106,11 +108,7 @@ export async function countFailedSignIn(tenantSlug: string, settings: TenantSett
  * cannot drain an address's bucket) from the email bucket. Throws 429 when either is
  * exhausted, 503 when Redis does not answer; returns the tighter result for headers.
  */
-export async function limitSignIn(
-  tenantSlug: string,
-  who: { ip?: string; email?: string },
-  settings: TenantSettings,
-): Promise<RateLimitResult> {
+export async function limitSignIn(tenantSlug: string, who: { ip?: string; email?: string }, settings: TenantSettings): Promise<RateLimitResult> {
   const input = inputSchema.parse({ tenantSlug, ip: who.ip, email: who.email });
   const limits = effectiveRateLimits(settings);
   let byIp: RateLimitResult | undefined;

@@ -21,7 +21,6 @@ import { ScriptShas } from "./bridge/scripts";
 
 export { rewriteScript } from "./bridge/scripts";
 
-
 export interface RedisRestBridgeOptions {
   redisUrl: string;
   token: string;
@@ -128,8 +127,7 @@ export async function startRedisRestBridge(opts: RedisRestBridgeOptions): Promis
 
   // ioredis writes commands in call order on one connection, so issuing them all
   // at once is a real pipeline with replies in request order.
-  const pipeline = (commands: string[][], base64: boolean): Promise<Reply[]> =>
-    Promise.all(commands.map((command) => one(command, base64)));
+  const pipeline = (commands: string[][], base64: boolean): Promise<Reply[]> => Promise.all(commands.map((command) => one(command, base64)));
 
   async function multiExec(commands: string[][], base64: boolean): Promise<Reply[]> {
     let prepared: Prepared[];

@@ -1,9 +1,5 @@
 // Pure, Edge-safe: what kind of host a request came to.
-export type HostClass =
-  | { kind: "root" }
-  | { kind: "subdomain"; label: string }
-  | { kind: "custom"; hostname: string }
-  | { kind: "invalid" };
+export type HostClass = { kind: "root" } | { kind: "subdomain"; label: string } | { kind: "custom"; hostname: string } | { kind: "invalid" };
 
 const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 

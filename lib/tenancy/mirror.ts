@@ -55,10 +55,7 @@ export async function rebuildMirror(): Promise<MirrorResult & { tenants: number;
     const wanted = new Map<string, string>();
     for (const t of tenants) wanted.set(mirrorKeys.tenant(t.slug), t.status);
     for (const d of domains) wanted.set(mirrorKeys.domain(d.hostname), d.tenant.slug);
-    const existing = [
-      ...(await scanAll(redis, mirrorKeys.tenantPattern)),
-      ...(await scanAll(redis, mirrorKeys.domainPattern)),
-    ];
+    const existing = [...(await scanAll(redis, mirrorKeys.tenantPattern)), ...(await scanAll(redis, mirrorKeys.domainPattern))];
     const stale = existing.filter((k) => !wanted.has(k));
     removed = stale.length;
     const entries = [...wanted.entries()];

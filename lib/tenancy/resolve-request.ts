@@ -44,8 +44,7 @@ export async function resolveRequest(
 
   const host = classifyHost(input.host, rootDomain);
   const rawHeader = api ? input.tenantIdHeader?.trim().toLowerCase() || null : null;
-  if (rawHeader !== null && !isValidSlug(rawHeader))
-    return { type: "bad-request", detail: "The X-Tenant-ID header is not a valid tenant slug." };
+  if (rawHeader !== null && !isValidSlug(rawHeader)) return { type: "bad-request", detail: "The X-Tenant-ID header is not a valid tenant slug." };
   const headerSlug = rawHeader ?? undefined;
 
   switch (host.kind) {
@@ -57,8 +56,7 @@ export async function resolveRequest(
       return { type: "not-found", detail: "No tenant: call the API on the tenant's host or send an X-Tenant-ID header." };
     case "subdomain": {
       if (!isValidSlug(host.label)) return { type: "not-found", detail: "Unknown tenant." };
-      if (headerSlug && headerSlug !== host.label)
-        return { type: "bad-request", detail: "The X-Tenant-ID header names a different tenant than the host." };
+      if (headerSlug && headerSlug !== host.label) return { type: "bad-request", detail: "The X-Tenant-ID header names a different tenant than the host." };
       return checkActive(host.label, lookups);
     }
     case "custom": {
@@ -68,8 +66,7 @@ export async function resolveRequest(
       const slug = await lookups.domainTenant(host.hostname);
       if (slug === "unknown") return onward;
       if (slug === null) return { type: "not-found", detail: "Unknown host." };
-      if (headerSlug && headerSlug !== slug)
-        return { type: "bad-request", detail: "The X-Tenant-ID header names a different tenant than the host." };
+      if (headerSlug && headerSlug !== slug) return { type: "bad-request", detail: "The X-Tenant-ID header names a different tenant than the host." };
       const active = await checkActive(slug, lookups);
       return active.type === "tenant" ? onward : active;
     }

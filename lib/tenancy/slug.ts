@@ -7,10 +7,7 @@ export const reservedSlugs = new Set(["www", "api", "app", "admin", "platform", 
 
 export const slugSchema = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9-]{1,39}$/,
-    { error: "must be 2-40 characters of lower-case letters, digits and hyphens, starting with a letter", abort: true },
-  )
+  .regex(/^[a-z][a-z0-9-]{1,39}$/, { error: "must be 2-40 characters of lower-case letters, digits and hyphens, starting with a letter", abort: true })
   .refine((s) => !s.endsWith("-"), "must not end with a hyphen")
   .refine((s) => !reservedSlugs.has(s), "is reserved by the platform");
 

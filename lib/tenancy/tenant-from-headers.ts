@@ -16,8 +16,7 @@ export async function tenantFromHeaders(headers: HeaderReader): Promise<TenantRe
   let tenant: TenantRecord | null = null;
   if (host) {
     tenant = await findTenantByHostname(host);
-    if (tenant && slug && slug !== tenant.slug)
-      throw new AppError("bad_request", "The X-Tenant-ID header names a different tenant than the host.");
+    if (tenant && slug && slug !== tenant.slug) throw new AppError("bad_request", "The X-Tenant-ID header names a different tenant than the host.");
   } else if (slug) {
     tenant = await findTenantBySlug(slug);
   }

@@ -5,11 +5,7 @@ import { slugSchema } from "./slug";
 
 export const tenantNameSchema = text().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
-export const emailSchema = text()
-  .trim()
-  .toLowerCase()
-  .max(254)
-  .pipe(z.email("must be an email address"));
+export const emailSchema = text().trim().toLowerCase().max(254).pipe(z.email("must be an email address"));
 
 export const createTenantInput = z.object({
   slug: slugSchema,
@@ -24,7 +20,4 @@ export const hostnameSchema = text()
   .trim()
   .toLowerCase()
   .max(253)
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
-    "must be a fully qualified hostname such as app.example.com",
-  );
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be a fully qualified hostname such as app.example.com");

@@ -30,8 +30,7 @@ import { accessToken, createBenchTenant, type BenchTenant } from "./lib/tenants"
 const workloads = ["health", "w1", "w2", "mix"] as const;
 type Workload = (typeof workloads)[number];
 
-const usage =
-  "usage: npm run bench:api -- [--warmup 5] [--duration 15] [--connections 32 (>= 2)] [--no-build] [--only health,w1,w2,mix]";
+const usage = "usage: npm run bench:api -- [--warmup 5] [--duration 15] [--connections 32 (>= 2)] [--no-build] [--only health,w1,w2,mix]";
 let values: ReturnType<typeof parse>["values"];
 function parse() {
   return parseArgs({
@@ -53,7 +52,10 @@ try {
 const warmupS = Number(values.warmup ?? 5);
 const durationS = Number(values.duration ?? 15);
 const connections = Number(values.connections ?? 32);
-const only = (values.only ?? workloads.join(",")).split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+const only = (values.only ?? workloads.join(","))
+  .split(",")
+  .map((s) => s.trim().toLowerCase())
+  .filter(Boolean);
 if (
   !(warmupS >= 0) ||
   !(durationS > 0) ||
@@ -185,7 +187,9 @@ async function drain(name: string, result: LoadResult, tenants: BenchTenant[]): 
   drains.push({ name, accepted, stored: c.stored, processed: c.processed, dead: c.dead, drainMs, timedOut: c.timedOut });
   console.log(
     `  ${name}: ${accepted} accepted, ${c.stored} stored, ${c.processed} processed, ${c.dead} dead; ` +
-      (drainMs !== null ? `last processed ${(drainMs / 1000).toFixed(1)} s after the load ended` : `NOT all processed ${(processingDeadlineMs / 1000).toFixed(0)} s after the load ended`),
+      (drainMs !== null
+        ? `last processed ${(drainMs / 1000).toFixed(1)} s after the load ended`
+        : `NOT all processed ${(processingDeadlineMs / 1000).toFixed(0)} s after the load ended`),
   );
   if (c.stored !== accepted) failures.push(`${name}: ${accepted} webhooks accepted (202) but ${c.stored} stored`);
   if (c.processed < accepted) failures.push(`${name}: ${accepted - c.processed} accepted webhooks not processed within 60 s after the load (${c.dead} dead)`);
@@ -207,7 +211,9 @@ function printRows(list: Row[], header = true): void {
         fmt((n / r.windowMs) * 1000, 0),
         fmt(r.group.p50Ms, 1),
         fmt(r.group.p99Ms, 1),
-        Object.entries(r.group.statuses).map(([s, k]) => `${s}×${k}`).join(", ") || "none",
+        Object.entries(r.group.statuses)
+          .map(([s, k]) => `${s}×${k}`)
+          .join(", ") || "none",
         fmt(perReq(r.appCpuMs), 2),
         fmt(perReq(r.dbCpuMs), 2),
         fmt(perReq(r.benchCpuMs), 2),
@@ -234,7 +240,10 @@ try {
   const rootDomain = toolingEnv().APP_ROOT_DOMAIN;
   const tag = randomBytes(2).toString("hex");
   const t0 = performance.now();
-  const single = selected.has("health") || selected.has("w1") || selected.has("w2") ? await createBenchTenant(`bench-api-${tag}`, { members: extraMembers, rootDomain }) : undefined;
+  const single =
+    selected.has("health") || selected.has("w1") || selected.has("w2")
+      ? await createBenchTenant(`bench-api-${tag}`, { members: extraMembers, rootDomain })
+      : undefined;
   const mix: BenchTenant[] = [];
   if (selected.has("mix")) {
     for (let i = 0; i < mixTenants; i += 4) {
@@ -256,7 +265,8 @@ try {
   const usersGroup = async (name: string, conns: number, tenants: BenchTenant[]): Promise<LoadGroup> => {
     // One at a time: each is an argon2 verification in the app.
     const targets = [];
-    for (const t of tenants) targets.push({ host: t.host, path: "/api/v1/users?limit=50", headers: { authorization: `Bearer ${await accessToken(app!.url, t)}` } });
+    for (const t of tenants)
+      targets.push({ host: t.host, path: "/api/v1/users?limit=50", headers: { authorization: `Bearer ${await accessToken(app!.url, t)}` } });
     return { name, kind: "get", connections: conns, targets };
   };
 
@@ -288,8 +298,12 @@ try {
       await drain("mix", r, mix);
     });
 
-  const commit = await import("node:child_process").then((cp) => cp.execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()).catch(() => "?");
-  console.log(`\n== bench:api — ${new Date(startedAt).toISOString()}, commit ${commit}, production build via npm start, ${connections} keep-alive connections, ${warmupS} s warm-up + ${durationS} s measured ==`);
+  const commit = await import("node:child_process")
+    .then((cp) => cp.execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim())
+    .catch(() => "?");
+  console.log(
+    `\n== bench:api — ${new Date(startedAt).toISOString()}, commit ${commit}, production build via npm start, ${connections} keep-alive connections, ${warmupS} s warm-up + ${durationS} s measured ==`,
+  );
   printRows(rows);
   for (const d of drains)
     console.log(

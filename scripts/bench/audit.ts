@@ -48,13 +48,17 @@ try {
       Array.from({ length: writers }, async (_, w) => {
         while (next < appends) {
           const i = next++;
-          await recordEvent(slug, { actorType: "user", actorId: `user-${w}`, actorLabel: `writer ${w}` }, {
-            action: "bench.appended",
-            targetType: "bench",
-            targetId: String(i),
-            summary: `bench append ${i} by writer ${w}`,
-            metadata: { i, writer: w },
-          });
+          await recordEvent(
+            slug,
+            { actorType: "user", actorId: `user-${w}`, actorLabel: `writer ${w}` },
+            {
+              action: "bench.appended",
+              targetType: "bench",
+              targetId: String(i),
+              summary: `bench append ${i} by writer ${w}`,
+              metadata: { i, writer: w },
+            },
+          );
         }
       }),
     );
@@ -101,7 +105,9 @@ try {
   const vacuumMs = performance.now() - vacuumStart;
   if (seeded > 0) {
     console.log(`\nseeding through the sequencing trigger: ${(seeded / (seedMs / 1000)).toFixed(0)} rows/s (bulk INSERT ... SELECT)`);
-    console.log(`sealing the seed: all sealed ${(sealWaitMs / 1000).toFixed(1)} s after the last insert, ${(seeded / ((seedMs + sealWaitMs) / 1000)).toFixed(0)} rows/s overall`);
+    console.log(
+      `sealing the seed: all sealed ${(sealWaitMs / 1000).toFixed(1)} s after the last insert, ${(seeded / ((seedMs + sealWaitMs) / 1000)).toFixed(0)} rows/s overall`,
+    );
     console.log(`VACUUM ANALYZE after the seed: ${(vacuumMs / 1000).toFixed(1)} s`);
   }
 
@@ -134,7 +140,9 @@ try {
 
   const t0 = performance.now();
   const report = await verifyChain(pool, slug);
-  console.log(`\nverify chain: ${report.ok ? "intact" : `BROKEN at ${report.firstBroken?.seq}: ${report.firstBroken?.problem}`}, ${report.rowsChecked} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${report.unsealed} unsealed`);
+  console.log(
+    `\nverify chain: ${report.ok ? "intact" : `BROKEN at ${report.firstBroken?.seq}: ${report.firstBroken?.problem}`}, ${report.rowsChecked} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${report.unsealed} unsealed`,
+  );
 } finally {
   await stopAuditSealer();
   await closePool();

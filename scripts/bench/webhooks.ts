@@ -28,7 +28,6 @@ if (!Number.isInteger(count) || count < senders || !Number.isInteger(senders) ||
   process.exit(2);
 }
 
-
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 
 const stack = await startStack("test");
@@ -47,8 +46,16 @@ try {
 
   const slug = `bench-hooks-${randomBytes(2).toString("hex")}`;
   await createTenant({ slug, name: "Webhook bench" });
-  await updateTenantSettings(slug, { rateLimits: { apiPerMinute: 1_000_000, principalPerMinute: 1_000_000, signInPerIpPer15Minutes: 20, signInPerEmailPer15Minutes: 10 } }, systemContext("bench"));
-  const { integration, secret } = await createIntegration(slug, { name: "bench", kind: "webhook", scheme: "standard-webhooks", settings: { rateLimitPerMinute: 100_000 } }, systemContext("bench"));
+  await updateTenantSettings(
+    slug,
+    { rateLimits: { apiPerMinute: 1_000_000, principalPerMinute: 1_000_000, signInPerIpPer15Minutes: 20, signInPerEmailPer15Minutes: 10 } },
+    systemContext("bench"),
+  );
+  const { integration, secret } = await createIntegration(
+    slug,
+    { name: "bench", kind: "webhook", scheme: "standard-webhooks", settings: { rateLimitPerMinute: 100_000 } },
+    systemContext("bench"),
+  );
   // Let the engine sync the app's functions before the clock starts.
   await runner.sync();
 
@@ -61,7 +68,14 @@ try {
     const headers = signWebhook("standard-webhooks", secret!, body, { id: `msg_bench_${i}` });
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: "127.0.0.1", port: appPort, path: `/api/webhooks/${integration.id}`, method: "POST", agent, headers: { ...headers, host: `${slug}.localhost`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        {
+          host: "127.0.0.1",
+          port: appPort,
+          path: `/api/webhooks/${integration.id}`,
+          method: "POST",
+          agent,
+          headers: { ...headers, host: `${slug}.localhost`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on("end", () => resolve(res.statusCode ?? 0));
@@ -95,9 +109,14 @@ try {
   console.log(`  responses:        ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
   console.log(`  accepted:         ${(count / sendSeconds).toFixed(0)} webhooks/s (verified, stored, 202) over ${sendSeconds.toFixed(1)} s`);
   console.log(`  latency:          p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms`);
-  console.log(`  all processed:    ${processed}/${count} after ${allSeconds.toFixed(1)} s from the first send, ${(allSeconds - sendSeconds).toFixed(1)} s after the last (${dead} dead)`);
+  console.log(
+    `  all processed:    ${processed}/${count} after ${allSeconds.toFixed(1)} s from the first send, ${(allSeconds - sendSeconds).toFixed(1)} s after the last (${dead} dead)`,
+  );
   const batchRuns = runner.runs().filter((r) => r.functionId.endsWith("process-webhook-batch"));
-  if (batchRuns.length) console.log(`  processing runs:  ${batchRuns.length} batched runs (of the last 1000 kept), ${(batchRuns.reduce((n, r) => n + r.eventIds.length, 0) / batchRuns.length).toFixed(1)} events per run`);
+  if (batchRuns.length)
+    console.log(
+      `  processing runs:  ${batchRuns.length} batched runs (of the last 1000 kept), ${(batchRuns.reduce((n, r) => n + r.eventIds.length, 0) / batchRuns.length).toFixed(1)} events per run`,
+    );
   const lost = count - stored;
   console.log(`  stored rows:      ${stored} (${lost === 0 ? "none lost" : `${lost} LOST`})`);
   if ((statuses.get(202) ?? 0) !== count || stored !== count || processed !== count) code = 1;

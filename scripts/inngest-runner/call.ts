@@ -99,7 +99,13 @@ export async function callSdk(req: CallRequest): Promise<CallOutcome> {
 
   if (res.status === 200) {
     if (json.ok) return { ...common, kind: "complete", data: json.value };
-    return { ...common, kind: "error", retriable: true, status: 200, error: { name: "ProtocolError", message: "the SDK answered 200 with a body that is not JSON" } };
+    return {
+      ...common,
+      kind: "error",
+      retriable: true,
+      status: 200,
+      error: { name: "ProtocolError", message: "the SDK answered 200 with a body that is not JSON" },
+    };
   }
   if (res.status === 206) {
     const ops = opsSchema.safeParse(json.ok ? json.value : undefined);

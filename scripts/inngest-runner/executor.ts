@@ -155,11 +155,14 @@ export class Executor {
   private schedule(ms: number, fn: () => void): () => void {
     let timer: NodeJS.Timeout;
     const arm = (left: number): void => {
-      timer = setTimeout(() => {
-        this.timers.delete(timer);
-        if (left > MAX_TIMER_MS) arm(left - MAX_TIMER_MS);
-        else if (!this.closed) fn();
-      }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+      timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          if (left > MAX_TIMER_MS) arm(left - MAX_TIMER_MS);
+          else if (!this.closed) fn();
+        },
+        Math.min(Math.max(0, left), MAX_TIMER_MS),
+      );
       this.timers.add(timer);
     };
     arm(ms);
@@ -279,7 +282,12 @@ export class Executor {
       // Every op reported was already memoised: the SDK made no progress.
       run.discovering = true;
       const ids = outcome.ops.map((op) => op.displayName || op.id).join(", ");
-      return this.retryOrFail(run, item, { name: "ProtocolError", message: `the SDK reported only steps that already have results (${ids}); is the function deterministic?` }, true);
+      return this.retryOrFail(
+        run,
+        item,
+        { name: "ProtocolError", message: `the SDK reported only steps that already have results (${ids}); is the function deterministic?` },
+        true,
+      );
     }
     this.advance(run);
   }
@@ -368,9 +376,7 @@ export class Executor {
     if (run.done) return;
     this.finish(run, "failed");
     run.error = error;
-    this.o.log(
-      `run ${run.id} failed after ${run.attempts} attempt(s): fn=${run.fn.id} ${oneLine(`${error.name}: ${error.message}`)}`,
-    );
+    this.o.log(`run ${run.id} failed after ${run.attempts} attempt(s): fn=${run.fn.id} ${oneLine(`${error.name}: ${error.message}`)}`);
     this.o.onRunFailed({ function_id: run.fn.id, run_id: run.id, error, event: run.event });
   }
 

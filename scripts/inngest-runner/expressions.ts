@@ -7,9 +7,7 @@ import type { RunnerEvent } from "./types";
 
 const PATH = String.raw`event\.data((?:\.[A-Za-z_$][\w$]*)+)`;
 const PATH_ONLY = new RegExp(`^\\s*${PATH}\\s*$`);
-const EQUALS = new RegExp(
-  `^\\s*${PATH}\\s*==\\s*(?:'([^'\\\\]*)'|"([^"\\\\]*)"|(-?\\d+(?:\\.\\d+)?)|(true|false|null))\\s*$`,
-);
+const EQUALS = new RegExp(`^\\s*${PATH}\\s*==\\s*(?:'([^'\\\\]*)'|"([^"\\\\]*)"|(-?\\d+(?:\\.\\d+)?)|(true|false|null))\\s*$`);
 
 const segments = (dotted: string): string[] => dotted.slice(1).split(".");
 
@@ -34,8 +32,7 @@ export function compileEquality(expression: string): ((event: RunnerEvent) => bo
   if (!m?.[1]) return undefined;
   const path = segments(m[1]);
   const [, , single, double, num, word] = m;
-  const expected: unknown =
-    single ?? double ?? (num !== undefined ? Number(num) : word === "null" ? null : word === "true");
+  const expected: unknown = single ?? double ?? (num !== undefined ? Number(num) : word === "null" ? null : word === "true");
   return (event) => {
     const actual = readDataPath(event, path);
     return expected === null ? actual === null || actual === undefined : actual === expected;

@@ -108,8 +108,7 @@ export async function startInngestRunner(options: InngestRunnerOptions): Promise
     log,
     backoffBaseMs,
     backoffMaxMs: Math.max(o.backoffMaxMs, backoffBaseMs),
-    call: (req) =>
-      callSdk({ ...req, serverKind, timeoutMs: o.requestTimeoutMs, signal: abort.signal, ...(o.signingKey ? { signingKey: o.signingKey } : {}) }),
+    call: (req) => callSdk({ ...req, serverKind, timeoutMs: o.requestTimeoutMs, signal: abort.signal, ...(o.signingKey ? { signingKey: o.signingKey } : {}) }),
     onRunFailed: (data) => intake?.accept([{ name: "inngest/function.failed", data }]),
   });
   intake = new EventIntake((event) => executor.trigger(event));
@@ -125,7 +124,13 @@ export async function startInngestRunner(options: InngestRunnerOptions): Promise
 
   const sync = async (): Promise<SyncResult> => {
     if (!o.appUrl) return { ok: false, status: 0, message: "no appUrl configured; PUT your app's serve endpoint yourself" };
-    const result = await syncApp({ appUrl: o.appUrl, serverKind, timeoutMs: 30_000, signal: abort.signal, ...(o.signingKey ? { signingKey: o.signingKey } : {}) });
+    const result = await syncApp({
+      appUrl: o.appUrl,
+      serverKind,
+      timeoutMs: 30_000,
+      signal: abort.signal,
+      ...(o.signingKey ? { signingKey: o.signingKey } : {}),
+    });
     if (result.ok) {
       synced = true;
       lastSyncFailure = "";

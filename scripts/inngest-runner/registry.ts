@@ -24,10 +24,7 @@ const functionSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().nullish(),
   triggers: z.array(
-    z.union([
-      z.object({ event: z.string().min(1), expression: z.string().nullish() }),
-      z.object({ cron: z.string().min(1), jitter: z.string().nullish() }),
-    ]),
+    z.union([z.object({ event: z.string().min(1), expression: z.string().nullish() }), z.object({ cron: z.string().min(1), jitter: z.string().nullish() })]),
   ),
   steps: z.record(
     z.string(),
@@ -39,9 +36,7 @@ const functionSchema = z.looseObject({
     }),
   ),
   concurrency: z.union([z.number().int(), concurrencyOption, z.array(concurrencyOption)]).nullish(),
-  batchEvents: z
-    .object({ maxSize: z.number().int().min(1), timeout: z.string().min(1), key: z.string().nullish(), if: z.string().nullish() })
-    .nullish(),
+  batchEvents: z.object({ maxSize: z.number().int().min(1), timeout: z.string().min(1), key: z.string().nullish(), if: z.string().nullish() }).nullish(),
 });
 
 export const registerBodySchema = z.looseObject({
@@ -210,8 +205,6 @@ export class Registry {
    * matches, whatever its expression, so that its refusal surfaces as a failed run.
    */
   triggeredBy(event: RunnerEvent): RegisteredFunction[] {
-    return this.functions().filter((fn) =>
-      fn.eventTriggers.some((t) => nameMatches(t.event, event.name) && (fn.refusal !== undefined || t.matches(event))),
-    );
+    return this.functions().filter((fn) => fn.eventTriggers.some((t) => nameMatches(t.event, event.name) && (fn.refusal !== undefined || t.matches(event))));
   }
 }

@@ -32,7 +32,9 @@ export function canonicalJson(value: unknown): string {
 
 export function signatureFor(payload: string, signingKey: string, unixSeconds: number): string {
   const key = signingKey.replace(PREFIX, "");
-  const s = createHmac("sha256", key).update(payload + String(unixSeconds)).digest("hex");
+  const s = createHmac("sha256", key)
+    .update(payload + String(unixSeconds))
+    .digest("hex");
   return `t=${unixSeconds}&s=${s}`;
 }
 

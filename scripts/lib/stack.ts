@@ -79,9 +79,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
         parts.push({ name: "database", status: "on", detail: `${redact(env.DATABASE_URL)} (from DATABASE_URL)` });
       }
     } else {
-      const db = await startEmbeddedDb(
-        mode === "dev" ? { persistentDir: devDataDir(root), port: 54329, database: "platform" } : { database: "platform_test" },
-      );
+      const db = await startEmbeddedDb(mode === "dev" ? { persistentDir: devDataDir(root), port: 54329, database: "platform" } : { database: "platform_test" });
       stops.push(db.stop);
       env.DATABASE_URL = db.url;
       parts.push({
@@ -160,7 +158,13 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       // call to /api/inngest, and only accepts events sent with the event key.
       const { INNGEST_SIGNING_KEY: signingKey, INNGEST_EVENT_KEY: eventKey } = serverEnv();
       if (!signingKey || !eventKey) throw new Error("INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY are required for the local runner");
-      const runner = await startInngestRunner({ port: given.INNGEST_RUNNER_PORT, host: "127.0.0.1", appUrl: `http://127.0.0.1:${given.PORT}/api/inngest`, signingKey, eventKey });
+      const runner = await startInngestRunner({
+        port: given.INNGEST_RUNNER_PORT,
+        host: "127.0.0.1",
+        appUrl: `http://127.0.0.1:${given.PORT}/api/inngest`,
+        signingKey,
+        eventKey,
+      });
       stops.push(runner.close);
       env.INNGEST_BASE_URL = runner.url;
       parts.push({ name: "workflows", status: "on", detail: `local Inngest runner at ${runner.url} (runs: ${runner.url}/runs), driving /api/inngest, signed` });

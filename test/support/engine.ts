@@ -11,7 +11,6 @@ import { resetEnvCache } from "@/lib/env";
 import { startInngestRunner, type InngestRunner } from "../../scripts/inngest-runner/index";
 import { freePort } from "../../scripts/lib/free-port";
 
-
 export interface TestEngine {
   runner: InngestRunner | undefined;
   runnerUrl: string;

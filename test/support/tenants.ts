@@ -35,10 +35,9 @@ export async function schemaExists(client: pg.ClientBase, schema: string): Promi
 }
 
 export async function tableNames(client: pg.ClientBase, schema: string): Promise<string[]> {
-  const { rows } = await client.query<{ table_name: string }>(
-    "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
-    [schema],
-  );
+  const { rows } = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", [
+    schema,
+  ]);
   return rows.map((r) => r.table_name);
 }
 

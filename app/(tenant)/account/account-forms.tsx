@@ -90,7 +90,14 @@ export function MfaSection({ enabled, codesLeft, required }: { enabled: boolean;
             </ol>
             {/* A data: URL made on the server; next/image adds nothing here. */}
             {/* eslint-disable-next-line @next/next/no-img-element */}
-            <img src={setup.qrDataUrl} alt="QR code to add this account to an authenticator app" width={220} height={220} className="rounded border border-slate-200" data-testid="mfa-qr" />
+            <img
+              src={setup.qrDataUrl}
+              alt="QR code to add this account to an authenticator app"
+              width={220}
+              height={220}
+              className="rounded border border-slate-200"
+              data-testid="mfa-qr"
+            />
             <div>
               <span className="block text-xs font-medium uppercase tracking-wide text-slate-600">Key for manual entry</span>
               <code className="mt-1 inline-block select-all break-all rounded bg-slate-100 px-2 py-1 font-mono text-sm" data-testid="mfa-secret">
@@ -98,7 +105,16 @@ export function MfaSection({ enabled, codesLeft, required }: { enabled: boolean;
               </code>
             </div>
             <form action={confirmAction} className="flex max-w-md flex-wrap items-end gap-3" noValidate data-testid="mfa-confirm-form">
-              <Field id="mfa-confirm-code" label="Code from the app" name="code" inputMode="numeric" autoComplete="one-time-code" state={confirmState} required className="grow" />
+              <Field
+                id="mfa-confirm-code"
+                label="Code from the app"
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                state={confirmState}
+                required
+                className="grow"
+              />
               <SubmitButton pendingText="Checking…">Turn on</SubmitButton>
             </form>
             <FormMessage state={confirmState} testId="mfa-confirm-error" />

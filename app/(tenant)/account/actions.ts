@@ -34,9 +34,8 @@ export const changePasswordAction = tenantAction({ permission: null, input: pass
 
 export type MfaSetup = { secret: string; uri: string; qrDataUrl: string };
 
-export const startMfaAction = tenantAction(
-  { permission: null, input: z.object({}), what: "MFA set-up", allowMfaSetup: true },
-  async (ctx): Promise<MfaSetup> => startMfaEnrolment(ctx.tenant.slug, ctx.principal.id, ctx.tenant.name, ctx.actor),
+export const startMfaAction = tenantAction({ permission: null, input: z.object({}), what: "MFA set-up", allowMfaSetup: true }, async (ctx): Promise<MfaSetup> =>
+  startMfaEnrolment(ctx.tenant.slug, ctx.principal.id, ctx.tenant.name, ctx.actor),
 );
 
 export const confirmMfaAction = tenantAction(
@@ -48,11 +47,14 @@ export const confirmMfaAction = tenantAction(
   },
 );
 
-export const regenerateCodesAction = tenantAction({ permission: null, input: z.object({ code }), what: "recovery codes" }, async (ctx, v): Promise<string[]> => {
-  const codes = await regenerateRecoveryCodes(ctx.tenant.slug, ctx.principal.id, v.code, ctx.actor);
-  revalidatePath("/account");
-  return codes;
-});
+export const regenerateCodesAction = tenantAction(
+  { permission: null, input: z.object({ code }), what: "recovery codes" },
+  async (ctx, v): Promise<string[]> => {
+    const codes = await regenerateRecoveryCodes(ctx.tenant.slug, ctx.principal.id, v.code, ctx.actor);
+    revalidatePath("/account");
+    return codes;
+  },
+);
 
 export const disableMfaAction = tenantAction({ permission: null, input: z.object({ code }), what: "MFA turn-off" }, async (ctx, v) => {
   const required = ctx.settings.mfaRequiredForAdmins && adminRoles.includes(ctx.principal.role);
@@ -61,14 +63,11 @@ export const disableMfaAction = tenantAction({ permission: null, input: z.object
   return { disabled: true };
 });
 
-export const revokeSessionAction = tenantAction(
-  { permission: null, input: z.object({ id: text().max(100) }), what: "session revoke" },
-  async (ctx, v) => {
-    await revokeSession(ctx.tenant.slug, ctx.principal.id, v.id, ctx.actor);
-    revalidatePath("/account");
-    return { revoked: v.id };
-  },
-);
+export const revokeSessionAction = tenantAction({ permission: null, input: z.object({ id: text().max(100) }), what: "session revoke" }, async (ctx, v) => {
+  await revokeSession(ctx.tenant.slug, ctx.principal.id, v.id, ctx.actor);
+  revalidatePath("/account");
+  return { revoked: v.id };
+});
 
 export const securitySettingsAction = tenantAction(
   // An unchecked checkbox sends nothing: absent means off.

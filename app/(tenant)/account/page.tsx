@@ -13,12 +13,29 @@ import { ChangePasswordForm, MfaSection, RevokeSessionButton, SecuritySettingsFo
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My account" };
 
-
 /** A short, readable name for a user agent ("Chrome on Linux"); the full string is in the title. */
 function device(userAgent: string | null): string {
   if (!userAgent) return "Unknown device";
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Firefox\//.test(userAgent) ? "Firefox" : /Chrome\//.test(userAgent) ? "Chrome" : /Safari\//.test(userAgent) ? "Safari" : null;
-  const os = /Windows/.test(userAgent) ? "Windows" : /Mac OS X/.test(userAgent) ? "macOS" : /Android/.test(userAgent) ? "Android" : /iPhone|iPad/.test(userAgent) ? "iOS" : /Linux/.test(userAgent) ? "Linux" : null;
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+      ? "Firefox"
+      : /Chrome\//.test(userAgent)
+        ? "Chrome"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : null;
+  const os = /Windows/.test(userAgent)
+    ? "Windows"
+    : /Mac OS X/.test(userAgent)
+      ? "macOS"
+      : /Android/.test(userAgent)
+        ? "Android"
+        : /iPhone|iPad/.test(userAgent)
+          ? "iOS"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : null;
   return browser && os ? `${browser} on ${os}` : userAgent.slice(0, 60);
 }
 
@@ -42,8 +59,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         <div role="alert" className="mb-6 rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="mfa-required-notice">
           {principal.mfaSetupRequired ? (
             <>
-              <strong>{tenant.name} requires two-factor authentication for owners and admins.</strong> Set it up below to continue: until then
-              the rest of the organisation&apos;s pages are closed to you.
+              <strong>{tenant.name} requires two-factor authentication for owners and admins.</strong> Set it up below to continue: until then the rest of the
+              organisation&apos;s pages are closed to you.
             </>
           ) : (
             <>{tenant.name} requires two-factor authentication for owners and admins. It is on for your account: you are all set.</>
@@ -63,32 +80,34 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
 
           <Section id="sessions-heading" title="Where you are signed in">
             <p className="mb-3 text-sm text-slate-600">Revoking a session signs that browser or API client out on its next request.</p>
-            <DataTable testId="sessions-table" columns={[...["Device", "Kind", "IP address", "Signed in", "Last active"].map((label) => ({ label })), { label: "Actions", hidden: true }]} framed={false}>
-                  {sessions.map((s) => {
-                    const current = s.id === principal.sessionId;
-                    return (
-                      <tr key={s.id} data-testid={current ? "session-current" : "session-other"}>
-                        <td className="px-3 py-2" title={s.userAgent ?? undefined}>
-                          {device(s.userAgent)}
-                          {current ? (
-                            <span className="ml-2 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-medium text-indigo-800">This session</span>
-                          ) : null}
-                        </td>
-                        <td className="px-3 py-2">{s.kind === "api" ? "API" : "Browser"}</td>
-                        <td className="px-3 py-2 font-mono text-xs">{s.ip ?? "—"}</td>
-                        <td className="px-3 py-2">{formatUtc(s.createdAt)}</td>
-                        <td className="px-3 py-2">{formatUtc(s.lastSeenAt)}</td>
-                        <td className="px-3 py-2">
-                          {current ? (
-                            <span className="text-xs text-slate-500">Use “Sign out”</span>
-                          ) : (
-                            <RevokeSessionButton id={s.id} label={`session from ${formatUtc(s.createdAt)}`} />
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </DataTable>
+            <DataTable
+              testId="sessions-table"
+              columns={[...["Device", "Kind", "IP address", "Signed in", "Last active"].map((label) => ({ label })), { label: "Actions", hidden: true }]}
+              framed={false}
+            >
+              {sessions.map((s) => {
+                const current = s.id === principal.sessionId;
+                return (
+                  <tr key={s.id} data-testid={current ? "session-current" : "session-other"}>
+                    <td className="px-3 py-2" title={s.userAgent ?? undefined}>
+                      {device(s.userAgent)}
+                      {current ? <span className="ml-2 rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-medium text-indigo-800">This session</span> : null}
+                    </td>
+                    <td className="px-3 py-2">{s.kind === "api" ? "API" : "Browser"}</td>
+                    <td className="px-3 py-2 font-mono text-xs">{s.ip ?? "—"}</td>
+                    <td className="px-3 py-2">{formatUtc(s.createdAt)}</td>
+                    <td className="px-3 py-2">{formatUtc(s.lastSeenAt)}</td>
+                    <td className="px-3 py-2">
+                      {current ? (
+                        <span className="text-xs text-slate-500">Use “Sign out”</span>
+                      ) : (
+                        <RevokeSessionButton id={s.id} label={`session from ${formatUtc(s.createdAt)}`} />
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </DataTable>
           </Section>
 
           {can(principal, "settings:write") ? (

@@ -13,7 +13,11 @@ const input = z.object({
     .max(20)
     .optional()
     .transform((v) => v?.trim() || undefined)
-    .pipe(text().regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date such as 2030-01-31.").optional()),
+    .pipe(
+      text()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date such as 2030-01-31.")
+        .optional(),
+    ),
 });
 
 export type CreatedKey = { key: string; name: string; prefix: string };

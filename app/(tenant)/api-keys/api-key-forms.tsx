@@ -36,7 +36,16 @@ export function CreateApiKeyForm({ permissions }: { permissions: readonly string
       ) : null}
       <form action={action} className="space-y-4" noValidate data-testid="api-key-form">
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field id="api-key-name" label="Name" name="name" state={state} value={name} onChange={(e) => setName(e.target.value)} required hint="What uses it, e.g. “Billing sync”." />
+          <Field
+            id="api-key-name"
+            label="Name"
+            name="name"
+            state={state}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+            hint="What uses it, e.g. “Billing sync”."
+          />
           <Field
             id="api-key-expires"
             label="Expires on (optional)"

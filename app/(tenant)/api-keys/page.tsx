@@ -26,41 +26,44 @@ export default async function ApiKeysPage() {
         </Section>
       ) : null}
 
-      <DataTable testId="api-keys-table" columns={[
-            ...["Name", "Prefix", "Permissions", "Created", "Expires", "Last used", "Status"].map((label) => ({ label })),
-            ...(canWrite ? [{ label: "Actions", hidden: true }] : []),
-          ]}>
-            {keys.length === 0 ? (
-              <tr>
-                <td colSpan={canWrite ? 8 : 7} className="px-3 py-4 text-center text-slate-500">
-                  No API keys yet.
-                </td>
-              </tr>
-            ) : null}
-            {keys.map((k) => {
-              const expired = isExpired(k.expiresAt, now);
-              const status = k.revokedAt ? `Revoked ${formatUtc(k.revokedAt)}` : expired ? "Expired" : "Active";
-              return (
-                <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">
-                  <td className="px-3 py-2 font-medium text-slate-900">
-                    {k.name}
-                    {k.createdBy ? <span className="block text-xs font-normal text-slate-500">by {k.createdBy.email}</span> : null}
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>
-                  <td className="px-3 py-2">{formatUtc(k.createdAt)}</td>
-                  <td className="px-3 py-2">{formatUtc(k.expiresAt, "Never")}</td>
-                  <td className="px-3 py-2" data-testid="api-key-last-used">
-                    {formatUtc(k.lastUsedAt, "Never")}
-                  </td>
-                  <td className="px-3 py-2" data-testid="api-key-status">
-                    {status}
-                  </td>
-                  {canWrite ? <td className="px-3 py-2">{!k.revokedAt ? <RevokeApiKeyButton id={k.id} name={k.name} /> : null}</td> : null}
-                </tr>
-              );
-            })}
-          </DataTable>
+      <DataTable
+        testId="api-keys-table"
+        columns={[
+          ...["Name", "Prefix", "Permissions", "Created", "Expires", "Last used", "Status"].map((label) => ({ label })),
+          ...(canWrite ? [{ label: "Actions", hidden: true }] : []),
+        ]}
+      >
+        {keys.length === 0 ? (
+          <tr>
+            <td colSpan={canWrite ? 8 : 7} className="px-3 py-4 text-center text-slate-500">
+              No API keys yet.
+            </td>
+          </tr>
+        ) : null}
+        {keys.map((k) => {
+          const expired = isExpired(k.expiresAt, now);
+          const status = k.revokedAt ? `Revoked ${formatUtc(k.revokedAt)}` : expired ? "Expired" : "Active";
+          return (
+            <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">
+              <td className="px-3 py-2 font-medium text-slate-900">
+                {k.name}
+                {k.createdBy ? <span className="block text-xs font-normal text-slate-500">by {k.createdBy.email}</span> : null}
+              </td>
+              <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
+              <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>
+              <td className="px-3 py-2">{formatUtc(k.createdAt)}</td>
+              <td className="px-3 py-2">{formatUtc(k.expiresAt, "Never")}</td>
+              <td className="px-3 py-2" data-testid="api-key-last-used">
+                {formatUtc(k.lastUsedAt, "Never")}
+              </td>
+              <td className="px-3 py-2" data-testid="api-key-status">
+                {status}
+              </td>
+              {canWrite ? <td className="px-3 py-2">{!k.revokedAt ? <RevokeApiKeyButton id={k.id} name={k.name} /> : null}</td> : null}
+            </tr>
+          );
+        })}
+      </DataTable>
     </TenantShell>
   );
 }

@@ -41,10 +41,18 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
         </div>
         <div className="flex flex-wrap items-center gap-2 text-sm" data-testid="audit-export">
           <span className="text-slate-500">Export{period.from || period.to ? " this period" : ""}:</span>
-          <a href={auditHref({ format: "csv", ...period }, "/audit/export")} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 shadow-sm hover:bg-slate-50" data-testid="audit-export-csv">
+          <a
+            href={auditHref({ format: "csv", ...period }, "/audit/export")}
+            className="rounded-md border border-slate-300 bg-white px-3 py-1.5 shadow-sm hover:bg-slate-50"
+            data-testid="audit-export-csv"
+          >
             CSV
           </a>
-          <a href={auditHref({ format: "jsonl", ...period }, "/audit/export")} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 shadow-sm hover:bg-slate-50" data-testid="audit-export-jsonl">
+          <a
+            href={auditHref({ format: "jsonl", ...period }, "/audit/export")}
+            className="rounded-md border border-slate-300 bg-white px-3 py-1.5 shadow-sm hover:bg-slate-50"
+            data-testid="audit-export-jsonl"
+          >
             JSON Lines
           </a>
         </div>

@@ -44,7 +44,10 @@ function revalidateIntegrations() {
 /** A sync interval without a sync path would be dropped silently: say so instead. */
 function syncSettings(path: string | undefined, intervalMinutes: number | undefined, field: string, current?: RestSettings["sync"]) {
   if (!path) {
-    if (intervalMinutes) throw new AppError("bad_request", "Invalid integration: give a sync path to sync on a schedule.", [{ path: field, message: "Give the path to sync from, e.g. /records." }]);
+    if (intervalMinutes)
+      throw new AppError("bad_request", "Invalid integration: give a sync path to sync on a schedule.", [
+        { path: field, message: "Give the path to sync from, e.g. /records." },
+      ]);
     return undefined;
   }
   return { ...(current ?? {}), path, ...(intervalMinutes !== undefined ? { intervalMinutes } : {}) };
@@ -133,41 +136,38 @@ const updateInput = z.object({
  * audits the change). Settings the form does not show (forwarding, retry knobs, the
  * sync's field names) are kept as they are.
  */
-export const updateIntegrationAction = tenantAction(
-  { permission: "integrations:write", input: updateInput, what: "integration" },
-  async (ctx, v) => {
-    const current = await getIntegration(ctx.tenant.slug, v.id);
-    const body: Record<string, unknown> = { name: v.name };
-    if (current.kind === "webhook") {
-      const settings: Record<string, unknown> = { ...(current.settings as WebhookSettings) };
-      delete settings.signatureHeader;
-      delete settings.eventIdHeader;
-      delete settings.rateLimitPerMinute;
-      if (v.rateLimitPerMinute !== undefined) settings.rateLimitPerMinute = v.rateLimitPerMinute;
-      if (current.scheme === "hmac-sha256") {
-        if (v.signatureHeader) settings.signatureHeader = v.signatureHeader;
-        if (v.eventIdHeader) settings.eventIdHeader = v.eventIdHeader;
-      }
-      body.settings = settings;
-    } else {
-      const currentSettings = current.settings as RestSettings;
-      const settings: Record<string, unknown> = { ...currentSettings, baseUrl: v.baseUrl ?? "" };
-      delete settings.timeoutMs;
-      delete settings.rateLimitPerMinute;
-      delete settings.sync;
-      if (v.timeoutMs !== undefined) settings.timeoutMs = v.timeoutMs;
-      if (v.rateLimitPerMinute !== undefined) settings.rateLimitPerMinute = v.rateLimitPerMinute;
-      const sync = syncSettings(v["sync.path"], v["sync.intervalMinutes"], "sync.path", currentSettings.sync);
-      if (sync) settings.sync = sync;
-      body.settings = settings;
-      if (v.clearToken) body.token = null;
-      else if (v.token) body.token = v.token;
+export const updateIntegrationAction = tenantAction({ permission: "integrations:write", input: updateInput, what: "integration" }, async (ctx, v) => {
+  const current = await getIntegration(ctx.tenant.slug, v.id);
+  const body: Record<string, unknown> = { name: v.name };
+  if (current.kind === "webhook") {
+    const settings: Record<string, unknown> = { ...(current.settings as WebhookSettings) };
+    delete settings.signatureHeader;
+    delete settings.eventIdHeader;
+    delete settings.rateLimitPerMinute;
+    if (v.rateLimitPerMinute !== undefined) settings.rateLimitPerMinute = v.rateLimitPerMinute;
+    if (current.scheme === "hmac-sha256") {
+      if (v.signatureHeader) settings.signatureHeader = v.signatureHeader;
+      if (v.eventIdHeader) settings.eventIdHeader = v.eventIdHeader;
     }
-    await updateIntegration(ctx.tenant.slug, v.id, body, ctx.actor);
-    revalidateIntegrations();
-    return { saved: true };
-  },
-);
+    body.settings = settings;
+  } else {
+    const currentSettings = current.settings as RestSettings;
+    const settings: Record<string, unknown> = { ...currentSettings, baseUrl: v.baseUrl ?? "" };
+    delete settings.timeoutMs;
+    delete settings.rateLimitPerMinute;
+    delete settings.sync;
+    if (v.timeoutMs !== undefined) settings.timeoutMs = v.timeoutMs;
+    if (v.rateLimitPerMinute !== undefined) settings.rateLimitPerMinute = v.rateLimitPerMinute;
+    const sync = syncSettings(v["sync.path"], v["sync.intervalMinutes"], "sync.path", currentSettings.sync);
+    if (sync) settings.sync = sync;
+    body.settings = settings;
+    if (v.clearToken) body.token = null;
+    else if (v.token) body.token = v.token;
+  }
+  await updateIntegration(ctx.tenant.slug, v.id, body, ctx.actor);
+  revalidateIntegrations();
+  return { saved: true };
+});
 
 export const setIntegrationStatusAction = tenantAction(
   { permission: "integrations:write", input: z.object({ id: idField, status: z.enum(["active", "paused"]) }), what: "integration status" },
@@ -215,33 +215,24 @@ export const replayEventAction = tenantAction(
   },
 );
 
-export const replayDeadAction = tenantAction(
-  { permission: "integrations:write", input: z.object({ id: idField }), what: "replay" },
-  async (ctx, v) => {
-    const result = await replayEvents(ctx.tenant.slug, v.id, { statuses: ["dead"] }, ctx.actor);
-    revalidateIntegrations();
-    return { replayed: result.replayed };
-  },
-);
+export const replayDeadAction = tenantAction({ permission: "integrations:write", input: z.object({ id: idField }), what: "replay" }, async (ctx, v) => {
+  const result = await replayEvents(ctx.tenant.slug, v.id, { statuses: ["dead"] }, ctx.actor);
+  revalidateIntegrations();
+  return { replayed: result.replayed };
+});
 
 /** Throws AppError unavailable (shown as the form's message) when the engine cannot be reached. */
-export const syncNowAction = tenantAction(
-  { permission: "integrations:write", input: z.object({ id: idField }), what: "sync" },
-  async (ctx, v) => {
-    const { eventId } = await requestSync(ctx.tenant.slug, v.id, "manual");
-    revalidateIntegrations();
-    return { eventId };
-  },
-);
+export const syncNowAction = tenantAction({ permission: "integrations:write", input: z.object({ id: idField }), what: "sync" }, async (ctx, v) => {
+  const { eventId } = await requestSync(ctx.tenant.slug, v.id, "manual");
+  revalidateIntegrations();
+  return { eventId };
+});
 
 // ---------------------------------------------------------------------------------
 // Notices (shown by the tenant shell on every page)
 
-export const dismissNoticeAction = tenantAction(
-  { permission: "integrations:write", input: z.object({ id: idField }), what: "notice" },
-  async (ctx, v) => {
-    await dismissNotice(ctx.tenant.slug, v.id, ctx.actor);
-    revalidatePath("/", "layout");
-    return { dismissed: v.id };
-  },
-);
+export const dismissNoticeAction = tenantAction({ permission: "integrations:write", input: z.object({ id: idField }), what: "notice" }, async (ctx, v) => {
+  await dismissNotice(ctx.tenant.slug, v.id, ctx.actor);
+  revalidatePath("/", "layout");
+  return { dismissed: v.id };
+});

@@ -37,20 +37,14 @@ export const changeRoleAction = tenantAction(
   },
 );
 
-export const removeMemberAction = tenantAction(
-  { permission: "members:write", input: z.object(idInput), what: "member removal" },
-  async (ctx, v) => {
-    await removeMember(ctx.tenant.slug, ctx.principal, v.id, ctx.actor);
-    revalidatePath("/members");
-    return { removed: true };
-  },
-);
+export const removeMemberAction = tenantAction({ permission: "members:write", input: z.object(idInput), what: "member removal" }, async (ctx, v) => {
+  await removeMember(ctx.tenant.slug, ctx.principal, v.id, ctx.actor);
+  revalidatePath("/members");
+  return { removed: true };
+});
 
-export const unlockMemberAction = tenantAction(
-  { permission: "members:unlock", input: z.object(idInput), what: "member unlock" },
-  async (ctx, v) => {
-    await unlockMember(ctx.tenant.slug, v.id, ctx.actor);
-    revalidatePath("/members");
-    return { unlocked: true };
-  },
-);
+export const unlockMemberAction = tenantAction({ permission: "members:unlock", input: z.object(idInput), what: "member unlock" }, async (ctx, v) => {
+  await unlockMember(ctx.tenant.slug, v.id, ctx.actor);
+  revalidatePath("/members");
+  return { unlocked: true };
+});

@@ -23,15 +23,18 @@ export function InviteForm({ roles }: { roles: readonly string[] }) {
   const invited = state.ok ? state.result : undefined;
   return (
     <div className="space-y-4">
-      <form
-        action={action}
-        className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-start"
-        noValidate
-        data-testid="invite-form"
-      >
+      <form action={action} className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-start" noValidate data-testid="invite-form">
         <Field id="invite-email" label="Email" name="email" type="email" state={state} value={email} onChange={(e) => setEmail(e.target.value)} required />
         <Field id="invite-name" label="Name (optional)" name="name" state={state} value={name} onChange={(e) => setName(e.target.value)} />
-        <SelectField id="invite-role" label="Role" name="role" state={state} options={roleOptions(roles)} value={role} onChange={(e) => setRole(e.target.value)} />
+        <SelectField
+          id="invite-role"
+          label="Role"
+          name="role"
+          state={state}
+          options={roleOptions(roles)}
+          value={role}
+          onChange={(e) => setRole(e.target.value)}
+        />
         <SubmitButton className="sm:mt-6" pendingText="Inviting…">
           Invite
         </SubmitButton>

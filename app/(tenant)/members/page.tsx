@@ -29,31 +29,40 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
         </Section>
       ) : null}
 
-      <DataTable testId="members-table" columns={[
-            ...["Email", "Name", "Role", "Status", "MFA", "Locked"].map((label) => ({ label })),
-            ...(canWrite || canUnlock ? [{ label: "Actions" }] : []),
-          ]}>
-            {page.data.map((m) => (
-              <tr key={m.id} id={`member-${m.id}`} data-testid={`member-${m.email}`} className="align-top">
-                <td className="px-3 py-2 font-medium text-slate-900">
-                  {m.email}
-                  {m.id === principal.id ? <span className="ml-1 text-xs font-normal text-slate-500">(you)</span> : null}
-                </td>
-                <td className="px-3 py-2">{m.name ?? <span className="text-slate-400">—</span>}</td>
-                <td className="px-3 py-2" data-testid="member-role">{m.role}</td>
-                <td className="px-3 py-2" data-testid="member-status">{m.status}</td>
-                <td className="px-3 py-2" data-testid="member-mfa">{m.mfaEnabled ? "On" : "Off"}</td>
-                <td className="px-3 py-2" data-testid="member-locked">
-                  {m.lockedUntil ? <span className="text-red-700">Until {formatUtc(m.lockedUntil)}</span> : "No"}
-                </td>
-                {canWrite || canUnlock ? (
-                  <td className="px-3 py-2">
-                    <MemberActions member={m} roles={roles} canWrite={canWrite} canUnlock={canUnlock} isSelf={m.id === principal.id} />
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </DataTable>
+      <DataTable
+        testId="members-table"
+        columns={[
+          ...["Email", "Name", "Role", "Status", "MFA", "Locked"].map((label) => ({ label })),
+          ...(canWrite || canUnlock ? [{ label: "Actions" }] : []),
+        ]}
+      >
+        {page.data.map((m) => (
+          <tr key={m.id} id={`member-${m.id}`} data-testid={`member-${m.email}`} className="align-top">
+            <td className="px-3 py-2 font-medium text-slate-900">
+              {m.email}
+              {m.id === principal.id ? <span className="ml-1 text-xs font-normal text-slate-500">(you)</span> : null}
+            </td>
+            <td className="px-3 py-2">{m.name ?? <span className="text-slate-400">—</span>}</td>
+            <td className="px-3 py-2" data-testid="member-role">
+              {m.role}
+            </td>
+            <td className="px-3 py-2" data-testid="member-status">
+              {m.status}
+            </td>
+            <td className="px-3 py-2" data-testid="member-mfa">
+              {m.mfaEnabled ? "On" : "Off"}
+            </td>
+            <td className="px-3 py-2" data-testid="member-locked">
+              {m.lockedUntil ? <span className="text-red-700">Until {formatUtc(m.lockedUntil)}</span> : "No"}
+            </td>
+            {canWrite || canUnlock ? (
+              <td className="px-3 py-2">
+                <MemberActions member={m} roles={roles} canWrite={canWrite} canUnlock={canUnlock} isSelf={m.id === principal.id} />
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </DataTable>
       {page.nextCursor ? (
         <p className="mt-4 text-sm">
           <Link href={`/members?cursor=${encodeURIComponent(page.nextCursor)}`} className="text-indigo-700 underline">

@@ -20,9 +20,7 @@ async function redeem(ctx: PublicActionContext, ticket: string): Promise<SignInR
   // Signing in over a live session (another account): that session ends here.
   const previous = await principalFromCookie(ctx.tenant.slug, ctx.meta, ctx.settings).catch(() => null);
   if (previous) {
-    await revokeSession(ctx.tenant.slug, previous.id, previous.sessionId, principalAuditContext(previous, ctx.meta), "signed in again").catch(
-      () => undefined,
-    );
+    await revokeSession(ctx.tenant.slug, previous.id, previous.sessionId, principalAuditContext(previous, ctx.meta), "signed in again").catch(() => undefined);
   }
   try {
     // redirect: false: the form navigates (see followRedirect in components/form.tsx).

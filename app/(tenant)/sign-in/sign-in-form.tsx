@@ -47,8 +47,26 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
 
   return (
     <form action={passwordAction} className="space-y-4" data-testid="password-step" noValidate>
-      <Field label="Email" name="email" type="email" autoComplete="username" state={passwordState} value={email} onChange={(e) => setEmail(e.target.value)} required />
-      <Field label="Password" name="password" type="password" autoComplete="current-password" state={passwordState} value={password} onChange={(e) => setPassword(e.target.value)} required />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="username"
+        state={passwordState}
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        required
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        state={passwordState}
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+      />
       <FormMessage state={passwordState} fields={["email", "password"]} testId="sign-in-error" />
       <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
     </form>

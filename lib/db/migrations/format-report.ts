@@ -3,11 +3,7 @@ import type { MigrationReport } from "./runner";
 /** Human-readable summary of a migration run, one line per schema that changed or failed. */
 export function formatReport(report: MigrationReport): string {
   const lines: string[] = [];
-  lines.push(
-    report.platform.applied.length
-      ? `public: applied ${report.platform.applied.join(", ")}`
-      : "public: up to date",
-  );
+  lines.push(report.platform.applied.length ? `public: applied ${report.platform.applied.join(", ")}` : "public: up to date");
   for (const t of report.tenants) {
     if (t.error) lines.push(`${t.schema}: FAILED ${t.error}`);
     else lines.push(`${t.schema}: applied ${t.applied.join(", ")}`);

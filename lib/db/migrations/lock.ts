@@ -22,10 +22,7 @@ export async function acquireMigrationLock(client: pg.ClientBase, waitMs: number
       await client.query("SET lock_timeout = 0");
     }
   }
-  throw new AppError(
-    "conflict",
-    "Another migration run (or a tenant being created) holds the migration lock; try again when it has finished.",
-  );
+  throw new AppError("conflict", "Another migration run (or a tenant being created) holds the migration lock; try again when it has finished.");
 }
 
 export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {

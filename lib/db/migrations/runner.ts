@@ -53,7 +53,9 @@ function findDrift(ledger: Map<string, Map<string, string>>, schema: string, fil
     const current = byName.get(name);
     if (current === undefined) problems.push(`${schema}: applied migration ${name} is missing from disk`);
     else if (current !== checksum)
-      problems.push(`${schema}: migration ${name} was edited after it was applied (checksum ${checksum.slice(0, 12)}… in the ledger, ${current.slice(0, 12)}… on disk)`);
+      problems.push(
+        `${schema}: migration ${name} was edited after it was applied (checksum ${checksum.slice(0, 12)}… in the ledger, ${current.slice(0, 12)}… on disk)`,
+      );
   }
   return problems;
 }
@@ -93,9 +95,9 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       // Validate every schema in the ledger before applying anything anywhere.
       // (With --tenant, only the schemas this run would touch.)
       const inScope = options.slugs ? new Set(["public", ...options.slugs.map(schemaNameFor)]) : null;
-      const drift = [...ledger.keys()].filter((schema) => !inScope || inScope.has(schema)).flatMap((schema) =>
-        findDrift(ledger, schema, schema === "public" ? platformFiles : tenantFiles),
-      );
+      const drift = [...ledger.keys()]
+        .filter((schema) => !inScope || inScope.has(schema))
+        .flatMap((schema) => findDrift(ledger, schema, schema === "public" ? platformFiles : tenantFiles));
       if (drift.length) {
         const shown = drift.slice(0, 10).join("\n  ");
         const more = drift.length > 10 ? `\n  … and ${drift.length - 10} more` : "";
@@ -107,9 +109,7 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       const platform: SchemaResult = { schema: "public", applied: platformPending.map((m) => m.name) };
       if (platformPending.length) ledger = await readLedger(lockClient);
 
-      const { rows: allTenants } = await lockClient.query<{ slug: string; schema_name: string }>(
-        "SELECT slug, schema_name FROM public.tenants ORDER BY slug",
-      );
+      const { rows: allTenants } = await lockClient.query<{ slug: string; schema_name: string }>("SELECT slug, schema_name FROM public.tenants ORDER BY slug");
       const wanted = options.slugs ? new Set(options.slugs) : null;
       const tenants = wanted ? allTenants.filter((t) => wanted.has(t.slug)) : allTenants;
       if (wanted) {
@@ -119,9 +119,7 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       }
 
       const results: SchemaResult[] = [];
-      const work = tenants
-        .map((t) => ({ tenant: t, pending: pendingFor(ledger, t.schema_name, tenantFiles) }))
-        .filter((w) => w.pending.length > 0);
+      const work = tenants.map((t) => ({ tenant: t, pending: pendingFor(ledger, t.schema_name, tenantFiles) })).filter((w) => w.pending.length > 0);
       await runBounded(work, options.concurrency, async ({ tenant, pending }) => {
         const result: SchemaResult = { schema: tenant.schema_name, slug: tenant.slug, applied: [] };
         try {

@@ -21,7 +21,9 @@ const globalForMarks = globalThis as unknown as { __inboxMarks?: Map<string, Coa
 async function markNow(slug: string, rows: Ref[]): Promise<void> {
   const fn = `${quoteIdent(schemaNameFor(slug))}.webhook_mark_dispatched`;
   // Idempotent (only rows still undispatched, of the generation sent): retried once on a lost connection.
-  await retryOnConnectionLoss(() => getPool().query(`SELECT ${fn}($1, $2::uuid[], $3::integer[])`, [context, rows.map((r) => r.id), rows.map((r) => r.generation)]));
+  await retryOnConnectionLoss(() =>
+    getPool().query(`SELECT ${fn}($1, $2::uuid[], $3::integer[])`, [context, rows.map((r) => r.id), rows.map((r) => r.generation)]),
+  );
 }
 
 function marksOf(slug: string): Coalescer<Ref> {

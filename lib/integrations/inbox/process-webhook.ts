@@ -99,7 +99,12 @@ export async function forwardWebhookEvent(slug: string, eventId: string): Promis
   }
   const response = await callIntegration(
     outboundTargetOf(slug, target),
-    { method: "POST", path: forwardTo.path, json: { id: eventId, type: row.eventType, receivedAt: row.receivedAt.toISOString(), payload }, idempotencyKey: eventId },
+    {
+      method: "POST",
+      path: forwardTo.path,
+      json: { id: eventId, type: row.eventType, receivedAt: row.receivedAt.toISOString(), payload },
+      idempotencyKey: eventId,
+    },
     processorContext,
   );
   return { status: response.status };

@@ -109,7 +109,13 @@ export async function receiveWebhook(input: {
     now: input.now,
   });
   if (!verification.ok) {
-    return reject(slug, meta, integrationId, integration, new AppError("unauthorized", `Webhook signature not accepted: ${verification.message}`, [], { reason: verification.reason }));
+    return reject(
+      slug,
+      meta,
+      integrationId,
+      integration,
+      new AppError("unauthorized", `Webhook signature not accepted: ${verification.message}`, [], { reason: verification.reason }),
+    );
   }
 
   let stored;

@@ -18,11 +18,19 @@ export const replayInput = z
     /** Replay these events; or, without ids, every event in one of `statuses`. */
     ids: z.array(z.uuid()).min(1).max(maxReplay).optional(),
     /** `received`: only rows older than INBOX_REDISPATCH_AFTER_SECONDS (the engine lost them; younger ones are on their way). */
-    statuses: z.array(z.enum(["dead", "failed", "received"])).min(1).default(["dead"]),
+    statuses: z
+      .array(z.enum(["dead", "failed", "received"]))
+      .min(1)
+      .default(["dead"]),
   })
   .strict();
 
-export async function replayEvents(slug: string, integrationId: string, raw: unknown, ctx: AuditContext): Promise<{ replayed: number; dispatched: number; ids: string[]; skipped: string[] }> {
+export async function replayEvents(
+  slug: string,
+  integrationId: string,
+  raw: unknown,
+  ctx: AuditContext,
+): Promise<{ replayed: number; dispatched: number; ids: string[]; skipped: string[] }> {
   const input = parseOrThrow(replayInput, raw ?? {}, "replay");
   const integration = await loadIntegration(slug, integrationId);
   if (integration.status !== "active") throw new AppError("conflict", "This integration is paused; resume it before replaying.");
@@ -60,7 +68,10 @@ export async function replayEvents(slug: string, integrationId: string, raw: unk
   const skipped = input.ids ? input.ids.filter((id) => !replayedIds.includes(id)) : [];
   if (input.ids && !ids.length) {
     const young = input.statuses.includes("received") ? ` (received ones only ${redispatchAfterMs() / 1000} s after receipt)` : "";
-    throw new AppError("conflict", `None of the events can be replayed (not ${input.statuses.join(" or ")}${young}, or not in this inbox): ${skipped.slice(0, 5).join(", ")}.`);
+    throw new AppError(
+      "conflict",
+      `None of the events can be replayed (not ${input.statuses.join(" or ")}${young}, or not in this inbox): ${skipped.slice(0, 5).join(", ")}.`,
+    );
   }
   const dispatched = await dispatchInboxRows(slug, ids);
   return { replayed: ids.length, dispatched, ids: replayedIds, skipped };

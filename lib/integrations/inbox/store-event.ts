@@ -80,19 +80,24 @@ async function storeOneQuery(schema: string, { ctx, row }: Item): Promise<{ id: 
 
 async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | Error)[]> {
   try {
-    const rows = await intake(async () => (await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
-      `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::integer[])`,
-      [
-        items.map((i) => i.ctx),
-        items.map((i) => i.row.integrationId),
-        items.map((i) => i.row.providerEventId),
-        items.map((i) => i.row.eventType),
-        items.map((i) => JSON.stringify(i.row.headers)),
-        items.map((i) => i.row.body),
-        items.map((i) => i.row.bodySha256),
-        items.map((i) => i.row.bodyWindowSeconds ?? null),
-      ],
-    )).rows);
+    const rows = await intake(
+      async () =>
+        (
+          await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
+            `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::integer[])`,
+            [
+              items.map((i) => i.ctx),
+              items.map((i) => i.row.integrationId),
+              items.map((i) => i.row.providerEventId),
+              items.map((i) => i.row.eventType),
+              items.map((i) => JSON.stringify(i.row.headers)),
+              items.map((i) => i.row.body),
+              items.map((i) => i.row.bodySha256),
+              items.map((i) => i.row.bodyWindowSeconds ?? null),
+            ],
+          )
+        ).rows,
+    );
     const byOrd = new Map(rows.map((r) => [r.ord, r]));
     return items.map((_, i) => {
       const r = byOrd.get(i + 1);
@@ -125,5 +130,7 @@ function groupOf(slug: string): Group<Item, StoredEvent> {
 
 export function storeInboxEvent(slug: string, ctx: AuditContext, row: InboxInsert): Promise<StoredEvent> {
   // Its audit row (or the seq a failure left as a gap) is for the sealer now.
-  return groupOf(slug).submit({ ctx: auditContextParam(ctx), row }).finally(() => markAuditDirty(slug));
+  return groupOf(slug)
+    .submit({ ctx: auditContextParam(ctx), row })
+    .finally(() => markAuditDirty(slug));
 }

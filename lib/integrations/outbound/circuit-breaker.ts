@@ -177,7 +177,9 @@ export async function releaseTrial(slug: string, integrationId: string, admissio
 export async function circuitState(slug: string, integrationId: string, now: number = Date.now()): Promise<CircuitSnapshot> {
   const [circuit] = keys(slug, integrationId);
   // HMGET through eval: an array reply whatever the client's deserialisation settings.
-  const reply = await withRedis((r) => r.eval<unknown[], unknown>("return redis.call('HMGET', KEYS[1], 'state', 'failures', 'openedAt', 'retryAt')", [circuit], []));
+  const reply = await withRedis((r) =>
+    r.eval<unknown[], unknown>("return redis.call('HMGET', KEYS[1], 'state', 'failures', 'openedAt', 'retryAt')", [circuit], []),
+  );
   if (!Array.isArray(reply)) return { state: "unknown", failures: 0 };
   const [state, failures, openedAt, retryAt] = [str(reply[0]), Number(str(reply[1])) || 0, Number(str(reply[2])), Number(str(reply[3]))];
   if (state !== "open") return { state: "closed", failures };

@@ -13,15 +13,7 @@ import { CircuitOpenError, OutboundError } from "./errors";
 import { takeOutboundToken } from "./outbound-limit";
 import { pinnedRequest, type RawResponse } from "./pinned-request";
 import { buildUrl, displayUrl } from "./request-url";
-import {
-  backoffMs,
-  DEFAULT_BACKOFF_BASE_MS,
-  honoursRetryAfter,
-  isTransientStatus,
-  mayRepeat,
-  parseRetryAfter,
-  RETRY_AFTER_CAP_SECONDS,
-} from "./retry-policy";
+import { backoffMs, DEFAULT_BACKOFF_BASE_MS, honoursRetryAfter, isTransientStatus, mayRepeat, parseRetryAfter, RETRY_AFTER_CAP_SECONDS } from "./retry-policy";
 import { resolveAllowed } from "./ssrf-guard";
 import {
   outboundRequestSchema,
@@ -41,8 +33,18 @@ const USER_AGENT = "tenant-platform-outbound/1";
 const TRIAL_GRACE_MS = 5_000;
 /** Set by the client; a caller's copy would be ignored or dangerous. */
 const reservedHeaders = new Set([
-  "host", "authorization", "proxy-authorization", "content-length", "transfer-encoding", "connection", "keep-alive",
-  "upgrade", "te", "trailer", "expect", "idempotency-key",
+  "host",
+  "authorization",
+  "proxy-authorization",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "expect",
+  "idempotency-key",
 ]);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -56,7 +58,8 @@ function prepare(target: ParsedTarget, request: ParsedRequest): Prepared {
   const headers: Record<string, string> = { accept: "application/json", "user-agent": USER_AGENT };
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (reservedHeaders.has(lower)) throw new OutboundError(`header ${name} is set by the client, not the caller`, { reason: "invalid_request", retriable: false });
+    if (reservedHeaders.has(lower))
+      throw new OutboundError(`header ${name} is set by the client, not the caller`, { reason: "invalid_request", retriable: false });
     headers[lower] = value;
   }
   let body: Buffer | undefined;
@@ -117,13 +120,7 @@ async function quietly(what: string, fn: () => Promise<void>): Promise<void> {
 
 const secondsUntil = (at: number | undefined, now: number) => Math.max(1, Math.ceil(((at ?? now) - now) / 1000));
 
-async function execute(
-  target: ParsedTarget,
-  request: ParsedRequest,
-  ctx: AuditContext,
-  opts: OutboundOptions,
-  call: CallRecord,
-): Promise<RawResponse> {
+async function execute(target: ParsedTarget, request: ParsedRequest, ctx: AuditContext, opts: OutboundOptions, call: CallRecord): Promise<RawResponse> {
   const now = opts.now ?? Date.now;
   const url = buildUrl(target.baseUrl, request.path, request.query);
   call.url = displayUrl(url);

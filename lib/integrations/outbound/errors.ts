@@ -4,15 +4,7 @@
 // Messages never hold the token, headers, query strings or bodies.
 
 export type OutboundFailureReason =
-  | "invalid_request"
-  | "ssrf"
-  | "circuit_open"
-  | "rate_limited"
-  | "timeout"
-  | "network"
-  | "too_large"
-  | "redirect"
-  | "http_status";
+  "invalid_request" | "ssrf" | "circuit_open" | "rate_limited" | "timeout" | "network" | "too_large" | "redirect" | "http_status";
 
 export interface OutboundErrorOptions {
   reason: OutboundFailureReason;

@@ -41,7 +41,11 @@ function pinnedLookup(addresses: ResolvedAddress[]) {
       return;
     }
     // Happy eyeballs (autoSelectFamily, on by default in Node 20) asks for all of them.
-    if (options.all) callback(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+    if (options.all)
+      callback(
+        null,
+        wanted.map((a) => ({ address: a.address, family: a.family })),
+      );
     else callback(null, wanted[0]!.address, wanted[0]!.family);
   };
 }

@@ -14,7 +14,12 @@ export const outboundTargetSchema = z.object({
   integrationName: z.string().min(1).max(200),
   baseUrl: z.string().max(2048).pipe(z.url()),
   /** Sent as `Authorization: Bearer <token>`; never logged or audited. */
-  token: z.string().min(1).max(8192).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
+  token: z
+    .string()
+    .min(1)
+    .max(8192)
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional(),
   /** Connect plus the whole response, per attempt. */
   timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
   maxAttempts: z.number().int().min(1).max(10).default(3),
@@ -37,13 +42,16 @@ export const outboundRequestSchema = z.object({
   /** Joined onto the base URL's path; may not leave it (no scheme, no `//host`, no `..` above it). */
   path: z.string().max(2048),
   query: z.record(z.string().max(200), z.union([z.string().max(2048), z.number(), z.boolean()])).optional(),
-  headers: z
-    .record(z.string().regex(headerName, "must be a valid header name"), z.string().max(8192).regex(headerValue, "must be printable ASCII"))
-    .optional(),
+  headers: z.record(z.string().regex(headerName, "must be a valid header name"), z.string().max(8192).regex(headerValue, "must be printable ASCII")).optional(),
   /** Serialised as the request body with Content-Type: application/json. */
   json: z.unknown().optional(),
   /** Sent as Idempotency-Key; makes POST and PATCH safe to retry. */
-  idempotencyKey: z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional(),
 });
 
 export type OutboundRequest = z.input<typeof outboundRequestSchema>;

@@ -1,8 +1,6 @@
 // Case-insensitive header lookup over a Web `Headers` (route handlers) or a plain
 // record (Node's IncomingHttpHeaders, tests).
-export type HeadersLike =
-  | { get(name: string): string | null }
-  | Readonly<Record<string, string | readonly string[] | undefined>>;
+export type HeadersLike = { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 function hasGet(headers: HeadersLike): headers is { get(name: string): string | null } {
   return typeof (headers as { get?: unknown }).get === "function";

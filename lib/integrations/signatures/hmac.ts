@@ -9,10 +9,7 @@ import { anyMatches, hmacSha256 } from "./mac";
 import { reject, type SchemeInput, type WebhookVerification } from "./result";
 import { defaultEventIdHeader, defaultSignatureHeader, type WebhookSchemeOptions } from "./schemes";
 
-export function verifyHmacSha256(
-  { secrets, headers, body }: SchemeInput,
-  options: WebhookSchemeOptions = {},
-): WebhookVerification {
+export function verifyHmacSha256({ secrets, headers, body }: SchemeInput, options: WebhookSchemeOptions = {}): WebhookVerification {
   const signatureHeader = options.signatureHeader ?? defaultSignatureHeader;
   const eventIdHeader = options.eventIdHeader ?? defaultEventIdHeader;
   const value = readHeader(headers, signatureHeader)?.trim();

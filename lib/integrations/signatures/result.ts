@@ -2,12 +2,7 @@
 // name headers and reasons, never a secret or an expected MAC.
 import type { HeadersLike } from "./headers";
 
-export type WebhookFailureReason =
-  | "missing_signature"
-  | "malformed_signature"
-  | "bad_signature"
-  | "stale_timestamp"
-  | "missing_event_id";
+export type WebhookFailureReason = "missing_signature" | "malformed_signature" | "bad_signature" | "stale_timestamp" | "missing_event_id";
 
 export type WebhookVerified = { ok: true; eventId: string; timestamp?: Date };
 export type WebhookRejected = { ok: false; reason: WebhookFailureReason; message: string };

@@ -21,12 +21,7 @@ function unixSeconds(timestamp: Date | number | undefined): number {
 }
 
 /** The headers a sender using `scheme` would attach to `body`. */
-export function signWebhook(
-  scheme: WebhookScheme,
-  secret: string,
-  body: Uint8Array | string,
-  options: SignWebhookOptions = {},
-): Record<string, string> {
+export function signWebhook(scheme: WebhookScheme, secret: string, body: Uint8Array | string, options: SignWebhookOptions = {}): Record<string, string> {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   switch (scheme) {
     case "standard-webhooks": {

@@ -25,7 +25,10 @@ function parseSignatures(value: string): string[] | WebhookVerification {
     return reject("malformed_signature", `The webhook-signature header is longer than ${maxSignatureHeaderLength} characters.`);
   }
   // Space-separated per spec; a trailing comma comes from repeated headers joined by ", ".
-  const tokens = value.split(/\s+/).filter(Boolean).map((t) => t.replace(/,$/, ""));
+  const tokens = value
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((t) => t.replace(/,$/, ""));
   if (tokens.length > maxSignatures) {
     return reject("malformed_signature", `The webhook-signature header lists ${tokens.length} signatures; at most ${maxSignatures} are accepted.`);
   }

@@ -17,7 +17,9 @@ export async function requestSync(slug: string, integrationId: string, trigger: 
     const { ids } = await getInngest().send(syncRequested.create({ tenant: slug, integrationId, trigger }));
     return { eventId: ids[0] ?? "" };
   } catch (err) {
-    console.warn(`[sync] sync of ${slug} integration ${integrationId} not requested, the workflow engine is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    console.warn(
+      `[sync] sync of ${slug} integration ${integrationId} not requested, the workflow engine is not reachable: ${err instanceof Error ? err.message : String(err)}`,
+    );
     throw new AppError("unavailable", "The workflow engine is not reachable; try again shortly.", [], { headers: { "Retry-After": "30" } });
   }
 }

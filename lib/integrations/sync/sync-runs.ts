@@ -51,7 +51,16 @@ export async function finishSyncRun(slug: string, runId: string, status: "succee
       targetType: "integration",
       targetId: run.integrationId,
       summary: `sync ${status}: ${run.pages} page(s), ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged${error ? ` (${error.slice(0, 200)})` : ""}`,
-      metadata: { runId, status, pages: run.pages, fetched: run.fetched, created: run.created, updated: run.updated, unchanged: run.unchanged, error: error ?? null },
+      metadata: {
+        runId,
+        status,
+        pages: run.pages,
+        fetched: run.fetched,
+        created: run.created,
+        updated: run.updated,
+        unchanged: run.unchanged,
+        error: error ?? null,
+      },
     });
   });
 }

@@ -11,19 +11,37 @@ export interface Prepared {
 // They change the state of the one shared connection (or never reply), which
 // would corrupt every other caller's requests.
 const CONNECTION_STATE = new Set([
-  "AUTH", "CLIENT", "DISCARD", "EXEC", "HELLO", "MONITOR", "MULTI", "PSUBSCRIBE", "PSYNC",
-  "PUNSUBSCRIBE", "QUIT", "REPLCONF", "RESET", "SELECT", "SSUBSCRIBE", "SUBSCRIBE",
-  "SUNSUBSCRIBE", "SYNC", "UNSUBSCRIBE", "UNWATCH", "WATCH",
+  "AUTH",
+  "CLIENT",
+  "DISCARD",
+  "EXEC",
+  "HELLO",
+  "MONITOR",
+  "MULTI",
+  "PSUBSCRIBE",
+  "PSYNC",
+  "PUNSUBSCRIBE",
+  "QUIT",
+  "REPLCONF",
+  "RESET",
+  "SELECT",
+  "SSUBSCRIBE",
+  "SUBSCRIBE",
+  "SUNSUBSCRIBE",
+  "SYNC",
+  "UNSUBSCRIBE",
+  "UNWATCH",
+  "WATCH",
 ]);
 // They can stall the shared connection for their whole timeout, so outside a
 // transaction they run on a short-lived connection of their own.
-const BLOCKING = new Set([
-  "BLMOVE", "BLMPOP", "BLPOP", "BRPOP", "BRPOPLPUSH", "BZMPOP", "BZPOPMAX", "BZPOPMIN", "WAIT",
-  "WAITAOF",
-]);
+const BLOCKING = new Set(["BLMOVE", "BLMPOP", "BLPOP", "BRPOP", "BRPOPLPUSH", "BZMPOP", "BZPOPMAX", "BZPOPMIN", "WAIT", "WAITAOF"]);
 
 export class BridgeError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -15,11 +15,18 @@ export function rewriteScript(script: string): string {
   const eol = script.indexOf("\n");
   const line = eol === -1 ? script : script.slice(0, eol);
   if (!line.startsWith("#!") || !line.includes("allow-key-locking")) return script;
-  const words = line.slice(2).trim().split(/\s+/).flatMap((word) => {
-    if (!word.startsWith("flags=")) return [word];
-    const flags = word.slice("flags=".length).split(",").filter((f) => f !== "" && f !== "allow-key-locking");
-    return flags.length > 0 ? [`flags=${flags.join(",")}`] : [];
-  });
+  const words = line
+    .slice(2)
+    .trim()
+    .split(/\s+/)
+    .flatMap((word) => {
+      if (!word.startsWith("flags=")) return [word];
+      const flags = word
+        .slice("flags=".length)
+        .split(",")
+        .filter((f) => f !== "" && f !== "allow-key-locking");
+      return flags.length > 0 ? [`flags=${flags.join(",")}`] : [];
+    });
   return `#!${words.join(" ")}${eol === -1 ? "" : script.slice(eol)}`;
 }
 

@@ -82,7 +82,13 @@ export async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<Ru
   try {
     for (let i = 0; ; i++) {
       if (exited) throw new Error("npm start exited before the app came up");
-      if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${url}/api/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 120) throw new Error("npm start did not come up within 60 s");
       await sleep(500);
     }

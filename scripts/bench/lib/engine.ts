@@ -24,7 +24,14 @@ export async function prepareEngine(): Promise<BenchEngine> {
     port,
     env,
     async start(appPort) {
-      runner = await startInngestRunner({ port, host: "127.0.0.1", appUrl: `http://127.0.0.1:${appPort}/api/inngest`, signingKey, eventKey, log: () => undefined });
+      runner = await startInngestRunner({
+        port,
+        host: "127.0.0.1",
+        appUrl: `http://127.0.0.1:${appPort}/api/inngest`,
+        signingKey,
+        eventKey,
+        log: () => undefined,
+      });
       return runner;
     },
     async close() {

@@ -79,7 +79,13 @@ export async function accessToken(appUrl: string, t: BenchTenant): Promise<strin
     // fetch() cannot set Host: node:http can.
     const res = await new Promise<{ status: number; text: string; retryAfter: number }>((resolve, reject) => {
       const req = request(
-        { host: u.hostname, port: u.port, path: "/api/v1/auth/token", method: "POST", headers: { host: t.host, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        {
+          host: u.hostname,
+          port: u.port,
+          path: "/api/v1/auth/token",
+          method: "POST",
+          headers: { host: t.host, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
         (r) => {
           let data = "";
           r.setEncoding("utf8");

@@ -44,7 +44,12 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
           "Choose a period."
         )}
       </p>
-      <form method="get" action="/audit/report" className="mt-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" data-testid="report-period">
+      <form
+        method="get"
+        action="/audit/report"
+        className="mt-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+        data-testid="report-period"
+      >
         <label className="block text-xs font-medium text-slate-600">
           From (UTC)
           <input className={input} type="datetime-local" step={1} name="from" id="report-from" defaultValue={localInputValue(from)} />
@@ -53,7 +58,11 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
           To (UTC)
           <input className={input} type="datetime-local" step={1} name="to" id="report-to" defaultValue={localInputValue(to)} />
         </label>
-        <button type="submit" className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-800" data-testid="report-submit">
+        <button
+          type="submit"
+          className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-800"
+          data-testid="report-submit"
+        >
           Show report
         </button>
       </form>

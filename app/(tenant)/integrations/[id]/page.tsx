@@ -20,7 +20,15 @@ import { listSyncedRecords } from "@/lib/integrations/records/list-records";
 import { listSyncRuns } from "@/lib/integrations/sync/sync-runs";
 import { TenantShell } from "../../_components/tenant-shell";
 import { HealthPanel } from "../_components/health-panel";
-import { DeleteIntegrationButton, ReplayDeadButton, ReplayEventButton, RotateSecretForm, SettingsForm, StatusButton, SyncNowButton } from "../_components/integration-forms";
+import {
+  DeleteIntegrationButton,
+  ReplayDeadButton,
+  ReplayEventButton,
+  RotateSecretForm,
+  SettingsForm,
+  StatusButton,
+  SyncNowButton,
+} from "../_components/integration-forms";
 import { kindLabels, schemeLabels } from "../_components/labels";
 import { orNotFound } from "../_components/or-not-found";
 import { StatusBadge } from "../_components/status-badge";
@@ -192,7 +200,11 @@ export default async function IntegrationPage({ params, searchParams }: { params
                     </td>
                     <td className="max-w-xs break-words px-3 py-2 text-xs text-red-800">{e.lastError ?? <span className="text-slate-400">—</span>}</td>
                     {canWrite ? (
-                      <td className="px-3 py-2">{e.status === "dead" || e.status === "failed" || (e.status === "received" && Date.parse(e.receivedAt) < stuckBefore) ? <ReplayEventButton integrationId={integration.id} eventId={e.id} /> : null}</td>
+                      <td className="px-3 py-2">
+                        {e.status === "dead" || e.status === "failed" || (e.status === "received" && Date.parse(e.receivedAt) < stuckBefore) ? (
+                          <ReplayEventButton integrationId={integration.id} eventId={e.id} />
+                        ) : null}
+                      </td>
                     ) : null}
                   </tr>
                 ))}
@@ -278,7 +290,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
       ) : null}
 
       <Section id="records-heading" title="Records">
-        <p className="mb-3 text-sm text-slate-600">The latest records this integration wrote ({isWebhook ? "from processed events" : "from syncs and forwarded events"}), newest change first.</p>
+        <p className="mb-3 text-sm text-slate-600">
+          The latest records this integration wrote ({isWebhook ? "from processed events" : "from syncs and forwarded events"}), newest change first.
+        </p>
         <DataTable testId="records-table" framed={false} columns={["External id", "Source", "Updated", "Data"].map((label) => ({ label }))}>
           {records.length === 0 ? (
             <tr>
@@ -324,7 +338,8 @@ export default async function IntegrationPage({ params, searchParams }: { params
       {isWebhook && canWrite ? (
         <Section id="secret-heading" title="Signing secret">
           <p className="mb-3 text-sm text-slate-600">
-            A new secret is shown once. During the grace period the sender may still sign with the previous one, so it can be switched over without losing events.
+            A new secret is shown once. During the grace period the sender may still sign with the previous one, so it can be switched over without losing
+            events.
           </p>
           <RotateSecretForm id={integration.id} />
         </Section>

@@ -67,12 +67,29 @@ export function CreateIntegrationForm() {
       ) : null}
       <form action={action} className="space-y-4" noValidate data-testid="create-integration-form">
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field id="create-name" label="Name" name="name" state={state} value={v.name} onChange={set("name")} required hint="E.g. “Stripe payments” or “CRM contacts”." />
+          <Field
+            id="create-name"
+            label="Name"
+            name="name"
+            state={state}
+            value={v.name}
+            onChange={set("name")}
+            required
+            hint="E.g. “Stripe payments” or “CRM contacts”."
+          />
           <SelectField id="create-kind" label="Kind" name="kind" state={state} options={kindOptions} value={v.kind} onChange={set("kind")} />
         </div>
         {v.kind === "webhook" ? (
           <div className="grid gap-4 sm:grid-cols-2">
-            <SelectField id="create-scheme" label="Signature scheme" name="scheme" state={state} options={schemeOptions} value={v.scheme} onChange={set("scheme")} />
+            <SelectField
+              id="create-scheme"
+              label="Signature scheme"
+              name="scheme"
+              state={state}
+              options={schemeOptions}
+              value={v.scheme}
+              onChange={set("scheme")}
+            />
             {v.scheme === "hmac-sha256" ? (
               <>
                 <Field
@@ -122,7 +139,16 @@ export function CreateIntegrationForm() {
               onChange={set("token")}
               hint="Sent as “Authorization: Bearer …”; stored encrypted, never shown again."
             />
-            <Field id="create-timeout" label="Timeout (ms)" name="settings.timeoutMs" inputMode="numeric" state={state} value={v.timeoutMs} onChange={set("timeoutMs")} hint="100 to 30000." />
+            <Field
+              id="create-timeout"
+              label="Timeout (ms)"
+              name="settings.timeoutMs"
+              inputMode="numeric"
+              state={state}
+              value={v.timeoutMs}
+              onChange={set("timeoutMs")}
+              hint="100 to 30000."
+            />
             <Field
               id="create-sync-path"
               label="Sync path (optional)"

@@ -42,7 +42,8 @@ export function DeleteIntegrationButton({ id, name }: { id: string; name: string
       action={action}
       className="inline-flex flex-col gap-1"
       onSubmit={(e) => {
-        if (!window.confirm(`Delete the integration “${name}”? Its inbox, sync runs and synced records are deleted with it. This cannot be undone.`)) e.preventDefault();
+        if (!window.confirm(`Delete the integration “${name}”? Its inbox, sync runs and synced records are deleted with it. This cannot be undone.`))
+          e.preventDefault();
       }}
     >
       <input type="hidden" name="id" value={id} />
@@ -139,7 +140,16 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
         {rest ? (
           <>
             <Field id="edit-base-url" label="Base URL" name="baseUrl" type="url" state={state} value={v.baseUrl} onChange={set("baseUrl")} required />
-            <Field id="edit-timeout" label="Timeout (ms)" name="timeoutMs" inputMode="numeric" state={state} value={v.timeoutMs} onChange={set("timeoutMs")} hint="100 to 30000; empty: 10000." />
+            <Field
+              id="edit-timeout"
+              label="Timeout (ms)"
+              name="timeoutMs"
+              inputMode="numeric"
+              state={state}
+              value={v.timeoutMs}
+              onChange={set("timeoutMs")}
+              hint="100 to 30000; empty: 10000."
+            />
             <Field
               id="edit-sync-path"
               label="Sync path (optional)"
@@ -174,7 +184,13 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
             />
             {integration.hasSecret ? (
               <label className="flex items-center gap-2 self-center text-sm">
-                <input type="checkbox" name="clearToken" checked={clearToken} onChange={(e) => setClearToken(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+                <input
+                  type="checkbox"
+                  name="clearToken"
+                  checked={clearToken}
+                  onChange={(e) => setClearToken(e.target.checked)}
+                  className="h-4 w-4 rounded border-slate-300"
+                />
                 Remove the stored token
               </label>
             ) : null}
@@ -194,7 +210,15 @@ export function RotateSecretForm({ id }: { id: string }) {
     <div className="space-y-4">
       <form action={action} className="flex flex-wrap items-end gap-3" noValidate data-testid="rotate-secret-form">
         <input type="hidden" name="id" value={id} />
-        <SelectField id="rotate-grace" label="Grace period" name="graceSeconds" state={state} options={graceOptions} defaultValue="86400" className="min-w-64" />
+        <SelectField
+          id="rotate-grace"
+          label="Grace period"
+          name="graceSeconds"
+          state={state}
+          options={graceOptions}
+          defaultValue="86400"
+          className="min-w-64"
+        />
         <SubmitButton variant="secondary" pendingText="Rotating…">
           Rotate secret
         </SubmitButton>

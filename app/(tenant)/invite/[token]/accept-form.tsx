@@ -17,7 +17,15 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
           {email}
         </p>
       </div>
-      <Field label="Your name" name="name" autoComplete="name" state={state} value={name} onChange={(e) => setName(e.target.value)} hint="Optional: how others in the organisation see you." />
+      <Field
+        label="Your name"
+        name="name"
+        autoComplete="name"
+        state={state}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        hint="Optional: how others in the organisation see you."
+      />
       <NewPasswordFields name="password" label="Password" repeatLabel="Repeat the password" state={state} />
       <FormMessage state={state} fields={["name", "password", "confirmPassword"]} testId="accept-error" />
       <SubmitButton pendingText="Saving…">Set password and continue</SubmitButton>

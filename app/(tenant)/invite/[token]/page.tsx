@@ -15,9 +15,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   return (
     <TenantShell tenant={tenant} principal={principal}>
       <div className="mx-auto max-w-md">
-        <PageTitle title={`Join ${tenant.name}`}>
-          {email ? "Choose a password to activate your account." : null}
-        </PageTitle>
+        <PageTitle title={`Join ${tenant.name}`}>{email ? "Choose a password to activate your account." : null}</PageTitle>
         {email ? (
           <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
             <AcceptInvitationForm token={token} email={email} />
