@@ -1,6 +1,8 @@
-// The one @upstash/redis client (Edge and Node alike). Requests fail fast: a short
-// timeout and no client retries, so a Redis outage degrades features instead of
-// adding seconds to every request. Returns null when Redis is not configured.
+// The one @upstash/redis (HTTP) client: the Edge middleware's hostname mirror, and on the
+// Node side only what is off the request path (mirror writes, readiness, circuit
+// state). The request path uses ./tcp-client.ts. Requests fail fast: a short timeout and
+// no client retries, so a Redis outage degrades features instead of adding seconds to
+// every request. Returns null when Redis is not configured.
 import { Redis } from "@upstash/redis";
 import { edgeEnv } from "@/lib/env";
 
