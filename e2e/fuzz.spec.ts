@@ -219,9 +219,14 @@ function unexpectedWrites(before: Snapshot, after: Snapshot): string[] {
  * for the engine (processing writes synced records later), and counts that stop moving.
  */
 async function settle(slug: string): Promise<void> {
+  // A failed row is still being retried by the engine (it ends processed or dead), and
+  // its retries write: wait for those too before the next before/after comparison.
   const pending = async () =>
-    (await getPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schemaNameFor(slug)}".webhook_events WHERE status IN ('received', 'processing')`))
-      .rows[0]!.n;
+    (
+      await getPool().query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schemaNameFor(slug)}".webhook_events WHERE status IN ('received', 'processing', 'failed')`,
+      )
+    ).rows[0]!.n;
   const deadline = Date.now() + 15_000;
   while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   let last = JSON.stringify(await snapshot(slug));
