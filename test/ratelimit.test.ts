@@ -192,7 +192,8 @@ describe("limits from tenant settings", () => {
   });
 
   it("limitSignIn limits per email (hashed in Redis) and per IP, and returns the tighter result", async () => {
-    await awayFromEdge(900);
+    // It checks a Retry-After of more than a minute: start at least 65 s before the window ends.
+    await awayFromEdge(900, 65_000);
     const slug = `rl-${run}`;
     const settings = settingsWith({ signInPerEmailPer15Minutes: 2, signInPerIpPer15Minutes: 3 });
     const email = `Victim.${run}@Example.test`;
@@ -220,7 +221,7 @@ describe("limits from tenant settings", () => {
     // ...and the refused attempt took nothing from that email's bucket.
     const other = await limitSignIn(slug, { ip: "203.0.113.10", email: `target-${run}@example.test` }, settings);
     expect(other).toMatchObject({ allowed: true, remaining: 1 });
-  });
+  }, 100_000);
 
   it("limits failed sign-ins per tenant across all emails and addresses (password spraying), from the tenant's settings", async () => {
     await awayFromEdge(900);
