@@ -10,6 +10,8 @@ import type pg from "pg";
 import { getPool } from "@/lib/db/pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { SEAL_BATCH, sealStep } from "./seal-chain";
+import { log } from "@/lib/observability/logger";
+import { auditAppends, exposeSealer } from "./metrics";
 
 export interface SealerOptions {
   pool?: pg.Pool;
@@ -23,6 +25,10 @@ export interface SealerOptions {
 
 interface SealerState {
   dirty: Set<string>;
+  /** slug -> when it became dirty (ms), for the lag gauge. */
+  dirtySince: Map<string, number>;
+  /** slug -> rows drawn but not sealed at the last seal step. */
+  behind: Map<string, number>;
   /** schema -> last seq drawn when this process last saw it fully sealed. */
   cleanAt: Map<string, bigint>;
   timer?: NodeJS.Timeout;
@@ -33,11 +39,37 @@ interface SealerState {
 
 // On globalThis: Next may load this module more than once (route bundles, instrumentation).
 const g = globalThis as unknown as { __auditSealer?: SealerState };
-const state: SealerState = (g.__auditSealer ??= { dirty: new Set(), cleanAt: new Map(), running: false, lastSweep: 0 });
+const state: SealerState = (g.__auditSealer ??= {
+  dirty: new Set(),
+  dirtySince: new Map(),
+  behind: new Map(),
+  cleanAt: new Map(),
+  running: false,
+  lastSweep: 0,
+});
+state.dirtySince ??= new Map();
+state.behind ??= new Map();
+
+function dirty(slug: string): void {
+  state.dirty.add(slug);
+  if (!state.dirtySince.has(slug)) state.dirtySince.set(slug, Date.now());
+}
+
+function clean(slug: string): void {
+  state.dirty.delete(slug);
+  state.dirtySince.delete(slug);
+  state.behind.delete(slug);
+}
+
+exposeSealer({
+  unsealed: () => [...state.behind.values()].reduce((a, b) => a + b, 0),
+  oldestDirtyAt: () => (state.dirtySince.size ? Math.min(...state.dirtySince.values()) : undefined),
+  dirtyTenants: () => state.dirty.size,
+});
 
 /** Called after a write that appended audit rows: cheap, in memory. */
 export function markAuditDirty(slug: string): void {
-  state.dirty.add(slug);
+  dirty(slug);
 }
 
 const slugOfSchema = (schema: string) => schema.slice("tenant_".length).replaceAll("_", "-");
@@ -45,17 +77,21 @@ const slugOfSchema = (schema: string) => schema.slice("tenant_".length).replaceA
 async function sealTenant(pool: pg.Pool, slug: string): Promise<void> {
   try {
     let step = await sealStep(pool, slug);
+    auditAppends.inc({}, step.sealed);
     // A full batch: keep going while there is a backlog of final rows.
-    while (step.sealed >= SEAL_BATCH) step = await sealStep(pool, slug);
-    if (step.drawn <= step.sealedThrough) {
-      state.dirty.delete(slug);
-      state.cleanAt.set(schemaNameFor(slug), step.drawn);
+    while (step.sealed >= SEAL_BATCH) {
+      step = await sealStep(pool, slug);
+      auditAppends.inc({}, step.sealed);
     }
+    if (step.drawn <= step.sealedThrough) {
+      clean(slug);
+      state.cleanAt.set(schemaNameFor(slug), step.drawn);
+    } else state.behind.set(slug, Number(step.drawn - step.sealedThrough));
   } catch (err) {
     const code = (err as { code?: string }).code;
     // 3F000/42P01/42883: the tenant's schema is gone (archived, dropped) or not migrated yet.
-    if (code === "3F000" || code === "42P01" || code === "42883") state.dirty.delete(slug);
-    else console.warn(`[audit] sealing ${slug} failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (code === "3F000" || code === "42P01" || code === "42883") clean(slug);
+    else log().warn({ err, component: "audit", tenant: slug }, "audit sealing failed");
   }
 }
 
@@ -67,14 +103,14 @@ async function sweep(pool: pg.Pool): Promise<void> {
   );
   for (const r of rows) {
     if (r.last === null) continue; // nothing drawn since the sealer migration
-    if (state.cleanAt.get(r.schema) !== BigInt(r.last)) state.dirty.add(slugOfSchema(r.schema));
+    if (state.cleanAt.get(r.schema) !== BigInt(r.last)) dirty(slugOfSchema(r.schema));
   }
 }
 
 async function tick(pool: pg.Pool, options: Required<Omit<SealerOptions, "pool">>): Promise<void> {
   if (Date.now() - state.lastSweep >= options.sweepMs) {
     state.lastSweep = Date.now();
-    await sweep(pool).catch((err: unknown) => console.warn(`[audit] sealer sweep failed: ${err instanceof Error ? err.message : String(err)}`));
+    await sweep(pool).catch((err: unknown) => log().warn({ err, component: "audit" }, "audit sealer sweep failed"));
   }
   const slugs = [...state.dirty];
   let next = 0;
@@ -95,7 +131,7 @@ export function startAuditSealer(options: SealerOptions = {}): void {
   const loop = async () => {
     // Resolved lazily so that starting the loop never needs the database configured.
     const pool = options.pool ?? getPool();
-    state.stopped = tick(pool, opts).catch((err: unknown) => console.warn(`[audit] sealer tick failed: ${String(err)}`));
+    state.stopped = tick(pool, opts).catch((err: unknown) => log().warn({ err, component: "audit" }, "audit sealer tick failed"));
     await state.stopped;
     if (state.running) {
       state.timer = setTimeout(() => void loop(), opts.intervalMs);

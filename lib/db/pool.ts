@@ -2,6 +2,7 @@
 // a pool per tenant runs out of connections at about a hundred tenants.
 import pg from "pg";
 import { serverEnv } from "@/lib/env";
+import { log } from "@/lib/observability/logger";
 
 const globalForPool = globalThis as unknown as { __platformPool?: pg.Pool };
 
@@ -11,7 +12,7 @@ export function getPool(): pg.Pool {
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: env.DB_POOL_MAX, idleTimeoutMillis: 30_000 });
     // Each PrismaPg adapter adds an error listener to the shared pool.
     pool.setMaxListeners(0);
-    pool.on("error", (err) => console.error("[db] idle client error:", err.message));
+    pool.on("error", (err) => log().error({ component: "db", reason: err.message }, "idle client error"));
     globalForPool.__platformPool = pool;
   }
   return globalForPool.__platformPool;
