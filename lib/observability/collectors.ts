@@ -134,6 +134,7 @@ gauge({
   name: "platform_circuit_state",
   help: "Circuit breaker state per integration with recent failures: 0 closed, 1 half-open (retry due), 2 open.",
   labels: { tenant: tenantLabel, integration: open(CIRCUIT_LABEL_LIMIT) },
+  seriesLimit: CIRCUIT_LABEL_LIMIT,
   aggregator: "max",
   collect: cachedCollect(15_000, SCRAPE_WAIT_MS, loadCircuits, quietly("circuits")),
 });

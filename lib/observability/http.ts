@@ -39,24 +39,29 @@ export function statusClass(status: number): string {
  */
 export function routeTemplate(pathname: string, params: Record<string, string | string[] | undefined> = {}): string {
   const segments = pathname.split("/");
+  const decoded = segments.map(safeDecode);
   const out: string[] = [];
   const used = new Set<string>();
-  for (let i = 0; i < segments.length; i++) {
-    const seg = safeDecode(segments[i]!);
+  // From the right: dynamic segments come after the static ones that name them, so a
+  // value equal to a static segment (an id "users" in /users/users) takes the later one.
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const seg = decoded[i]!;
     const single = Object.entries(params).find(([k, v]) => !used.has(k) && typeof v === "string" && v === seg);
     if (single) {
       used.add(single[0]);
-      out.push(`[${single[0]}]`);
+      out.unshift(`[${single[0]}]`);
       continue;
     }
-    const catchAll = Object.entries(params).find(([k, v]) => !used.has(k) && Array.isArray(v) && v.length > 0 && v[0] === seg);
+    const catchAll = Object.entries(params).find(
+      ([k, v]) => !used.has(k) && Array.isArray(v) && v.length > 0 && v.length <= i && v.every((part, j) => part === decoded[i - v.length + 1 + j]),
+    );
     if (catchAll) {
       used.add(catchAll[0]);
-      out.push(`[...${catchAll[0]}]`);
-      i += (catchAll[1] as string[]).length - 1;
+      out.unshift(`[...${catchAll[0]}]`);
+      i -= (catchAll[1] as string[]).length - 1;
       continue;
     }
-    out.push(segments[i]!);
+    out.unshift(segments[i]!);
   }
   return out.join("/") || "/";
 }
