@@ -7,6 +7,13 @@ import { allowedHostKey } from "@/lib/integrations/outbound/allowed-hosts";
 
 const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
+/** Logging: read by the Node logger, the Edge access log and the CLIs (which have no DATABASE_URL). */
+const logFields = z.object({
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json: one JSON object a line (production). pretty: pino-pretty, set by `npm run dev` only. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+});
+
 const edgeFields = z.object({
   APP_ROOT_DOMAIN: z
     .string()
@@ -22,6 +29,7 @@ const edgeFields = z.object({
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(750),
   /** How long a rate-limit check waits for Redis before failing open (API) or closed (sign-in). */
   RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(250),
+  LOG_LEVEL: logFields.shape.LOG_LEVEL,
 });
 
 const edgeSchema = edgeFields.refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
@@ -218,6 +226,12 @@ const serverSchema = z
      * from the socket. Unset (a bare `next start`) the header is ignored as client input.
      */
     PLATFORM_PEER_HEADER: booleanFlag.default(false),
+    LOG_FORMAT: logFields.shape.LOG_FORMAT,
+    /**
+     * Bearer token of GET /api/metrics (Prometheus). Unset: the endpoint answers 404.
+     * `npm run dev` generates one into .data/dev-secrets.json.
+     */
+    METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional(),
     /** Cookies marked Secure. Default: on in production. */
     AUTH_SECURE_COOKIES: booleanFlag.optional(),
     /**
@@ -263,6 +277,7 @@ const toolingSchema = z.object({
   SMTP_URL: smtpUrl.optional(),
 });
 
+export type LogEnv = z.infer<typeof logFields>;
 export type EdgeEnv = z.infer<typeof edgeSchema>;
 export type ToolingEnv = z.infer<typeof toolingSchema> & EdgeEnv;
 export type ServerEnv = z.infer<typeof serverSchema> & EdgeEnv;
@@ -294,6 +309,7 @@ export function edgeEnv(): EdgeEnv {
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
     REDIS_TIMEOUT_MS: process.env.REDIS_TIMEOUT_MS,
     RATELIMIT_TIMEOUT_MS: process.env.RATELIMIT_TIMEOUT_MS,
+    LOG_LEVEL: process.env.LOG_LEVEL,
   });
   return edgeCache;
 }
@@ -307,6 +323,11 @@ export function serverEnv(): ServerEnv {
 export function toolingEnv(): ToolingEnv {
   // Without the both-or-neither rule: the Redis bridge is given only the token.
   return { ...parse(toolingSchema, process.env), ...parse(edgeFields, process.env) };
+}
+
+/** The logger's settings alone: every process logs, not every one has the server's variables. */
+export function logEnv(): LogEnv {
+  return parse(logFields, { LOG_LEVEL: process.env.LOG_LEVEL, LOG_FORMAT: process.env.LOG_FORMAT });
 }
 
 /** For tests and scripts that change process.env after a first read. */
