@@ -7,6 +7,13 @@ import { allowedHostKey } from "@/lib/integrations/outbound/allowed-hosts";
 
 const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
+/** Logging: read by the Node logger, the Edge access log and the CLIs (which have no DATABASE_URL). */
+const logFields = z.object({
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json: one JSON object a line (production). pretty: pino-pretty, set by `npm run dev` only. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+});
+
 const edgeFields = z.object({
   APP_ROOT_DOMAIN: z
     .string()
@@ -22,6 +29,7 @@ const edgeFields = z.object({
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(750),
   /** How long a rate-limit check waits for Redis before failing open (API) or closed (sign-in). */
   RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(250),
+  LOG_LEVEL: logFields.shape.LOG_LEVEL,
 });
 
 const edgeSchema = edgeFields.refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
@@ -67,6 +75,23 @@ const redisUrl = z
   .regex(/^rediss?:\/\//, "must be a redis:// URL")
   .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
+
+const smtpUrl = z.string().refine(
+  (raw) => {
+    try {
+      const u = new URL(raw);
+      return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be smtp://[user:password@]host[:port] or smtps://..." },
+);
+// One mailbox, no header tricks: control characters, extra addresses or angle brackets refused.
+const mailFrom = z
+  .string()
+  .max(320)
+  .regex(/^(?:[^<>\p{Cc},;@]{1,100} <[^\s<>@,;]+@[^\s<>@,;]+>|[^\s<>@,;]+@[^\s<>@,;]+)$/u, "must be address@host or Display Name <address@host>");
 
 /** A cluster name: what tenants.cluster and public.db_clusters hold. */
 export const clusterNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be 1-32 lower-case letters, digits, '_' or '-', starting with a letter");
@@ -201,8 +226,24 @@ const serverSchema = z
      * from the socket. Unset (a bare `next start`) the header is ignored as client input.
      */
     PLATFORM_PEER_HEADER: booleanFlag.default(false),
+    LOG_FORMAT: logFields.shape.LOG_FORMAT,
+    /**
+     * Bearer token of GET /api/metrics (Prometheus). Unset: the endpoint answers 404.
+     * `npm run dev` generates one into .data/dev-secrets.json.
+     */
+    METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional(),
     /** Cookies marked Secure. Default: on in production. */
     AUTH_SECURE_COOKIES: booleanFlag.optional(),
+    /**
+     * Outgoing mail (lib/mail): `smtp://user:pass@host:587` (STARTTLS when offered) or
+     * `smtps://...:465`. `npm run dev` and `npm test` start a local catcher and set it.
+     * Unset: nothing is sent; each message is counted as failed and reported once a minute.
+     */
+    SMTP_URL: smtpUrl.optional(),
+    /** Sender of every message: `address` or `Display Name <address>`. Default: no-reply@APP_ROOT_DOMAIN. */
+    MAIL_FROM: mailFrom.optional(),
+    /** How long one message may take to hand over to SMTP before it counts as failed. */
+    MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .refine((e) => e.TENANT_PLACEMENT === "least-loaded" || e.TENANT_PLACEMENT === "default" || e.DATABASE_CLUSTERS.some((c) => c.name === e.TENANT_PLACEMENT), {
     message: "must be least-loaded, default or a cluster named in DATABASE_CLUSTERS",
@@ -228,8 +269,15 @@ const toolingSchema = z.object({
   DEV_DATA_DIR: z.string().min(1).default(".data"),
   /** Browser of the e2e tests: auto (/usr/bin/chromium if present, else @sparticuz/chromium), system, or npm. */
   E2E_CHROMIUM: z.enum(["auto", "system", "npm"]).default("auto"),
+  /** Ports of the SMTP catcher `npm run dev` starts when SMTP_URL is unset (SMTP, and its page). */
+  MAIL_CATCHER_SMTP_PORT: port.default(1025),
+  MAIL_CATCHER_HTTP_PORT: port.default(1080),
+  /** Set by the test stack: where tests read caught mail (test/support/mail.ts). */
+  MAIL_CATCHER_URL: z.url().optional(),
+  SMTP_URL: smtpUrl.optional(),
 });
 
+export type LogEnv = z.infer<typeof logFields>;
 export type EdgeEnv = z.infer<typeof edgeSchema>;
 export type ToolingEnv = z.infer<typeof toolingSchema> & EdgeEnv;
 export type ServerEnv = z.infer<typeof serverSchema> & EdgeEnv;
@@ -261,6 +309,7 @@ export function edgeEnv(): EdgeEnv {
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
     REDIS_TIMEOUT_MS: process.env.REDIS_TIMEOUT_MS,
     RATELIMIT_TIMEOUT_MS: process.env.RATELIMIT_TIMEOUT_MS,
+    LOG_LEVEL: process.env.LOG_LEVEL,
   });
   return edgeCache;
 }
@@ -274,6 +323,11 @@ export function serverEnv(): ServerEnv {
 export function toolingEnv(): ToolingEnv {
   // Without the both-or-neither rule: the Redis bridge is given only the token.
   return { ...parse(toolingSchema, process.env), ...parse(edgeFields, process.env) };
+}
+
+/** The logger's settings alone: every process logs, not every one has the server's variables. */
+export function logEnv(): LogEnv {
+  return parse(logFields, { LOG_LEVEL: process.env.LOG_LEVEL, LOG_FORMAT: process.env.LOG_FORMAT });
 }
 
 /** For tests and scripts that change process.env after a first read. */
