@@ -122,6 +122,7 @@ export interface CreatedMember {
   member: MemberView;
   /** Present when no password was given: the invitation link's token, shown once. */
   invitationToken?: string;
+  invitationExpiresAt?: Date;
 }
 
 export async function createMember(slug: string, actor: Principal, raw: unknown, ctx: AuditContext): Promise<CreatedMember> {
@@ -130,6 +131,7 @@ export async function createMember(slug: string, actor: Principal, raw: unknown,
   if (input.password !== undefined) parseOrThrow(z.object({ password: newPasswordSchema(input.email) }), { password: input.password }, "member");
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   const invitationToken = passwordHash ? undefined : randomBytes(32).toString("base64url");
+  const invitationExpiresAt = invitationToken ? new Date(Date.now() + invitationTtlMs) : undefined;
   try {
     const member = await withAudit(slug, ctx, async (tx) => {
       const user = await tx.user.create({
@@ -149,13 +151,13 @@ export async function createMember(slug: string, actor: Principal, raw: unknown,
             userId: user.id,
             tokenHash: sha256Hex(invitationToken),
             invitedById: actor.kind === "user" ? actor.id : null,
-            expiresAt: new Date(Date.now() + invitationTtlMs),
+            expiresAt: invitationExpiresAt!,
           },
         });
       }
       return toMemberView(user);
     });
-    return { member, invitationToken };
+    return { member, invitationToken, invitationExpiresAt };
   } catch (err) {
     if ((err as { code?: string }).code === "P2002") throw new AppError("conflict", `${input.email} is already a member of this organisation.`);
     throw err;
@@ -220,7 +222,12 @@ export async function unlockMember(slug: string, id: string, ctx: AuditContext):
 }
 
 /** Accepts an invitation: sets the password and activates the account. */
-export async function acceptInvitation(slug: string, token: string, raw: { name?: string; password: string }, ctx: AuditContext): Promise<{ email: string }> {
+export async function acceptInvitation(
+  slug: string,
+  token: string,
+  raw: { name?: string; password: string },
+  ctx: AuditContext,
+): Promise<{ email: string; userId: string }> {
   const invitation = await tenantDb(slug).invitation.findUnique({
     where: { tokenHash: sha256Hex(token) },
     select: { id: true, acceptedAt: true, expiresAt: true, user: { select: { id: true, email: true, status: true } } },
@@ -243,7 +250,7 @@ export async function acceptInvitation(slug: string, token: string, raw: { name?
       data: { status: "active", passwordHash, passwordChangedAt: new Date(), ...(input.name ? { name: input.name } : {}) },
     });
   });
-  return { email: invitation.user.email };
+  return { email: invitation.user.email, userId: invitation.user.id };
 }
 
 export async function invitationEmail(slug: string, token: string): Promise<string | null> {
