@@ -16,7 +16,7 @@ import { quoteIdent } from "@/lib/db/identifier";
 import { getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
-import { parseOrThrow } from "@/lib/errors/from-zod";
+import { parseOnce, parseOrThrow } from "@/lib/errors/from-zod";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { emailSchema } from "@/lib/tenancy/tenant-input";
 import { assertMayEditProfile, assertMayManage, lastOwnerMessage } from "./policy";
@@ -126,7 +126,7 @@ export interface CreatedMember {
 }
 
 export async function createMember(slug: string, actor: Principal, raw: unknown, ctx: AuditContext): Promise<CreatedMember> {
-  const input = parseOrThrow(createMemberInput, raw, "member");
+  const input = parseOnce(createMemberInput, raw, "member");
   assertMayManage(actor, null, input.role);
   if (input.password !== undefined) parseOrThrow(z.object({ password: newPasswordSchema(input.email) }), { password: input.password }, "member");
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
@@ -174,7 +174,7 @@ async function ownerCount(tx: Prisma.TransactionClient, slug: string): Promise<n
 
 export async function updateMember(slug: string, actor: Principal, id: string, raw: unknown, ctx: AuditContext): Promise<MemberView> {
   assertId(id);
-  const input = parseOrThrow(updateMemberInput, raw, "member");
+  const input = parseOnce(updateMemberInput, raw, "member");
   assertMayEditProfile(actor, id, input);
   return withAudit(slug, ctx, async (tx) => {
     const target = await tx.user.findUnique({ where: { id }, select: memberSelect });
