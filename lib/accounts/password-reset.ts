@@ -13,6 +13,7 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { anonymousContext, type RequestMeta } from "@/lib/http/request-meta";
 import { sendMail } from "@/lib/mail/send";
+import { log } from "@/lib/observability/logger";
 import { mayMailAddress } from "@/lib/ratelimit/account-email-limit";
 import { passwordResetEmail } from "./emails";
 import type { passwordResetConfirmInput } from "./schemas";
@@ -49,7 +50,10 @@ export async function sendPasswordResetLink(
     const result = await sendMail(passwordResetEmail(email, tenant.name, `${origin}/reset-password/${token}`));
     return { sent: result.sent };
   } catch (err) {
-    console.error(`[accounts] password reset link for tenant ${tenant.slug} failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    log().error(
+      { component: "accounts", tenant: tenant.slug },
+      `password reset link not sent: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+    );
     return { sent: false };
   }
 }
