@@ -6,11 +6,11 @@ import type { EdgeLookups, Lookup } from "./resolve-request";
 
 const TTL_MS = 5_000;
 /**
- * A hostname Redis does not know is remembered only this long: a domain verified a
+ * A hostname Redis does not know is remembered only this long (half the bound): a domain verified a
  * moment ago must route within the platform's 1 s bound. (A known one may stay cached
  * longer: the Node side re-checks it against PostgreSQL, whose cache follows every change.)
  */
-const MISS_TTL_MS = 1_000;
+const MISS_TTL_MS = 500;
 /** After a Redis failure, requests skip Redis this long instead of each waiting for its timeout. */
 const BACKOFF_MS = 5_000;
 const isolateCache = new Map<string, { value: Lookup<string>; expires: number }>();
