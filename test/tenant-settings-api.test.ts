@@ -66,7 +66,7 @@ beforeAll(async () => {
   tokens.admin = await tokenFor(slug, `admin@${slug}.test`);
   tokens.member = await tokenFor(slug, `member@${slug}.test`);
   tokens.otherOwner = await tokenFor(other, `owner@${other}.test`);
-});
+}, 120_000); // password hashes and sign-ins on a shared machine
 
 afterAll(async () => {
   delete process.env.DNS_RESOLVERS;

@@ -2,7 +2,7 @@
 // The Settings page's forms. Each sends its section in full (lib/tenancy/settings-form.ts
 // turns it into a patch for the one settings schema); field errors come back under the
 // patch's paths, which the inputs are named after. Admins see them read-only.
-import { useActionState, type ReactNode } from "react";
+import { startTransition, useActionState, type ReactNode } from "react";
 import { Field, FieldError, fieldError, followRedirect, FormMessage, initialFormState, SubmitButton, type FormState } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import type { TenantSettingsView } from "@/lib/tenancy/settings-view";
@@ -29,17 +29,28 @@ function SectionForm({
   fields: readonly string[];
   children: (state: FormState) => ReactNode;
 }) {
-  const [state, action] = useActionState(followRedirect(saveSettingsAction), initialFormState as ActionState<SavedSettings>);
+  const [state, action, pending] = useActionState(followRedirect(saveSettingsAction), initialFormState as ActionState<SavedSettings>);
   return (
-    <form action={action} className="space-y-4" noValidate data-testid={`settings-${section}-form`}>
+    <form
+      // Submitted by hand, not through `action`: React resets a form after its action,
+      // which would wipe what the owner typed whenever a field error comes back.
+      onSubmit={(e) => {
+        e.preventDefault();
+        const data = new FormData(e.currentTarget);
+        startTransition(() => action(data));
+      }}
+      className="space-y-4"
+      noValidate
+      data-testid={`settings-${section}-form`}
+    >
       <input type="hidden" name="section" value={section} />
       <fieldset disabled={readOnly} className="space-y-4">
         {children(state)}
       </fieldset>
       <FormMessage state={state} fields={fields} testId={`settings-${section}-message`} success="Saved." />
       {readOnly ? null : (
-        <SubmitButton variant="secondary" pendingText="Saving…">
-          Save
+        <SubmitButton variant="secondary" disabled={pending} aria-busy={pending || undefined}>
+          {pending ? "Saving…" : "Save"}
         </SubmitButton>
       )}
     </form>
