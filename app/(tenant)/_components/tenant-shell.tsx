@@ -20,6 +20,7 @@ export interface NavItem {
 export function navItems(principal: UserPrincipal): NavItem[] {
   const items: NavItem[] = [];
   if (can(principal, "members:read")) items.push({ href: "/members", label: "Members", testId: "nav-members" });
+  if (can(principal, "organizations:read")) items.push({ href: "/organizations", label: "Organizations", testId: "nav-organizations" });
   items.push({ href: "/account", label: "My account", testId: "nav-account" });
   if (can(principal, "api_keys:read")) items.push({ href: "/api-keys", label: "API keys", testId: "nav-api-keys" });
   if (can(principal, "integrations:read")) items.push({ href: "/integrations", label: "Integrations", testId: "nav-integrations" });
