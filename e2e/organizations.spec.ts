@@ -27,9 +27,9 @@ test("create an organization, delegate it to an org_admin, manage its members, d
   await page.getByTestId("nav-organizations").click();
   await expect(page.getByTestId("no-organizations")).toBeVisible();
   const create = page.getByTestId("create-organization-form");
-  await create.getByLabel("Name").fill("x".repeat(100) + "\u0007");
+  await create.getByLabel("Name").fill("   ");
   await create.getByRole("button", { name: "Create organization" }).click();
-  await expect(page.getByTestId("error-name")).toBeVisible();
+  await expect(page.getByTestId("error-name")).toHaveText("must not be empty");
   await create.getByLabel("Name").fill("Customer One");
   await create.getByRole("button", { name: "Create organization" }).click();
   await expect(page.getByTestId("organization-Customer One")).toBeVisible();
