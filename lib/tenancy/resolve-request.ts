@@ -24,6 +24,11 @@ export function isPlatformApiPath(pathname: string): boolean {
   return /^\/api\/(health|ready|inngest)(\/|$)/.test(pathname);
 }
 
+/** Prometheus' endpoint: the platform's, on the root host (or a bare IP) only, never on a tenant's host. */
+export function isMetricsPath(pathname: string): boolean {
+  return /^\/api\/metrics\/?$/.test(pathname);
+}
+
 export function isApiPath(pathname: string): boolean {
   return pathname === "/api" || pathname.startsWith("/api/");
 }
@@ -41,6 +46,9 @@ export async function resolveRequest(
 ): Promise<Resolution> {
   const api = isApiPath(input.pathname);
   if (api && isPlatformApiPath(input.pathname)) return { type: "platform" };
+  if (isMetricsPath(input.pathname)) {
+    return classifyHost(input.host, rootDomain).kind === "root" ? { type: "platform" } : { type: "not-found", detail: "No such API endpoint." };
+  }
 
   const host = classifyHost(input.host, rootDomain);
   const rawHeader = api ? input.tenantIdHeader?.trim().toLowerCase() || null : null;
