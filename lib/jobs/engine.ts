@@ -3,6 +3,7 @@
 // code never imports inngest/ (which only defines functions).
 import { Inngest } from "inngest";
 import { serverEnv } from "@/lib/env";
+import { StepTracingMiddleware } from "@/lib/observability/tracing/workflow-steps";
 
 export const appId = "tenant-platform";
 
@@ -28,6 +29,7 @@ export function getInngest(): Inngest {
       fetch: (input, init) =>
         fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) }),
       logger: { info() {}, debug() {}, warn: console.warn, error: console.error },
+      middleware: [StepTracingMiddleware],
     });
   }
   return client;
