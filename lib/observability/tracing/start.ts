@@ -4,14 +4,14 @@
 // request, the route), ours (principal check, outbound calls, workflow steps: ./spans.ts),
 // every PostgreSQL query (pg, which Prisma's adapter uses too) and every Redis command
 // (ioredis). Exported in batches over OTLP/HTTP JSON; an export that fails or takes longer
-// than OTEL_EXPORTER_OTLP_TIMEOUT is dropped and counted (../failure-log.ts), never waited for by a request.
+// than OTEL_EXPORTER_OTLP_TIMEOUT is dropped and counted (./export-failures.ts), never waited for by a request.
 import type { Context } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { NodeSDK, resources, tracing } from "@opentelemetry/sdk-node";
 import type { ServerEnv } from "@/lib/env";
-import { countFailure } from "../failure-log";
+import { recordExportFailure } from "./export-failures";
 import { requestAttributesOf, toAttributes } from "./spans";
 
 type ExportResult = Parameters<Parameters<tracing.SpanExporter["export"]>[1]>[0];
@@ -36,7 +36,7 @@ class CountingExporter implements tracing.SpanExporter {
   constructor(private readonly inner: tracing.SpanExporter) {}
   export(spans: tracing.ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
-      if (result.code !== 0) countFailure("otlp", `${spans.length} span(s) not exported: ${result.error?.message ?? "unknown error"}`);
+      if (result.code !== 0) recordExportFailure(`${spans.length} span(s) not exported: ${result.error?.message ?? "unknown error"}`);
       done(result);
     });
   }
