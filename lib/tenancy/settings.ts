@@ -24,6 +24,20 @@ export const tenantSettingsSchema = z
       .partial()
       .strict()
       .default({}),
+    /**
+     * Who gets alert emails (a circuit opened, dead letters, a sync failing three times):
+     * members holding these roles, and these addresses (lib/alerts/).
+     */
+    alertRecipients: z
+      .object({
+        roles: z
+          .array(z.enum(["owner", "admin"]))
+          .max(2)
+          .default(["owner"]),
+        addresses: z.array(z.email().max(320)).max(20).default([]),
+      })
+      .strict()
+      .default({ roles: ["owner"], addresses: [] }),
   })
   .strict();
 
