@@ -12,6 +12,8 @@ import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { createIntegration } from "@/lib/integrations/integrations";
 import { callIntegration } from "@/lib/integrations/outbound/client";
+import { mailTo, waitForMail } from "../test/support/mail";
+import { externalApiPort } from "./ports";
 import { addTestMember, createTestTenant, signIn, type TestTenant } from "./support";
 
 const setup = systemContext("e2e setup");
@@ -144,5 +146,39 @@ test.describe("integration health", () => {
     await expect(viewerPage.getByTestId("whoami-role")).toHaveText("viewer");
     await expect(viewerPage.getByTestId("health-summary")).toHaveCount(0);
     await context.close();
+  });
+});
+
+test.describe("alerts over the real server", () => {
+  test("a sync whose API fails opens the circuit: the owner gets the notice in the page and an email", async ({ page }) => {
+    test.setTimeout(60_000);
+    const api = createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((resolve) => api.listen(externalApiPort, "127.0.0.1", resolve));
+    try {
+      const tenant = await createTestTenant("alerte2e");
+      const { integration } = await createIntegration(
+        tenant.slug,
+        {
+          name: "Ledger API",
+          kind: "rest",
+          settings: { baseUrl: `http://127.0.0.1:${externalApiPort}`, failureThreshold: 1, maxAttempts: 1, sync: { path: "/records" } },
+        },
+        setup,
+      );
+      await signIn(page, tenant, tenant.ownerEmail);
+      await page.goto(tenant.url(`/integrations/${integration.id}`));
+      await page.getByRole("button", { name: "Sync now" }).click();
+      await expect(page.getByTestId("sync-message-ok")).toContainText("Sync requested");
+      const mail = await waitForMail(tenant.ownerEmail, { subject: /Ledger API/, timeoutMs: 30_000 });
+      expect(mail.subject).toBe(`[${tenant.name}] Integration "Ledger API" is failing`);
+      expect(mail.text).toContain(`/integrations/${integration.id}`);
+      await page.reload();
+      await expect(page.getByTestId("notices")).toContainText('Integration "Ledger API" is failing');
+      // Nobody else heard of it: alerts go to this tenant's owners only (the default recipients).
+      const bystander = await createTestTenant("alertother");
+      expect(await mailTo(bystander.ownerEmail)).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
   });
 });
