@@ -25,6 +25,7 @@ export const auditActions = {
   secretsReencrypted: "secrets.reencrypted",
   exported: "audit.exported",
   retentionPurged: "audit.retention_purged",
+  tenantMoved: "tenant.moved",
 } as const;
 
 /**
