@@ -122,7 +122,7 @@ await runCli(usage, async () => {
         to: a.values.to,
         signal: abort.signal,
         async onStep(step: MoveStep, figures) {
-          console.log(`  ${step}${Object.keys(figures).length ? ` ${JSON.stringify(figures)}` : ""}`);
+          console.log(`  ${new Date().toISOString().slice(11, 23)} ${step}${Object.keys(figures).length ? ` ${JSON.stringify(figures)}` : ""}`);
           if (step === pauseAfter) {
             console.log(`paused after ${step} (--pause-after): kill this process to drill a failure`);
             await new Promise<never>((_, reject) => {

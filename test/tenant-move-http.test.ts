@@ -20,7 +20,7 @@ import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { meta, testPassword } from "./support/auth";
 import { addMemberOverApi, deliverWebhook, listMembersOverApi, type Delivery } from "./support/move-http";
-import { secondCluster, type SecondCluster } from "./support/move";
+import { moveTarget, type SecondCluster } from "./support/move";
 import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
 import { repoRoot } from "./support/cli";
 import { eventually, startTestEngine, type TestEngine } from "./support/engine";
@@ -32,7 +32,7 @@ let platform: pg.Pool;
 let c2: SecondCluster;
 
 beforeAll(async () => {
-  c2 = await secondCluster();
+  c2 = moveTarget();
   platform = getPool();
 }, 60_000);
 
@@ -150,7 +150,7 @@ describe("a move under concurrent API and webhook load", () => {
             members.push(email);
             break;
           }
-          if (r.status !== 503) throw new Error(`API write answered ${r.status}: ${await r.text()}`);
+          if (r.status !== 503) throw new Error(`API write answered ${r.status} at ${new Date().toISOString()}: ${await r.text()}`);
           refusals.api++;
           await expect503(r);
           await sleep(50); // a client that retries sooner than asked: still refused until the hold ends
@@ -183,7 +183,9 @@ describe("a move under concurrent API and webhook load", () => {
     };
     const load = Promise.all([apiWriter(), apiWriter(), webhookSender(), webhookSender(), reader()]);
     await sleep(1_000);
+    console.log(`move starts ${new Date().toISOString()}`);
     const move = await moveCli(slug, c2.name);
+    console.log(`move ended ${new Date().toISOString()}\n${move.out}`);
     await sleep(1_000);
     stop = true;
     await load;

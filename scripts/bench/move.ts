@@ -1,16 +1,13 @@
 // npm run bench:move [-- --audit-rows 100000 --writers 2 --moves 2]
-// Moves one tenant between two clusters of a throwaway stack (the second cluster is the
-// stack's DATABASE_CLUSTERS entry, else a scratch database on the same server) while
+// Moves one tenant between the two clusters of a throwaway test stack while
 // writers keep adding audited rows, and reports each move's steps: the full copy, the
 // catch-up rounds and the read-only hold (target: under 2 s with 100k audit rows).
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { sealNow } from "@/lib/audit/seal-chain";
-import { quoteIdent } from "@/lib/db/identifier";
 import { closePool, getPool } from "@/lib/db/pool";
-import { resetEnvCache } from "@/lib/env";
+import { resetEnvCache, serverEnv } from "@/lib/env";
 import { createTenant } from "@/lib/tenancy/create-tenant";
-import { closeClusterPools, clusterPool } from "@/lib/tenancy/move/cluster-access";
+import { clusterPool } from "@/lib/tenancy/move/cluster-access";
 import { moveTenant } from "@/lib/tenancy/move/move-tenant";
 import { isTenantWriteHold } from "@/lib/tenancy/move/write-hold-error";
 import { schemaNameFor } from "@/lib/tenancy/slug";
@@ -27,36 +24,13 @@ if (![auditRows, writers, moves].every((n) => Number.isInteger(n) && n >= 0) || 
 
 const stack = await startStack("test");
 printParts(stack.parts);
-let dropScratch: (() => Promise<void>) | undefined;
 try {
   Object.assign(process.env, stack.env);
-  let second = (process.env.DATABASE_CLUSTERS ?? "")
-    .split(",")
-    .find((e) => e.includes("="))
-    ?.split("=")[0];
-  if (!second) {
-    const url = new URL(process.env.DATABASE_URL!);
-    const db = `${url.pathname.slice(1)}_c2`;
-    const admin = new pg.Client({ connectionString: url.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${quoteIdent(db)}`);
-    await admin.end();
-    const adminUrl = new URL(url);
-    adminUrl.pathname = "/postgres"; // the scratch platform database is gone by then
-    dropScratch = async () => {
-      const a = new pg.Client({ connectionString: adminUrl.toString() });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-      await a.end();
-    };
-    url.pathname = `/${db}`;
-    second = "c2";
-    process.env.DATABASE_CLUSTERS = `c2=${url.toString()}`;
-    resetEnvCache();
-  }
+  resetEnvCache();
+  // The test stack always has a second tenant cluster (scripts/lib/stack.ts).
+  const second = serverEnv().DATABASE_CLUSTERS[0]?.name;
+  if (!second) throw new Error("the stack has no second cluster (DATABASE_CLUSTERS)");
   const platform = getPool();
-  // Until the clusters migration is merged, the placement column may be missing here.
-  await platform.query("ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS cluster text NOT NULL DEFAULT 'default'");
 
   const slug = "bench-move";
   const schema = schemaNameFor(slug);
@@ -116,10 +90,8 @@ try {
   await Promise.all(running);
   console.log(`\nwriters: ${stats.written} audited writes, ${stats.refused} refused by the hold and retried`);
 } finally {
-  await closeClusterPools();
   await closePool();
   await stack.stop();
-  await dropScratch?.();
 }
 // The invalidation bus's Redis connection would keep the process alive.
 process.exit(0);

@@ -1,9 +1,9 @@
-// Helpers for the tenant move tests: a second PostgreSQL cluster, and what a tenant
+// Helpers for the tenant move tests: the second PostgreSQL cluster, and what a tenant
 // schema holds (per-table digests, chain head, sequences) so a copy can be compared
 // with its original row for row.
 import pg from "pg";
-import { resetEnvCache } from "@/lib/env";
 import { quoteIdent } from "@/lib/db/identifier";
+import { clusterUrls, secondCluster } from "./clusters";
 
 export interface SecondCluster {
   name: string;
@@ -12,66 +12,41 @@ export interface SecondCluster {
   close(): Promise<void>;
 }
 
-/**
- * The second cluster the test stack configured (DATABASE_CLUSTERS); without one, a
- * scratch database on the same server, configured as cluster `c2` for this process and
- * the CLIs it starts.
- */
-export async function secondCluster(): Promise<SecondCluster> {
-  const configured = (process.env.DATABASE_CLUSTERS ?? "").split(",").find((e) => e.includes("="));
-  let name: string;
-  let url: string;
-  let dropDb: (() => Promise<void>) | undefined;
-  if (configured) {
-    name = configured.slice(0, configured.indexOf("=")).trim();
-    url = configured.slice(configured.indexOf("=") + 1).trim();
-  } else {
-    const base = new URL(process.env.DATABASE_URL!);
-    const db = `${base.pathname.slice(1)}_c2`;
-    const admin = new pg.Client({ connectionString: base.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)}`);
-    await admin.query(`CREATE DATABASE ${quoteIdent(db)}`);
-    await admin.end();
-    base.pathname = `/${db}`;
-    url = base.toString();
-    name = "c2";
-    process.env.DATABASE_CLUSTERS = `${name}=${url}`;
-    resetEnvCache();
-    dropDb = async () => {
-      const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`);
-      await a.end();
-    };
-  }
+/** The test stack's second cluster (test/support/clusters.ts), with a pool of its own. */
+export function moveTarget(): SecondCluster {
+  const name = secondCluster();
+  const url = clusterUrls().get(name)!;
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  return {
-    name,
-    url,
-    pool,
-    async close() {
-      await pool.end();
-      await dropDb?.();
-    },
-  };
+  return { name, url, pool, close: () => pool.end() };
 }
 
-/** Per table: row count and an md5 over its rows in key order (every column, as text). */
-export async function schemaDigest(db: pg.Pool | pg.ClientBase, schema: string, opts: { auditThroughSeq?: bigint } = {}): Promise<Record<string, string>> {
-  const { rows: tables } = await db.query<{ name: string }>(
-    "SELECT c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1",
-    [schema],
-  );
-  const out: Record<string, string> = {};
-  for (const { name } of tables) {
-    const where = name === "audit_log" && opts.auditThroughSeq !== undefined ? `WHERE t."seq" <= ${opts.auditThroughSeq.toString()}` : "";
-    const { rows } = await db.query<{ n: string; d: string | null }>(
-      `SELECT count(*)::text AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS d FROM ${quoteIdent(schema)}.${quoteIdent(name)} t ${where}`,
+/**
+ * Per table: row count and an md5 over its rows (every column, as text). Independent of
+ * the server: rows are ordered by their own md5 (no collation), and times and numbers
+ * print the same whatever the server's time zone or settings.
+ */
+export async function schemaDigest(pool: pg.Pool, schema: string, opts: { auditThroughSeq?: bigint } = {}): Promise<Record<string, string>> {
+  const db = await pool.connect();
+  try {
+    await db.query("BEGIN READ ONLY");
+    await db.query("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1");
+    const { rows: tables } = await db.query<{ name: string }>(
+      "SELECT c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1",
+      [schema],
     );
-    out[name] = `${rows[0]!.n}:${rows[0]!.d ?? "-"}`;
+    const out: Record<string, string> = {};
+    for (const { name } of tables) {
+      const where = name === "audit_log" && opts.auditThroughSeq !== undefined ? `WHERE t."seq" <= ${opts.auditThroughSeq.toString()}` : "";
+      const { rows } = await db.query<{ n: string; d: string | null }>(
+        `SELECT count(*)::text AS n, md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) AS d FROM ${quoteIdent(schema)}.${quoteIdent(name)} t ${where}`,
+      );
+      out[name] = `${rows[0]!.n}:${rows[0]!.d ?? "-"}`;
+    }
+    return out;
+  } finally {
+    await db.query("ROLLBACK").catch(() => undefined);
+    db.release();
   }
-  return out;
 }
 
 export async function clusterOf(db: pg.Pool | pg.ClientBase, slug: string): Promise<string> {

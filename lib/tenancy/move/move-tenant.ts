@@ -27,7 +27,7 @@ import { serverEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { slugSchema } from "@/lib/tenancy/slug";
-import { assertConfiguredCluster, clusterPool, invalidatePlacement } from "./cluster-access";
+import { assertConfiguredCluster, clusterPool, invalidatePlacement, registerCluster } from "./cluster-access";
 import { copyRound, type RoundResult } from "./copy-round";
 import { takeMoveLock } from "./move-lock";
 import { recordStep, startMoveRecord, unfinishedMove, type MoveRecord } from "./move-record";
@@ -226,6 +226,7 @@ async function runMove(ctx: Ctx, tenant: TenantRow, ledger: string): Promise<Mov
     signal?.throwIfAborted();
     // The switch: placement and the move's state in one platform transaction.
     await withPgTransaction(platform, async (client) => {
+      await registerCluster(client, record.targetCluster); // tenants.cluster references the registry
       const moved = await client.query("UPDATE public.tenants SET cluster = $2, updated_at = now() WHERE id = $1 AND cluster = $3", [
         tenant.id,
         record.targetCluster,
