@@ -183,9 +183,7 @@ describe("a move under concurrent API and webhook load", () => {
     };
     const load = Promise.all([apiWriter(), apiWriter(), webhookSender(), webhookSender(), reader()]);
     await sleep(1_000);
-    console.log(`move starts ${new Date().toISOString()}`);
     const move = await moveCli(slug, c2.name);
-    console.log(`move ended ${new Date().toISOString()}\n${move.out}`);
     await sleep(1_000);
     stop = true;
     await load;

@@ -169,6 +169,81 @@ describe("tenants move", () => {
     expect((await verifyChain(c2.pool, slug)).ok).toBe(true);
   }, 120_000);
 
+  it("updates and deletions made during the move reach the target, also an email freed by a delete and taken by a new row", async () => {
+    const slug = await seededTenant("mvu", 300);
+    const schema = schemaNameFor(slug);
+    const audited = async (db: pg.Pool, statements: [string, unknown[]][]) => {
+      const client = await db.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT set_config('audit.context', $1, true)", [JSON.stringify(ctx)]);
+        for (const [sql, params] of statements) await client.query(sql, params);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    };
+    // The writer's own model of the users it manages: email -> name.
+    const model = new Map<string, string>();
+    let stop = false;
+    let n = 0;
+    const pick = () => [...model.keys()][Math.floor(Math.random() * model.size)];
+    const writer = (async () => {
+      while (!stop) {
+        const i = ++n;
+        const victim = model.size > 3 ? pick() : undefined;
+        const op: { statements: [string, unknown[]][]; apply: () => void } =
+          i % 4 === 1 && victim
+            ? {
+                statements: [[`UPDATE ${schema}.users SET name = $2, updated_at = now() WHERE email = $1`, [victim, `late renamed ${i}`]]],
+                apply: () => model.set(victim, `late renamed ${i}`),
+              }
+            : i % 4 === 2 && victim
+              ? { statements: [[`DELETE FROM ${schema}.users WHERE email = $1`, [victim]]], apply: () => model.delete(victim) }
+              : i % 4 === 3 && victim
+                ? {
+                    // Same email, new row (new id): on the target the old row must go before the new one lands.
+                    statements: [
+                      [`DELETE FROM ${schema}.users WHERE email = $1`, [victim]],
+                      [`INSERT INTO ${schema}.users (id, email, name, updated_at) VALUES (gen_random_uuid(), $1, $2, now())`, [victim, `late reborn ${i}`]],
+                    ],
+                    apply: () => model.set(victim, `late reborn ${i}`),
+                  }
+                : {
+                    statements: [
+                      [`INSERT INTO ${schema}.users (id, email, name, updated_at) VALUES (gen_random_uuid(), $1, 'late', now())`, [`u${i}@${slug}.test`]],
+                    ],
+                    apply: () => model.set(`u${i}@${slug}.test`, "late"),
+                  };
+        for (;;) {
+          const cluster = await clusterOf(platform, slug);
+          try {
+            await audited(cluster === "default" ? platform : c2.pool, op.statements);
+            op.apply();
+            break;
+          } catch (err) {
+            if (!isTenantWriteHold(err)) throw err;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 400));
+    await moveTenant({ slug, to: c2.name, settleMs: 200, smallRoundRows: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await writer;
+
+    expect(n).toBeGreaterThan(8);
+    const { rows } = await c2.pool.query<{ email: string; name: string }>(`SELECT email, name FROM ${schema}.users WHERE name LIKE 'late%'`);
+    expect(new Map(rows.map((r) => [r.email, r.name]))).toEqual(model);
+    await sealNow(slug, { pool: c2.pool, timeoutMs: 5_000 });
+    expect((await verifyChain(c2.pool, slug)).ok).toBe(true);
+  }, 120_000);
+
   it("a failed move leaves the tenant where it was, writable, says why and leaves no copy", async () => {
     const slug = await seededTenant("mvf", 200);
     const schema = schemaNameFor(slug);

@@ -9,7 +9,7 @@
 // the chain head's pending seal point final (see below).
 import type pg from "pg";
 import { quoteIdent } from "@/lib/db/identifier";
-import { copyTable, type RoundWindow } from "./copy-table";
+import { copyChanges, copyWholeTable, DeletionsFirst, type RoundWindow } from "./copy-table";
 import type { TenantTable } from "./tenant-tables";
 
 export interface RoundStart {
@@ -43,11 +43,13 @@ async function copySequences(source: pg.ClientBase, target: pg.ClientBase, schem
     "SELECT sequencename::text AS name, last_value::text AS last, start_value::text AS start FROM pg_sequences WHERE schemaname = $1",
     [schema],
   );
-  for (const s of rows) {
-    const seq = `${quoteIdent(schema)}.${quoteIdent(s.name)}`;
-    // last_value NULL: nothing drawn yet, the next nextval returns the start value.
-    await target.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [seq, s.last ?? s.start, s.last !== null]);
-  }
+  if (!rows.length) return;
+  // last_value NULL: nothing drawn yet, the next nextval returns the start value.
+  await target.query("SELECT setval(v.seq::regclass, v.value, v.called) FROM unnest($1::text[], $2::bigint[], $3::boolean[]) AS v(seq, value, called)", [
+    rows.map((s) => `${quoteIdent(schema)}.${quoteIdent(s.name)}`),
+    rows.map((s) => s.last ?? s.start),
+    rows.map((s) => s.last !== null),
+  ]);
 }
 
 export async function copyRound(options: RoundOptions): Promise<RoundResult> {
@@ -68,17 +70,28 @@ export async function copyRound(options: RoundOptions): Promise<RoundResult> {
       auditSealedThrough: options.from?.auditSealedThrough ?? null,
     };
     tgt = await options.target.connect();
-    await tgt.query("BEGIN");
-    await tgt.query("SET LOCAL session_replication_role = replica");
-    const perTable: Record<string, number> = {};
+    const begin = () => tgt!.query("BEGIN; SET LOCAL session_replication_role = replica");
+    await begin();
+    let perTable: Record<string, number> = {};
     let copied = 0;
     let deleted = 0;
-    for (const table of options.tables) {
-      options.signal?.throwIfAborted();
-      const r = await copyTable(src, tgt, schema, table, window, options.signal);
-      perTable[table.name] = r.copied;
-      copied += r.copied;
-      deleted += r.deleted;
+    if (window.sinceXid === null) {
+      for (const table of options.tables) {
+        options.signal?.throwIfAborted();
+        perTable[table.name] = await copyWholeTable(src, tgt, schema, table, window, options.signal);
+        copied += perTable[table.name]!;
+      }
+    } else {
+      let changes;
+      try {
+        changes = await copyChanges(src, tgt, schema, options.tables, window);
+      } catch (err) {
+        if (!(err instanceof DeletionsFirst)) throw err;
+        await tgt.query("ROLLBACK");
+        await begin();
+        changes = await copyChanges(src, tgt, schema, options.tables, window, { deletionsFirst: true });
+      }
+      ({ perTable, copied, deleted } = changes);
     }
     if (options.final) {
       await copySequences(src, tgt, schema);

@@ -30,11 +30,6 @@ export interface RoundWindow {
   auditSealedThrough: bigint | null;
 }
 
-export interface TableCopy {
-  copied: number;
-  deleted: number;
-}
-
 const AUDIT_LOG = "audit_log";
 const BATCH_ROWS = 2_000;
 
@@ -86,11 +81,6 @@ async function* changedBatches(source: pg.ClientBase, schema: string, table: Ten
   }
 }
 
-async function count(client: pg.ClientBase, qualified: string): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualified}`);
-  return Number(rows[0]!.n);
-}
-
 /** Deletes on the target the rows the source no longer has. */
 async function deleteGone(source: pg.ClientBase, target: pg.ClientBase, schema: string, table: TenantTable): Promise<number> {
   const { qualified, keyMatch } = names(table, schema);
@@ -104,58 +94,87 @@ async function deleteGone(source: pg.ClientBase, target: pg.ClientBase, schema: 
   return res.rowCount ?? 0;
 }
 
-/** The audit log loses rows only to the retention purge, oldest first: cut the target below the source's oldest row. */
-async function cutPurgedAudit(source: pg.ClientBase, target: pg.ClientBase, schema: string): Promise<number> {
-  const qualified = `${quoteIdent(schema)}."audit_log"`;
-  const { rows } = await source.query<{ min: string | null }>(`SELECT min("seq")::text AS min FROM ${qualified}`);
-  const min = rows[0]!.min;
-  const res = min === null ? await target.query(`DELETE FROM ${qualified}`) : await target.query(`DELETE FROM ${qualified} WHERE "seq" < $1::bigint`, [min]);
-  return res.rowCount ?? 0;
-}
-
-export async function copyTable(
+/** The first round: every row of one table, streamed through a cursor into the (empty) target table. */
+export async function copyWholeTable(
   source: pg.ClientBase,
   target: pg.ClientBase,
   schema: string,
   table: TenantTable,
   w: RoundWindow,
   signal?: AbortSignal,
-): Promise<TableCopy> {
+): Promise<number> {
   const upsert = upsertSql(table, schema);
-  const result: TableCopy = { copied: 0, deleted: 0 };
-  if (w.sinceXid === null) {
-    // First round: the target table is empty; stream straight through.
-    for await (const batch of changedBatches(source, schema, table, w)) {
-      signal?.throwIfAborted();
-      await target.query(upsert, [batch.json]);
-      result.copied += batch.rows;
-    }
-    return result;
-  }
-  const batches: { json: string; rows: number }[] = [];
-  for await (const batch of changedBatches(source, schema, table, w)) batches.push(batch);
-  if (table.name === AUDIT_LOG) {
-    result.deleted = await cutPurgedAudit(source, target, schema);
-  } else {
-    // Deletions first (a deleted row may hold a unique value a new row reuses). The
-    // target holds the previous snapshot: after the upsert it would have the source's
-    // rows plus the deleted ones, so deletions exist iff that total exceeds the source's.
-    const { qualified, keyMatch } = names(table, schema);
-    let newRows = 0;
-    for (const b of batches) {
-      const { rows } = await target.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM json_populate_recordset(NULL::${qualified}, $1::json) j WHERE NOT EXISTS (SELECT 1 FROM ${qualified} x WHERE ${keyMatch("j", "x")})`,
-        [b.json],
-      );
-      newRows += Number(rows[0]!.n);
-    }
-    const [onSource, onTarget] = [await count(source, qualified), await count(target, qualified)];
-    if (onTarget + newRows > onSource) result.deleted = await deleteGone(source, target, schema, table);
-  }
-  for (const b of batches) {
+  let copied = 0;
+  for await (const batch of changedBatches(source, schema, table, w)) {
     signal?.throwIfAborted();
-    await target.query(upsert, [b.json]);
-    result.copied += b.rows;
+    await target.query(upsert, [batch.json]);
+    copied += batch.rows;
   }
-  return result;
+  return copied;
+}
+
+/** A unique value moved from a deleted row to a new one between two rounds: the round is redone deletions first. */
+export class DeletionsFirst extends Error {}
+
+/**
+ * A later round, for every table at once: one query on the source reads what changed in
+ * each table and each table's size, the target takes the upserts, then one query compares
+ * sizes. A round is a handful of round trips however many tables there are, so the held
+ * round stays short.
+ */
+export async function copyChanges(
+  source: pg.ClientBase,
+  target: pg.ClientBase,
+  schema: string,
+  tables: TenantTable[],
+  w: RoundWindow,
+  options: { deletionsFirst?: boolean } = {},
+): Promise<{ perTable: Record<string, number>; copied: number; deleted: number }> {
+  const parts = tables.map((t, i) => {
+    const { qualified, cols } = names(t, schema);
+    // audit_log: its oldest seq (rows leave only from that end); others: their size.
+    const size = t.name === AUDIT_LOG ? `(SELECT min("seq") FROM ${qualified})::text` : `(SELECT count(*) FROM ${qualified})::text`;
+    return `SELECT ${i} AS i, ${size} AS n, d.c, d.rows FROM (SELECT count(*)::int AS c, coalesce(json_agg(r), '[]')::text AS rows FROM (SELECT ${cols} FROM ${qualified} t WHERE ${changedFilter(t, w)}) r) d`;
+  });
+  const { rows } = await source.query<{ i: number; n: string | null; c: number; rows: string }>(parts.join("\nUNION ALL\n"));
+  const byTable = new Map(rows.map((r) => [tables[r.i]!.name, r]));
+  const perTable: Record<string, number> = {};
+  let copied = 0;
+  let deleted = 0;
+
+  const audit = byTable.get(AUDIT_LOG);
+  if (audit) {
+    const qualified = `${quoteIdent(schema)}."audit_log"`;
+    const cut =
+      audit.n === null ? await target.query(`DELETE FROM ${qualified}`) : await target.query(`DELETE FROM ${qualified} WHERE "seq" < $1::bigint`, [audit.n]);
+    deleted += cut.rowCount ?? 0;
+  }
+  for (const t of tables) {
+    const r = byTable.get(t.name)!;
+    perTable[t.name] = r.c;
+    if (options.deletionsFirst && t.name !== AUDIT_LOG) deleted += await deleteGone(source, target, schema, t);
+    if (r.c === 0) continue;
+    try {
+      await target.query(upsertSql(t, schema), [r.rows]);
+    } catch (err) {
+      if ((err as { code?: string }).code === "23505" && !options.deletionsFirst) throw new DeletionsFirst(`${t.name}: ${(err as Error).message}`);
+      throw err;
+    }
+    copied += r.c;
+  }
+  if (!options.deletionsFirst) {
+    // After the upserts the target holds the source's rows plus any deleted since the
+    // previous round: more rows than the source means deletions.
+    const others = tables.filter((t) => t.name !== AUDIT_LOG);
+    if (others.length) {
+      const counts = await target.query<{ i: number; n: string }>(
+        others.map((t, i) => `SELECT ${i} AS i, (SELECT count(*) FROM ${names(t, schema).qualified})::text AS n`).join("\nUNION ALL\n"),
+      );
+      for (const c of counts.rows) {
+        const t = others[c.i]!;
+        if (Number(c.n) > Number(byTable.get(t.name)!.n)) deleted += await deleteGone(source, target, schema, t);
+      }
+    }
+  }
+  return { perTable, copied, deleted };
 }

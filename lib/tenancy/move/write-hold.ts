@@ -29,28 +29,33 @@ async function installOnce(pool: pg.Pool, schema: string, tables: string[], lock
   const s = quoteIdent(schema);
   await withPgTransaction(pool, async (client) => {
     // A writer that keeps a table longer than this makes the move give up, rather than
-    // the tenant's other writers queueing behind the hold for as long as it lasts.
-    await client.query(`SET LOCAL lock_timeout = ${Math.floor(lockTimeoutMs)}`);
-    // Where a writer and the hold wait on each other after all, the hold is the one to
+    // the tenant's other writers queueing behind the hold for as long as it lasts. And
+    // where a writer and the hold wait on each other after all, the hold is the one to
     // notice first and step back (it retries); the writer never sees the deadlock.
-    const { rows } = await client.query<{ ok: boolean }>(
-      "SELECT current_setting('is_superuser') = 'on' OR has_parameter_privilege('deadlock_timeout', 'SET') AS ok",
+    await client.query(
+      `SELECT set_config('lock_timeout', $1, true),
+              CASE WHEN current_setting('is_superuser') = 'on' OR has_parameter_privilege('deadlock_timeout', 'SET')
+                   THEN set_config('deadlock_timeout', '50', true) END`,
+      [String(Math.floor(lockTimeoutMs))],
     );
-    if (rows[0]?.ok) await client.query("SET LOCAL deadlock_timeout = 50");
-    await client.query(`CREATE OR REPLACE FUNCTION ${s}.${quoteIdent(FUNCTION)}() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION 'tenant schema % is being moved to another database cluster: writes are paused for a moment', TG_TABLE_SCHEMA
-          USING ERRCODE = '${WRITE_HOLD_SQLSTATE}';
-      END;
-      $$`);
-    for (const table of lockOrder(tables)) {
-      const t = `${s}.${quoteIdent(table)}`;
-      await client.query(`DROP TRIGGER IF EXISTS ${quoteIdent(TRIGGER)} ON ${t}`);
-      await client.query(
-        `CREATE TRIGGER ${quoteIdent(TRIGGER)} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${s}.${quoteIdent(FUNCTION)}()`,
-      );
-    }
+    // One round trip: the function, then each table's trigger (its lock) in lock order.
+    const statements = [
+      `CREATE OR REPLACE FUNCTION ${s}.${quoteIdent(FUNCTION)}() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'tenant schema % is being moved to another database cluster: writes are paused for a moment', TG_TABLE_SCHEMA
+            USING ERRCODE = '${WRITE_HOLD_SQLSTATE}';
+        END;
+        $$`,
+      ...lockOrder(tables).flatMap((table) => {
+        const t = `${s}.${quoteIdent(table)}`;
+        return [
+          `DROP TRIGGER IF EXISTS ${quoteIdent(TRIGGER)} ON ${t}`,
+          `CREATE TRIGGER ${quoteIdent(TRIGGER)} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${s}.${quoteIdent(FUNCTION)}()`,
+        ];
+      }),
+    ];
+    await client.query(statements.join(";\n"));
   });
 }
 
