@@ -406,6 +406,10 @@ describe("killed and interrupted moves (CLI)", () => {
     const moves = await movesOf(platform, slug);
     expect(moves.map((m) => m.state)).toEqual(["failed", "done"]);
     expect(moves[0]!.error).toMatch(/interrupted after step "held"/);
+    const history = await cli(["moves", slug]);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(new RegExp(`default -> ${c2.name}  failed .*interrupted after step "held"`));
+    expect(history.stdout).toMatch(new RegExp(`default -> ${c2.name}  done  read-only \\d+ ms`));
   }, 180_000);
 
   it("killed after the switch: the tenant is on the target; a rerun verifies and drops the old copy", async () => {

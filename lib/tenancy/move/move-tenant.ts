@@ -23,7 +23,7 @@ import { UNSUBSCRIBED_TTL_MS } from "@/lib/cache/invalidation-bus";
 import { loadMigrations } from "@/lib/db/migrations/files";
 import { getPool } from "@/lib/db/pool";
 import { withPgTransaction } from "@/lib/db/transaction";
-import { serverEnv } from "@/lib/env";
+import { clusterNameSchema, serverEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { slugSchema } from "@/lib/tenancy/slug";
@@ -40,7 +40,7 @@ export type MoveStep = (typeof moveSteps)[number];
 
 export const moveInput = z.object({
   slug: slugSchema,
-  to: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be a cluster name (lower-case letters, digits, '_' or '-')"),
+  to: clusterNameSchema,
 });
 
 export interface MoveOptions {
