@@ -32,6 +32,7 @@ export const auditActions = {
   emailChanged: "auth.email_changed",
   invitationSent: "member.invitation_sent",
   invitationRevoked: "member.invitation_revoked",
+  tenantMoved: "tenant.moved",
 } as const;
 
 /**

@@ -16,6 +16,7 @@ import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
 import { principalBucket, takeRequestLimits, tenantApiBucket } from "@/lib/ratelimit/request-limits";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { isTenantWriteHold, tenantMovingError } from "@/lib/tenancy/move/write-hold-error";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
@@ -103,7 +104,9 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       // A route that takes its own limits and returned early (a refusal) still counts.
       if (!taken) await base.takeLimits().catch(() => undefined);
       limits = tighter(limits, ctx.rateLimit);
-    } catch (err) {
+    } catch (caught) {
+      // A write refused by a tenant move's read-only hold: 503 + Retry-After, for API and webhook alike.
+      const err = isTenantWriteHold(caught) ? tenantMovingError() : caught;
       if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
       // Every 403 of a tenant route is audited here, once, whoever raised it.
       if (isDenial(err) && tenantSlug)
