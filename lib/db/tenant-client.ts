@@ -1,25 +1,19 @@
-// Tenant data access: a Prisma client per tenant schema, all on the shared pool.
-// PrismaPg({ schema }) makes Prisma write schema-qualified SQL, so no search_path is
-// ever set on a pooled connection. Clients live in an LRU so thousands of tenants
-// do not keep thousands of clients.
-import { PrismaPg } from "@prisma/adapter-pg";
+// Tenant data access: a small Prisma client per tenant schema, all on one shared engine
+// and the shared pool (see tenant-engine.ts for how, tenant-adapter.ts for the SQL).
+// Queries are schema-qualified, so no search_path is ever set on a pooled connection.
+// A client costs ~10 KB and under a millisecond to make; the LRU bounds how many stay.
 import { LRUCache } from "lru-cache";
-import { PrismaClient } from "@/lib/db/generated/tenant/client";
+import type { PrismaClient } from "@/lib/db/generated/tenant/client";
 import { serverEnv } from "@/lib/env";
 import { schemaNameFor } from "@/lib/tenancy/slug";
-import { retryingReads } from "./connection-retry";
-import { getPool } from "./pool";
+import { newTenantClient } from "./tenant-engine";
 
 export type TenantClient = PrismaClient;
 
 const globalForTenants = globalThis as unknown as { __tenantClients?: LRUCache<string, PrismaClient> };
 
 function cache(): LRUCache<string, PrismaClient> {
-  globalForTenants.__tenantClients ??= new LRUCache<string, PrismaClient>({
-    max: serverEnv().TENANT_CLIENT_CACHE_SIZE,
-    // The adapter leaves the shared pool open on disconnect; this only drops the client.
-    dispose: (client) => void client.$disconnect().catch(() => undefined),
-  });
+  globalForTenants.__tenantClients ??= new LRUCache<string, PrismaClient>({ max: serverEnv().TENANT_CLIENT_CACHE_SIZE });
   return globalForTenants.__tenantClients;
 }
 
@@ -28,7 +22,7 @@ export function tenantDb(slug: string): PrismaClient {
   const schema = schemaNameFor(slug);
   let client = cache().get(schema);
   if (!client) {
-    client = new PrismaClient({ adapter: retryingReads(new PrismaPg(getPool(), { schema })), log: serverEnv().LOG_SQL ? ["query"] : [] });
+    client = newTenantClient({ slug, schema });
     cache().set(schema, client);
   }
   return client;
