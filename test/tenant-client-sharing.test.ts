@@ -76,18 +76,20 @@ describe("same-tick queries of many tenants", () => {
   });
 
   it("inside $transaction (array and interactive), each answer comes from its own schema", async () => {
+    // 24 transactions wait for 4 connections: a long maxWait, so a slow machine does not fail the test.
+    const wait = { maxWait: 60_000, timeout: 60_000 };
     const asked = slugs.flatMap((slug) => {
       const db = tenantDb(slug);
       return [
         db
-          .$transaction([db.user.findUnique({ where: { id: sameIds[1]! } }), db.user.findUnique({ where: { id: sameIds[2]! } }), db.user.count()])
+          .$transaction([db.user.findUnique({ where: { id: sameIds[1]! } }), db.user.findUnique({ where: { id: sameIds[2]! } }), db.user.count()], wait)
           .then(([u1, u2, n]) => ({ slug, got: [u1?.name, u2?.name, n] })),
         db
           .$transaction(async (tx) => {
             const found = await Promise.all(sameIds.map((id) => tx.user.findUnique({ where: { id } })));
             const first = await tx.user.findFirst({ where: { email: sameEmail } });
             return [...found.map((u) => u?.name), first?.name, await tx.user.count()];
-          })
+          }, wait)
           .then((got) => ({ slug, got })),
       ];
     });
@@ -142,7 +144,11 @@ describe("the shared engine", () => {
     const bindingA = { slug: a, schema: schemaNameFor(a) };
     const tx = await tenantScope.run(bindingA, () => adapter.startTransaction());
     try {
-      const query = { sql: `SELECT name FROM "${tenantSchemaPlaceholder}"."users" WHERE id = $1::uuid`, args: [sameIds[0]], argTypes: [{ scalarType: "string" as const, arity: "scalar" as const }] };
+      const query = {
+        sql: `SELECT name FROM "${tenantSchemaPlaceholder}"."users" WHERE id = $1::uuid`,
+        args: [sameIds[0]],
+        argTypes: [{ scalarType: "string" as const, arity: "scalar" as const }],
+      };
       const rows = await tenantScope.run(bindingA, () => tx.queryRaw(query));
       expect(rows.rows).toEqual([[nameOf(a, 0)]]);
       await expect(tenantScope.run({ slug: b, schema: schemaNameFor(b) }, () => tx.queryRaw(query))).rejects.toThrow(/refused/);
