@@ -72,7 +72,7 @@ const serverSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: databaseUrl,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+  TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
   MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   REDIS_URL: redisUrl,
   /** The workflow engine: Inngest Cloud when unset in production; the local runner in dev/test. */
