@@ -23,7 +23,10 @@ export interface TenantBinding {
 }
 
 /** The tenant a call into the shared engine is made for; set only by TenantEngine. */
-export const tenantScope = new AsyncLocalStorage<TenantBinding>();
+// On globalThis: Next may load this module more than once (route bundles, instrumentation),
+// and the engine that reads the scope must be the one every tenant client writes it to.
+const globalForScope = globalThis as unknown as { __tenantScope?: AsyncLocalStorage<TenantBinding> };
+export const tenantScope = (globalForScope.__tenantScope ??= new AsyncLocalStorage<TenantBinding>());
 
 /** The pool that serves this tenant's queries: the only place tenant data picks a pool. */
 async function poolFor(binding: TenantBinding): Promise<pg.Pool> {

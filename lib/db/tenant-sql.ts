@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { quoteIdent } from "./identifier";
 
 /** The schema name the shared query compiler writes into every tenant query. */
-export const tenantSchemaPlaceholder = `prisma_tenant_${randomBytes(16).toString("hex")}`;
+// On globalThis: Next may load this module more than once, and every copy must agree.
+const globalForPlaceholder = globalThis as unknown as { __tenantSchemaPlaceholder?: string };
+export const tenantSchemaPlaceholder = (globalForPlaceholder.__tenantSchemaPlaceholder ??= `prisma_tenant_${randomBytes(16).toString("hex")}`);
 const quotedPlaceholder = `"${tenantSchemaPlaceholder}"`;
 
 /** `sql` with the placeholder schema replaced by the tenant's (validated, quoted) schema. */
