@@ -60,6 +60,6 @@ const result: TenantMemoryResult = {
   createMs,
   warmMs,
 };
-console.log(JSON.stringify(result));
 await closePool();
-process.exit(0);
+// One line on stdout for the parent; written out (a pipe is asynchronous) before exiting.
+process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
