@@ -121,6 +121,8 @@ export default defineConfig({
         ...launcherEnv,
         UPSTASH_REDIS_REST_URL: "",
         UPSTASH_REDIS_REST_TOKEN: "",
+        // No metrics token here: /api/metrics answers 404 (e2e/metrics.spec.ts).
+        METRICS_TOKEN: "",
         INNGEST_BASE_URL: "http://127.0.0.1:9",
         INNGEST_SIGNING_KEY: signingKey,
         INNGEST_EVENT_KEY: eventKey,

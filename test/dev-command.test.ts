@@ -69,10 +69,10 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** GET / with a chosen Host header (fetch does not let a caller set Host). */
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
+/** GET `path` with a chosen Host header (fetch does not let a caller set Host). */
+function get(port: number, host: string, path = "/", headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
+    request({ host: "127.0.0.1", port, path, headers: { host, ...headers } }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (d: string) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -91,7 +91,7 @@ afterAll(async () => {
 
 describe("npm run dev", () => {
   it("serves acme and globex with their own names, and stops cleanly", { timeout: 300_000 }, async () => {
-    const [port, bridgePort, runnerPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, bridgePort, runnerPort, smtpPort, mailPagePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     // Its own data directory, so the test never touches a developer's .data/.
     const dataDir = mkdtempSync(path.join(tmpdir(), "dev-command-"));
     const env: NodeJS.ProcessEnv = {
@@ -100,10 +100,24 @@ describe("npm run dev", () => {
       REDIS_BRIDGE_PORT: String(bridgePort),
       INNGEST_RUNNER_PORT: String(runnerPort),
       DEV_DATA_DIR: dataDir,
+      MAIL_CATCHER_SMTP_PORT: String(smtpPort),
+      MAIL_CATCHER_HTTP_PORT: String(mailPagePort),
     };
     // The dev stack starts its own workflow runner when no engine is configured, and
     // generates the secrets it needs (the engine's keys included) into DEV_DATA_DIR.
-    for (const name of ["INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "AUTH_SECRET", "ENCRYPTION_KEYS", "AUTH_JWT_KEYS", "HOST"])
+    for (const name of [
+      "INNGEST_BASE_URL",
+      "INNGEST_SIGNING_KEY",
+      "INNGEST_EVENT_KEY",
+      "AUTH_SECRET",
+      "ENCRYPTION_KEYS",
+      "AUTH_JWT_KEYS",
+      "HOST",
+      "SMTP_URL",
+      "MAIL_CATCHER_URL",
+      "METRICS_TOKEN",
+      "LOG_FORMAT",
+    ])
       delete env[name];
     // The dev stack starts its own bridge in front of REDIS_URL.
     delete env.UPSTASH_REDIS_REST_URL;
@@ -130,6 +144,12 @@ describe("npm run dev", () => {
     expect(output).toMatch(/✔ demo tenants\s+acme, globex/);
     expect(output).toContain(`http://acme.localhost:${port}`);
     expect(output).toMatch(new RegExp(`✔ workflows\\s+local Inngest runner at http://127\\.0\\.0\\.1:${runnerPort}`));
+    // With no SMTP_URL, mail goes to a local catcher whose page the banner links to.
+    expect(output).toMatch(new RegExp(`✔ mail\\s+SMTP catcher at smtp://127\\.0\\.0\\.1:${smtpPort}, caught mail at http://127\\.0\\.0\\.1:${mailPagePort}`));
+    expect(output).toContain(`Mail:      http://127.0.0.1:${mailPagePort}`);
+    const mailPage = await fetch(`http://127.0.0.1:${mailPagePort}/`);
+    expect(mailPage.status).toBe(200);
+    expect(await mailPage.text()).toContain("Caught mail");
 
     const page = async (host: string) => {
       // The first request compiles the page; retry while the dev server is busy with that.
@@ -183,6 +203,22 @@ describe("npm run dev", () => {
     const secrets = JSON.parse(readFileSync(path.join(dataDir, "dev-secrets.json"), "utf8")) as Record<string, string>;
     expect(secrets.INNGEST_SIGNING_KEY).toMatch(/^signkey-dev-[0-9a-f]{64}$/);
     expect(secrets.INNGEST_EVENT_KEY).toMatch(/^[0-9a-f]{32,}$/);
+
+    // ---- metrics: a generated token, the URL printed, the endpoint on the platform's host only
+    expect(secrets.METRICS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    expect(output).toContain(`Metrics:   http://localhost:${port}/api/metrics`);
+    expect(output).not.toContain(secrets.METRICS_TOKEN);
+    const metrics = await get(port, `localhost:${port}`, "/api/metrics", { authorization: `Bearer ${secrets.METRICS_TOKEN}` });
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain("platform_http_requests_total");
+    expect((await get(port, `localhost:${port}`, "/api/metrics")).status).toBe(401);
+    expect((await get(port, `acme.localhost:${port}`, "/api/metrics", { authorization: `Bearer ${secrets.METRICS_TOKEN}` })).status).toBe(404);
+    // Pretty log lines under npm run dev (pino-pretty), not JSON; only the Edge
+    // middleware's own lines (the 404 above) stay JSON, as the Edge has no pino.
+    expect(output).toMatch(/INFO.*request/);
+    const jsonAccess = output.split("\n").filter((l) => l.includes('"msg":"request"'));
+    expect(jsonAccess.length).toBeGreaterThan(0);
+    for (const line of jsonAccess) expect(line).toContain('"route":"(middleware)"');
     const external = Object.values(networkInterfaces())
       .flat()
       .filter((a) => a && !a.internal && a.family === "IPv4")

@@ -16,6 +16,7 @@ import { recordSignIn, signedInContext } from "./authenticate";
 import type { Role } from "./permissions";
 import { createSession, sessionLifetimeMs } from "./sessions";
 import { verifyToken } from "./signed-tokens";
+import { log } from "@/lib/observability/logger";
 
 declare module "next-auth" {
   interface User {
@@ -66,7 +67,10 @@ function build(): NextAuthResult {
             return { user, sessionId: session.id };
           }).catch((err: unknown) => {
             // A replayed ticket lands here too (duplicate session id); never log the ticket.
-            console.warn(`[auth] sign-in ticket not redeemed for tenant ${tenant.slug}: ${err instanceof Error ? err.message.split("\n")[0] : "error"}`);
+            log().warn(
+              { component: "auth", tenant: tenant.slug, reason: err instanceof Error ? err.message.split("\n")[0] : "error" },
+              "sign-in ticket not redeemed",
+            );
             return null;
           });
           if (!opened) return null;

@@ -6,14 +6,15 @@
 // refused, never run unqualified. A transaction keeps the tenant it began with and
 // refuses a statement made for another.
 //
-// The pool is resolved per statement (per transaction) in ONE place, poolFor(), so a
-// tenant can be served by another pool (another cluster) without rebuilding clients.
+// The pool is resolved per statement (per transaction) in ONE place, poolFor(): the
+// tenant's cluster's pool (./tenant-pool.ts, from memory), so a moved tenant's next
+// statement goes to its new cluster without rebuilding clients.
 // Nothing session-level: unnamed statements, no search_path (PgBouncer transaction mode).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 import type pg from "pg";
-import { getPool } from "./pool";
+import { tenantPool } from "./tenant-pool";
 import { namesPlaceholder, qualifyForTenant, tenantSchemaPlaceholder } from "./tenant-sql";
 
 export interface TenantBinding {
@@ -28,10 +29,9 @@ export interface TenantBinding {
 const globalForScope = globalThis as unknown as { __tenantScope?: AsyncLocalStorage<TenantBinding> };
 export const tenantScope = (globalForScope.__tenantScope ??= new AsyncLocalStorage<TenantBinding>());
 
-/** The pool that serves this tenant's queries: the only place tenant data picks a pool. */
-async function poolFor(binding: TenantBinding): Promise<pg.Pool> {
-  void binding; // one pool today; a pool per cluster will be chosen from the tenant here
-  return getPool();
+/** The pool that serves this tenant's queries (its cluster's): the only place tenant Prisma queries pick a pool. */
+function poolFor(binding: TenantBinding): Promise<pg.Pool> {
+  return tenantPool(binding.slug);
 }
 
 // One PrismaPg adapter per pool (its type conversions and error mapping), whatever the tenant.

@@ -1,7 +1,9 @@
 // Tenant data access: a small Prisma client per tenant schema, all on one shared engine
-// and the shared pool (see tenant-engine.ts for how, tenant-adapter.ts for the SQL).
-// Queries are schema-qualified, so no search_path is ever set on a pooled connection.
-// A client costs ~10 KB and under a millisecond to make; the LRU bounds how many stay.
+// (see tenant-engine.ts for how, tenant-adapter.ts for the SQL). Each statement goes to
+// the pool of the cluster the tenant lives on, looked up when it is sent (./tenant-pool.ts),
+// so a moved tenant's client follows its placement. Queries are schema-qualified, so no
+// search_path is ever set on a pooled connection. A client costs ~15 KB and well under a
+// millisecond to make; the LRU bounds how many stay.
 import { LRUCache } from "lru-cache";
 import type { PrismaClient } from "@/lib/db/generated/tenant/client";
 import { serverEnv } from "@/lib/env";

@@ -10,6 +10,7 @@ import { recordEvent } from "@/lib/audit/with-audit";
 import type { Permission } from "@/lib/auth/permissions";
 import { can, type Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors/app-error";
+import { log } from "@/lib/observability/logger";
 
 export interface GuardOptions {
   /** Reachable while the tenant's MFA requirement is still unmet (the MFA enrolment itself). */
@@ -52,6 +53,6 @@ export async function recordDenial(tenant: string, actor: AuditContext, err: App
       metadata: { what: what.slice(0, 300), reason: err.reason ?? "forbidden", detail: err.message.slice(0, 500) },
     });
   } catch (auditErr) {
-    console.error("[guard] could not record a permission denial:", tenant, what, auditErr instanceof Error ? auditErr.message : auditErr);
+    log().error({ err: auditErr, component: "guard", tenant, what }, "could not record a permission denial");
   }
 }
