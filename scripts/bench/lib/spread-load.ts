@@ -1,5 +1,6 @@
 // The spread-load figure of bench:tenants: the W1 request of bench:api (GET
-// /api/v1/users?limit=50 with a Bearer access token) against the production build,
+// /api/v1/users?limit=50 with a Bearer access token) against the production build (made
+// by the caller),
 // once with every connection on one tenant and once round-robin over many tenants, same
 // connections and windows. Each tenant gets an owner and 49 members (the list is full)
 // and an access token issued by the real path (session + token pair, in an audited
@@ -12,7 +13,7 @@ import { createSession } from "@/lib/auth/sessions";
 import { quoteIdent } from "@/lib/db/identifier";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
-import { buildApp, startApp } from "./app";
+import { startApp } from "./app";
 import { prepareEngine } from "./engine";
 import { runLoad } from "./load";
 import type { GetTarget, GroupResult } from "./load-types";
@@ -48,7 +49,6 @@ export async function spreadLoad(opts: {
   slugs: string[];
   rootDomain: string;
   env: NodeJS.ProcessEnv;
-  build: boolean;
   warmupS: number;
   durationS: number;
   connections: number;
@@ -75,7 +75,6 @@ export async function spreadLoad(opts: {
 
   const engine = await prepareEngine();
   const appEnv: NodeJS.ProcessEnv = { ...opts.env, ...engine.env, NODE_ENV: "production" };
-  if (opts.build) await buildApp(appEnv);
   const app = await startApp(appEnv, await freePort());
   try {
     await engine.start(app.port);
