@@ -1,4 +1,5 @@
 // Custom domains. Every change is mirrored into Redis for the Edge middleware.
+import type { Domain, Prisma } from "@/lib/db/generated/platform/client";
 import { platformDb } from "@/lib/db/platform-client";
 import { edgeEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
@@ -16,7 +17,10 @@ function parseHostname(raw: string): string {
   return hostname;
 }
 
-export async function addDomain(slug: string, rawHostname: string, opts: { verified?: boolean; primary?: boolean } = {}) {
+/** Runs in the change's transaction (the operator console's audit event). */
+type DomainHook = (tx: Prisma.TransactionClient, domain: Domain) => Promise<void>;
+
+export async function addDomain(slug: string, rawHostname: string, opts: { verified?: boolean; primary?: boolean; inTransaction?: DomainHook } = {}) {
   parseOrThrow(slugSchema, slug, "slug");
   const hostname = parseHostname(rawHostname);
   const db = platformDb();
@@ -28,7 +32,9 @@ export async function addDomain(slug: string, rawHostname: string, opts: { verif
   const domain = await db
     .$transaction(async (tx) => {
       if (opts.primary) await tx.domain.updateMany({ where: { tenantId: tenant.id }, data: { primary: false } });
-      return tx.domain.create({ data: { hostname, tenantId: tenant.id, verified, primary: opts.primary ?? false } });
+      const created = await tx.domain.create({ data: { hostname, tenantId: tenant.id, verified, primary: opts.primary ?? false } });
+      await opts.inTransaction?.(tx, created);
+      return created;
     })
     .catch((err: unknown) => {
       // A concurrent add of the same hostname won the unique index.
@@ -40,11 +46,15 @@ export async function addDomain(slug: string, rawHostname: string, opts: { verif
   return domain;
 }
 
-export async function removeDomain(slug: string, rawHostname: string): Promise<void> {
+export async function removeDomain(slug: string, rawHostname: string, opts: { inTransaction?: DomainHook } = {}): Promise<void> {
   parseOrThrow(slugSchema, slug, "slug");
   const hostname = parseOrThrow(hostnameSchema, rawHostname, "hostname");
-  const { count } = await platformDb().domain.deleteMany({ where: { hostname, tenant: { slug } } });
-  if (count === 0) throw new AppError("not_found", `Tenant "${slug}" has no domain ${hostname}.`);
+  await platformDb().$transaction(async (tx) => {
+    const domain = await tx.domain.findFirst({ where: { hostname, tenant: { slug } } });
+    if (!domain) throw new AppError("not_found", `Tenant "${slug}" has no domain ${hostname}.`);
+    await tx.domain.delete({ where: { id: domain.id } });
+    await opts.inTransaction?.(tx, domain);
+  });
   await mirrorDomain(hostname, null);
   await forgetCachedTenants();
 }

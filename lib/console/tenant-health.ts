@@ -1,0 +1,47 @@
+// One tenant as the console's detail page shows it: record, domains, counts, the
+// health of each integration (lib/integrations/health.ts), its dead letters and the
+// state of its audit chain (verified on request: a walk of the whole chain).
+import { verifyChain, type ChainReport } from "@/lib/audit/verify-chain";
+import { unsealedCount } from "@/lib/audit/seal-chain";
+import { platformDb } from "@/lib/db/platform-client";
+import { getPool } from "@/lib/db/pool";
+import { tenantDb } from "@/lib/db/tenant-client";
+import { AppError } from "@/lib/errors/app-error";
+import { integrationHealth, type IntegrationHealth } from "@/lib/integrations/health";
+import { tenantStats, type TenantStats } from "./tenant-overview";
+
+export interface TenantDetail {
+  tenant: { id: string; slug: string; name: string; status: string; createdAt: Date; updatedAt: Date };
+  domains: { hostname: string; verified: boolean; primary: boolean; createdAt: Date }[];
+  stats: TenantStats;
+  integrations: { id: string; name: string; kind: string; health: IntegrationHealth | null }[];
+  deadLetters: number;
+  audit: { unsealed: number; verification: ChainReport | null };
+}
+
+export async function tenantDetail(slug: string, options: { verifyAudit?: boolean } = {}): Promise<TenantDetail> {
+  const tenant = await platformDb().tenant.findUnique({
+    where: { slug },
+    select: {
+      id: true,
+      slug: true,
+      name: true,
+      status: true,
+      createdAt: true,
+      updatedAt: true,
+      domains: { select: { hostname: true, verified: true, primary: true, createdAt: true }, orderBy: { hostname: "asc" } },
+    },
+  });
+  if (!tenant) throw new AppError("not_found", `No tenant with the slug "${slug}".`);
+  const db = tenantDb(slug);
+  const [stats, integrations, deadLetters, unsealed] = await Promise.all([
+    tenantStats([slug]),
+    db.integration.findMany({ select: { id: true, name: true, kind: true }, orderBy: { name: "asc" }, take: 100 }),
+    db.webhookEvent.count({ where: { status: "dead" } }),
+    unsealedCount(getPool(), slug),
+  ]);
+  const withHealth = await Promise.all(integrations.map(async (i) => ({ ...i, health: await integrationHealth(slug, i.id).catch(() => null) })));
+  const verification = options.verifyAudit ? await verifyChain(getPool(), slug) : null;
+  const { domains, ...record } = tenant;
+  return { tenant: record, domains, stats: stats.get(slug)!, integrations: withHealth, deadLetters, audit: { unsealed, verification } };
+}
