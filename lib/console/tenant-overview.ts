@@ -65,9 +65,11 @@ export async function tenantStats(slugs: string[]): Promise<Map<string, TenantSt
 }
 
 export async function searchTenants(query: TenantSearchQuery): Promise<TenantPage> {
+  // Prisma passes `contains` into LIKE as it is: % and _ would be wildcards.
+  const q = query.q?.replace(/[\\%_]/g, "\\$&");
   const where: Prisma.TenantWhereInput = {
     ...(query.status ? { status: query.status } : {}),
-    ...(query.q ? { OR: [{ slug: { contains: query.q, mode: "insensitive" } }, { name: { contains: query.q, mode: "insensitive" } }] } : {}),
+    ...(q ? { OR: [{ slug: { contains: q, mode: "insensitive" } }, { name: { contains: q, mode: "insensitive" } }] } : {}),
   };
   const db = platformDb();
   const [total, rows] = await Promise.all([

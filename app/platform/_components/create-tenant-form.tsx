@@ -1,0 +1,53 @@
+"use client";
+import { useActionState } from "react";
+import { useRouter } from "next/navigation";
+import { Field, FormMessage, SubmitButton } from "@/components/form";
+import { formFields, sendJson, type JsonState } from "./send-json";
+
+type Created = { tenant: { slug: string }; invitation: { email: string; link: string } };
+
+export function CreateTenantForm() {
+  const router = useRouter();
+  const [state, action] = useActionState(
+    async (_: JsonState<Created>, form: FormData) => {
+      const res = await sendJson<Created>("POST", "/platform/api/tenants", formFields(form, ["slug", "name", "ownerEmail"]));
+      if (res.ok) router.refresh();
+      return res;
+    },
+    { ok: false } as JsonState<Created>,
+  );
+  return (
+    <form action={action} className="grid gap-4 sm:grid-cols-3" data-testid="create-tenant-form" noValidate>
+      <Field label="Slug" name="slug" id="create-slug" state={state} maxLength={40} required hint="2-40 of a-z, 0-9 and -; the subdomain." />
+      <Field label="Name" name="name" id="create-name" state={state} maxLength={100} required />
+      <Field
+        label="Owner email"
+        name="ownerEmail"
+        id="create-owner"
+        type="email"
+        state={state}
+        maxLength={254}
+        required
+        hint="Invited as the tenant's owner."
+      />
+      <div className="space-y-3 sm:col-span-3">
+        <FormMessage
+          state={state}
+          fields={["slug", "name", "ownerEmail"]}
+          testId="create-tenant-message"
+          success={
+            state.result ? (
+              <>
+                Tenant <strong>{state.result.tenant.slug}</strong> created. Send {state.result.invitation.email} this invitation link (shown once):{" "}
+                <span className="break-all font-mono" data-testid="invitation-link">
+                  {state.result.invitation.link}
+                </span>
+              </>
+            ) : null
+          }
+        />
+        <SubmitButton pendingText="Creating…">Create tenant</SubmitButton>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,89 @@
+"use client";
+// Suspend / resume / archive buttons, and the domain forms, of the tenant detail page.
+import { useActionState } from "react";
+import { useRouter } from "next/navigation";
+import { Field, FormMessage, SubmitButton } from "@/components/form";
+import { sendJson, type JsonState } from "./send-json";
+
+const actionsFor: Record<string, { action: string; label: string; variant: "secondary" | "danger" }[]> = {
+  active: [
+    { action: "suspend", label: "Suspend", variant: "secondary" },
+    { action: "archive", label: "Archive", variant: "danger" },
+  ],
+  suspended: [
+    { action: "resume", label: "Resume", variant: "secondary" },
+    { action: "archive", label: "Archive", variant: "danger" },
+  ],
+  archived: [],
+};
+
+export function StatusActions({ slug, status }: { slug: string; status: string }) {
+  const router = useRouter();
+  const [state, act] = useActionState(
+    async (_: JsonState, form: FormData) => {
+      const action = String(form.get("action") ?? "");
+      if (action === "archive" && !window.confirm(`Archive ${slug}? The console cannot undo this.`)) return { ok: false };
+      const res = await sendJson("POST", `/platform/api/tenants/${encodeURIComponent(slug)}/${action}`);
+      if (res.ok) router.refresh();
+      return res;
+    },
+    { ok: false } as JsonState,
+  );
+  const buttons = actionsFor[status] ?? [];
+  return (
+    <form action={act} className="flex flex-wrap items-center gap-3" data-testid="status-actions">
+      {buttons.map((b) => (
+        <SubmitButton key={b.action} name="action" value={b.action} variant={b.variant} data-testid={`tenant-${b.action}`}>
+          {b.label}
+        </SubmitButton>
+      ))}
+      {buttons.length === 0 ? <p className="text-sm text-slate-500">Archived: no further changes from the console.</p> : null}
+      <FormMessage state={state} testId="status-message" />
+    </form>
+  );
+}
+
+export function AddDomainForm({ slug }: { slug: string }) {
+  const router = useRouter();
+  const [state, act] = useActionState(
+    async (_: JsonState, form: FormData) => {
+      const res = await sendJson("POST", `/platform/api/tenants/${encodeURIComponent(slug)}/domains`, {
+        hostname: String(form.get("hostname") ?? ""),
+        ...(form.get("primary") ? { primary: true } : {}),
+      });
+      if (res.ok) router.refresh();
+      return res;
+    },
+    { ok: false } as JsonState,
+  );
+  return (
+    <form action={act} className="flex flex-wrap items-end gap-3" data-testid="add-domain-form" noValidate>
+      <Field label="Hostname" name="hostname" id="domain-hostname" state={state} maxLength={253} required placeholder="app.example.com" />
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" name="primary" value="1" /> Primary
+      </label>
+      <SubmitButton pendingText="Adding…">Add domain</SubmitButton>
+      <FormMessage state={state} fields={["hostname", "primary"]} testId="domain-message" />
+    </form>
+  );
+}
+
+export function RemoveDomainButton({ slug, hostname }: { slug: string; hostname: string }) {
+  const router = useRouter();
+  const [state, act] = useActionState(
+    async () => {
+      const res = await sendJson("DELETE", `/platform/api/tenants/${encodeURIComponent(slug)}/domains/${encodeURIComponent(hostname)}`);
+      if (res.ok) router.refresh();
+      return res;
+    },
+    { ok: false } as JsonState,
+  );
+  return (
+    <form action={act}>
+      <SubmitButton variant="danger" data-testid={`remove-domain-${hostname}`}>
+        Remove
+      </SubmitButton>
+      <FormMessage state={state} testId="domain-remove-message" />
+    </form>
+  );
+}
