@@ -30,6 +30,8 @@ export async function sendJson<R>(method: "POST" | "DELETE", url: string, body?:
     return { ok: true, result, at: Date.now() };
   }
   const problem = (await res.json().catch(() => ({}))) as ProblemBody;
+  // The session ended: a full load of the sign-in page drops this page's client state.
+  // eslint-disable-next-line @next/next/no-location-assign-relative-destination
   if (res.status === 401 && !url.includes("/sign-in")) window.location.assign("/platform/sign-in");
   const fieldErrors = Object.fromEntries((problem.errors ?? []).map((e) => [e.path || "form", e.message]));
   return { ok: false, message: problem.detail ?? `The request failed (${res.status}).`, fieldErrors, at: Date.now() };

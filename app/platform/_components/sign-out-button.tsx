@@ -1,8 +1,10 @@
 "use client";
 import { useState } from "react";
+import { useRouter } from "next/navigation";
 import { sendJson } from "./send-json";
 
 export function SignOutButton() {
+  const router = useRouter();
   const [busy, setBusy] = useState(false);
   return (
     <button
@@ -13,7 +15,8 @@ export function SignOutButton() {
       onClick={async () => {
         setBusy(true);
         await sendJson("POST", "/platform/api/sign-out");
-        window.location.assign("/platform/sign-in");
+        router.replace("/platform/sign-in");
+        router.refresh();
       }}
     >
       Sign out

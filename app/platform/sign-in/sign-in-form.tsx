@@ -2,6 +2,7 @@
 // Operator sign-in: email and password, then either the TOTP code or, with the CLI's
 // one-time setup password, enrolment (scan the QR code, enter a code, choose a password).
 import { useActionState, useState } from "react";
+import { useRouter } from "next/navigation";
 import { Field, FormMessage, NewPasswordFields, SubmitButton } from "@/components/form";
 import { formFields, sendJson, type JsonState } from "../_components/send-json";
 
@@ -10,6 +11,7 @@ type PasswordStep = { step: "totp"; challenge: string } | { step: "enrol"; chall
 const initial = { ok: false } as const;
 
 export function OperatorSignInForm() {
+  const router = useRouter();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [step, setStep] = useState<PasswordStep | null>(null);
@@ -20,7 +22,7 @@ export function OperatorSignInForm() {
   }, initial);
   const [codeState, codeAction] = useActionState(async (_: JsonState, form: FormData) => {
     const res = await sendJson("POST", "/platform/api/sign-in/code", { challenge: step?.challenge ?? "", code: String(form.get("code") ?? "") });
-    if (res.ok) window.location.assign("/platform/tenants");
+    if (res.ok) router.replace("/platform/tenants");
     return res;
   }, initial);
   const [enrolState, enrolAction] = useActionState(async (_: JsonState, form: FormData) => {
@@ -28,7 +30,7 @@ export function OperatorSignInForm() {
     if (newPassword !== form.get("confirmPassword"))
       return { ok: false, message: "The two passwords differ.", fieldErrors: { confirmPassword: "Repeat the same password." } };
     const res = await sendJson("POST", "/platform/api/sign-in/enrol", { challenge: step?.challenge ?? "", code: String(form.get("code") ?? ""), newPassword });
-    if (res.ok) window.location.assign("/platform/tenants");
+    if (res.ok) router.replace("/platform/tenants");
     return res;
   }, initial);
 
