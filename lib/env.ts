@@ -68,6 +68,23 @@ const redisUrl = z
   .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
 
+const smtpUrl = z.string().refine(
+  (raw) => {
+    try {
+      const u = new URL(raw);
+      return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be smtp://[user:password@]host[:port] or smtps://..." },
+);
+// One mailbox, no header tricks: control characters, extra addresses or angle brackets refused.
+const mailFrom = z
+  .string()
+  .max(320)
+  .regex(/^(?:[^<>\p{Cc},;@]{1,100} <[^\s<>@,;]+@[^\s<>@,;]+>|[^\s<>@,;]+@[^\s<>@,;]+)$/u, "must be address@host or Display Name <address@host>");
+
 const serverSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: databaseUrl,
@@ -161,6 +178,16 @@ const serverSchema = z.object({
   PLATFORM_PEER_HEADER: booleanFlag.default(false),
   /** Cookies marked Secure. Default: on in production. */
   AUTH_SECURE_COOKIES: booleanFlag.optional(),
+  /**
+   * Outgoing mail (lib/mail): `smtp://user:pass@host:587` (STARTTLS when offered) or
+   * `smtps://...:465`. `npm run dev` and `npm test` start a local catcher and set it.
+   * Unset: nothing is sent; each message is counted as failed and reported once a minute.
+   */
+  SMTP_URL: smtpUrl.optional(),
+  /** Sender of every message: `address` or `Display Name <address>`. Default: no-reply@APP_ROOT_DOMAIN. */
+  MAIL_FROM: mailFrom.optional(),
+  /** How long one message may take to hand over to SMTP before it counts as failed. */
+  MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 const toolingSchema = z.object({
@@ -180,6 +207,12 @@ const toolingSchema = z.object({
   DEV_DATA_DIR: z.string().min(1).default(".data"),
   /** Browser of the e2e tests: auto (/usr/bin/chromium if present, else @sparticuz/chromium), system, or npm. */
   E2E_CHROMIUM: z.enum(["auto", "system", "npm"]).default("auto"),
+  /** Ports of the SMTP catcher `npm run dev` starts when SMTP_URL is unset (SMTP, and its page). */
+  MAIL_CATCHER_SMTP_PORT: port.default(1025),
+  MAIL_CATCHER_HTTP_PORT: port.default(1080),
+  /** Set by the test stack: where tests read caught mail (test/support/mail.ts). */
+  MAIL_CATCHER_URL: z.url().optional(),
+  SMTP_URL: smtpUrl.optional(),
 });
 
 export type EdgeEnv = z.infer<typeof edgeSchema>;

@@ -19,7 +19,7 @@ console.log(`
   Platform:  http://${root}:${port}
   Tenants:   http://acme.${root}:${port}   http://globex.${root}:${port}
   Health:    http://${root}:${port}/api/ready
-  Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
+${stack.env.MAIL_CATCHER_URL ? `  Mail:      ${stack.env.MAIL_CATCHER_URL} (every message the platform sends lands here)\n` : ""}  Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
 `);
 
 // `next dev` through our launcher, so the client address comes from the socket as in

@@ -1,6 +1,7 @@
 // Brings up what the platform needs on this machine, for `npm run dev` and `npm test`:
 // PostgreSQL (DATABASE_URL, else embedded), Redis (REDIS_URL, else a local
-// redis-server) behind the Upstash REST bridge, migrations, and (dev) demo tenants.
+// redis-server) behind the Upstash REST bridge, an SMTP catcher (unless dev has
+// SMTP_URL), migrations, and (dev) demo tenants.
 // Every part reports what it is and where; missing parts are reported as off.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { demoPassword, seedDemoTenants } from "@/lib/tenancy/seed-demo";
 import { startInngestRunner } from "../inngest-runner/index";
 import { startEmbeddedDb } from "./embedded-db";
+import { startMailCatcher } from "./mail-catcher";
 import { deleteKeys, ensureRedis } from "./redis-setup";
 
 export interface StackPart {
@@ -128,6 +130,19 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
           detail: `DEGRADED: no Redis answered at ${redisUrl} and none could be started here; the Edge cannot see custom domains or tenant status, so the Node side looks them up in PostgreSQL on every request`,
         });
       }
+    }
+    // Mail: tests always catch it (they read what was sent); dev catches it unless
+    // SMTP_URL says where to send. Nothing caught leaves the machine.
+    if (mode === "dev" && given.SMTP_URL) {
+      parts.push({ name: "mail", status: "on", detail: `SMTP at ${redact(given.SMTP_URL)} (from SMTP_URL)` });
+    } else {
+      const ports = mode === "dev" ? { smtpPort: given.MAIL_CATCHER_SMTP_PORT, httpPort: given.MAIL_CATCHER_HTTP_PORT } : {};
+      // A second dev stack (or anything else on 1025/1080) should not stop this one: any free ports then.
+      const catcher = await startMailCatcher(ports).catch((e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" ? startMailCatcher() : Promise.reject(e)));
+      stops.push(catcher.close);
+      env.SMTP_URL = catcher.smtpUrl;
+      env.MAIL_CATCHER_URL = catcher.httpUrl;
+      parts.push({ name: "mail", status: "on", detail: `SMTP catcher at ${catcher.smtpUrl}, caught mail at ${catcher.httpUrl}` });
     }
     Object.assign(process.env, env);
     resetEnvCache();
