@@ -9,7 +9,7 @@ import { systemContext } from "@/lib/audit/context";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { totpCode } from "@/lib/auth/totp";
 import { createOperator } from "@/lib/operators/create-operator";
-import { createTestTenant, expectNotFoundPage, expectProblem, onPort, signIn } from "./support";
+import { createTestTenant, expectNotFoundPage, expectProblem, linkIn, onPort, signIn, waitForMail } from "./support";
 
 const root = "http://localhost:3100";
 const newPassword = "operator passphrase 2026 blue";
@@ -71,13 +71,15 @@ test.describe("operator console", () => {
 
     await page.getByLabel("Slug").fill(slug);
     await page.getByRole("button", { name: "Create tenant" }).click();
-    const link = page.getByTestId("invitation-link");
-    await expect(link).toContainText(`http://${slug}.localhost:3100/invite/`);
+    // Emailed (the test stack catches mail), so the link is not on the page.
+    await expect(page.getByTestId("create-tenant-message-ok")).toContainText(`the invitation was emailed to owner@${slug}.test`);
+    await expect(page.getByTestId("invitation-link")).toHaveCount(0);
     await expect(page.getByTestId(`tenant-row-${slug}`)).toBeVisible();
     await expect(page.getByTestId(`tenant-row-${slug}`).getByTestId("tenant-members")).toHaveText("1");
 
     // The invitation works on the tenant's host.
-    const invitation = (await link.textContent())!.trim();
+    const mail = await waitForMail(`owner@${slug}.test`, { subject: /invited to run Console Co/ });
+    const invitation = linkIn(mail, new RegExp(`^http://${slug}\\.localhost:3100/invite/`));
     const invitePage = await page.context().newPage();
     expect((await invitePage.goto(invitation))?.status()).toBe(200);
     await expect(invitePage.getByText(`owner@${slug}.test`)).toBeVisible();
@@ -179,6 +181,8 @@ test.describe("operator console", () => {
     await expectProblem(await request.get(`${root}/platform/api/audit`, { headers: { cookie: `${operatorCookie}=eyJhbGciOiJIUzI1NiJ9.e30.x` } }), 401);
     // 403: another site's page posting with the cookie.
     await expectProblem(await post(`/platform/api/tenants/${taken.slug}/suspend`, {}, { origin: "https://evil.example", "sec-fetch-site": "cross-site" }), 403);
+    const refused = await request.get(`${root}/platform/api/audit?action=console.request_refused`, { headers });
+    expect(((await refused.json()) as { rows: { summary: string }[] }).rows[0]?.summary).toContain(`/platform/api/tenants/${taken.slug}/suspend refused`);
     await expectProblem(await request.post(`${root}/platform/api/sign-in`, { data: { email: "a@b.test", password: "wrong password" } }), 401);
 
     // Nothing above changed the tenant.

@@ -10,6 +10,7 @@ import { platformAuditLog } from "@/lib/audit/audit-table";
 import { sealNow } from "@/lib/audit/seal-chain";
 import type { AuditContext } from "@/lib/audit/context";
 import { verifyExportLines } from "@/lib/audit/verify-export";
+import { deliverOwnerInvitation } from "@/lib/console/owner-invitation";
 import { createTenantAsOperator, addTenantDomain, changeTenantStatus, removeTenantDomain } from "@/lib/console/tenant-actions";
 import { searchTenants } from "@/lib/console/tenant-overview";
 import { tenantDetail } from "@/lib/console/tenant-health";
@@ -23,6 +24,7 @@ import { tenantApiBucket } from "@/lib/ratelimit/request-limits";
 import { findTenantBySlug } from "@/lib/tenancy/find-tenant";
 import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { collect, tamper } from "./support/audit";
+import { linkIn, waitForMail } from "./support/mail";
 import { runScript } from "./support/cli";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
@@ -61,7 +63,7 @@ async function platformRows(
  * test runs share it): give it longer than verification's own 2 s before checking.
  */
 async function sealed(ref: Parameters<typeof sealNow>[0]): Promise<void> {
-  expect((await sealNow(ref, { timeoutMs: 20_000 })).complete).toBe(true);
+  expect((await sealNow(ref, { timeoutMs: 60_000 })).complete, "sealing waited 60 s for older transactions on the server").toBe(true);
 }
 
 const hostname = () => `shop-${randomBytes(4).toString("hex")}.example.test`;
@@ -92,6 +94,17 @@ describe("tenant actions", () => {
     const before = (await platformRows(t.slug)).length;
     await appErrorOf(createTenantAsOperator({ slug: t.slug, name: "Again", ownerEmail: "x@y.test" }, operator), "conflict");
     expect((await platformRows(t.slug)).length).toBe(before);
+  });
+
+  it("emails the owner's invitation through lib/mail; when it cannot be sent, the link comes back for the operator", async () => {
+    const t = await newTenant("Mailed Co");
+    const link = `http://${t.slug}.localhost:3000/invite/${t.ownerInvitationToken}`;
+    const to = `owner@${t.slug}.test`;
+    expect(await deliverOwnerInvitation({ email: to, tenantName: t.name, link })).toEqual({ email: to, emailed: true });
+    const mail = await waitForMail(to, { subject: /invited to run Mailed Co/ });
+    expect(linkIn(mail, /\/invite\//)).toBe(link);
+    const failed = await deliverOwnerInvitation({ email: "not an address", tenantName: t.name, link });
+    expect(failed).toMatchObject({ emailed: false, link, reason: expect.stringMatching(/invalid message/) });
   });
 
   it("suspends, resumes and archives with before and after audited; a change the status does not allow is a 409, an unknown tenant a 404", async () => {
@@ -134,7 +147,7 @@ describe("tenant actions", () => {
   });
 });
 
-describe("tenant list and detail", () => {
+describe("tenant list and detail", { timeout: 120_000 }, () => {
   it("searches by slug, name and status and counts members, webhooks and API requests of the last 24 h", async () => {
     const marker = randomBytes(3).toString("hex");
     const a = await newTenant(`Searchable ${marker}`);
@@ -166,7 +179,7 @@ describe("tenant list and detail", () => {
   });
 });
 
-describe("the platform audit log", () => {
+describe("the platform audit log", { timeout: 180_000 }, () => {
   it("is chained and verifies, lists newest first, and exports a sealed file that verifies offline", async () => {
     await newTenant();
     await sealed(platformAuditLog);

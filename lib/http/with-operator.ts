@@ -9,7 +9,9 @@ import { operatorAuditContext, operatorCookie, operatorFromToken, type Operator 
 import type { AuditContext } from "@/lib/audit/context";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { problemFromError } from "./problem";
-import { requestMeta, type RequestMeta } from "./request-meta";
+import { getPool } from "@/lib/db/pool";
+import { recordPlatformEvent, sealPlatformAudit } from "@/lib/platform-audit/record";
+import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
 
 type RouteParams = { params: Promise<Record<string, string | string[]>> };
 
@@ -54,6 +56,17 @@ function checkSameOrigin(request: Request): void {
   if (origin && host && URL.parse(origin)?.host !== host) throw new AppError("forbidden", "Cross-site request refused.", [], { reason: "cross_site" });
 }
 
+async function auditRefusal(request: Request, requestId: string, err: AppError): Promise<void> {
+  const meta = requestMeta(request.headers, requestId);
+  await recordPlatformEvent(getPool(), anonymousContext(meta), {
+    action: "console.request_refused",
+    summary: `${request.method} ${new URL(request.url).pathname} refused: ${err.message}`.slice(0, 1000),
+    metadata: { reason: err.reason ?? err.code, origin: request.headers.get("origin")?.slice(0, 200) ?? null },
+  })
+    .then(() => sealPlatformAudit())
+    .catch((e: unknown) => console.error("[console] could not audit a refusal:", e instanceof Error ? e.message : e));
+}
+
 function run<C>(prepare: (base: PlatformRequestContext) => Promise<C>, handler: Handler<C>) {
   return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
@@ -65,6 +78,8 @@ function run<C>(prepare: (base: PlatformRequestContext) => Promise<C>, handler: 
       const ctx = await prepare({ request, requestId, meta: requestMeta(request.headers, requestId) });
       response = await handler(ctx, route);
     } catch (err) {
+      // A refusal (cross-site) goes to the platform audit log, like every 403 of a tenant's.
+      if (err instanceof AppError && err.code === "forbidden") await auditRefusal(request, requestId, err);
       response = problemFromError(err, requestId);
     }
     response.headers.set(internalHeaders.requestId, requestId);

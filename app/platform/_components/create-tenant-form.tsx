@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { Field, FormMessage, SubmitButton } from "@/components/form";
 import { formFields, sendJson, type JsonState } from "./send-json";
 
-type Created = { tenant: { slug: string }; invitation: { email: string; link: string } };
+type Created = { tenant: { slug: string }; invitation: { email: string; emailed: true } | { email: string; emailed: false; link: string; reason: string } };
 
 export function CreateTenantForm() {
   const router = useRouter();
@@ -37,12 +37,19 @@ export function CreateTenantForm() {
           testId="create-tenant-message"
           success={
             state.result ? (
-              <>
-                Tenant <strong>{state.result.tenant.slug}</strong> created. Send {state.result.invitation.email} this invitation link (shown once):{" "}
-                <span className="break-all font-mono" data-testid="invitation-link">
-                  {state.result.invitation.link}
-                </span>
-              </>
+              state.result.invitation.emailed ? (
+                <>
+                  Tenant <strong>{state.result.tenant.slug}</strong> created; the invitation was emailed to {state.result.invitation.email}.
+                </>
+              ) : (
+                <>
+                  Tenant <strong>{state.result.tenant.slug}</strong> created, but the invitation email could not be sent ({state.result.invitation.reason}).
+                  Send {state.result.invitation.email} this link yourself (shown once):{" "}
+                  <span className="break-all font-mono" data-testid="invitation-link">
+                    {state.result.invitation.link}
+                  </span>
+                </>
+              )
             ) : null
           }
         />

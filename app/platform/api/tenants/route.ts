@@ -1,5 +1,6 @@
 // GET /platform/api/tenants?q=&status=&page=: search; POST {slug, name, ownerEmail}: create with the owner invited.
 import { createTenantBody, tenantSearchQuery } from "@/lib/console/console-input";
+import { deliverOwnerInvitation } from "@/lib/console/owner-invitation";
 import { createTenantAsOperator } from "@/lib/console/tenant-actions";
 import { searchTenants } from "@/lib/console/tenant-overview";
 import { parseOrThrow } from "@/lib/errors/from-zod";
@@ -14,7 +15,11 @@ export const GET = withOperator(async ({ request }) =>
 export const POST = withOperator(async ({ request, actor }) => {
   const input = await readJson(request, createTenantBody, "tenant");
   const tenant = await createTenantAsOperator(input, actor);
-  // The link is shown to the operator once (only its hash is stored).
-  const invitation = { email: input.ownerEmail, link: invitationUrl(request.headers, tenant.slug, tenant.ownerInvitationToken) };
+  // Emailed to the owner; only when that fails is the link shown to the operator (once: only its hash is stored).
+  const invitation = await deliverOwnerInvitation({
+    email: input.ownerEmail,
+    tenantName: tenant.name,
+    link: invitationUrl(request.headers, tenant.slug, tenant.ownerInvitationToken),
+  });
   return Response.json({ tenant: { slug: tenant.slug, name: tenant.name, status: tenant.status }, invitation }, { status: 201 });
 });
