@@ -9,7 +9,7 @@ import { systemContext } from "@/lib/audit/context";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { totpCode } from "@/lib/auth/totp";
 import { createOperator } from "@/lib/operators/create-operator";
-import { createTestTenant, expectNotFoundPage, expectProblem, linkIn, onPort, signIn, waitForMail } from "./support";
+import { createTestTenant, expectNotFoundPage, expectProblem, linkIn, onPort, signIn, testPassword, waitForMail } from "./support";
 
 const root = "http://localhost:3100";
 const newPassword = "operator passphrase 2026 blue";
@@ -210,6 +210,9 @@ test.describe("operator console", () => {
     await signIn(page, tenant, tenant.ownerEmail);
     const tenantCookie = (await page.context().cookies()).find((c) => c.name === "__Secure-platform.session");
     expect(tenantCookie).toBeDefined();
+
+    // Tenant credentials are not an operator's.
+    await expectProblem(await request.post(`${root}/platform/api/sign-in`, { data: { email: tenant.ownerEmail, password: testPassword } }), 401);
 
     // The tenant's cookie, sent to the console (under its own name, and under the operator's): not signed in.
     for (const cookie of [`__Secure-platform.session=${tenantCookie!.value}`, `${operatorCookie}=${tenantCookie!.value}`]) {
