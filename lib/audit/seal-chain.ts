@@ -5,6 +5,7 @@
 // the least-privilege application role can call it. One round trip per batch.
 import type pg from "pg";
 import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { auditTables, type AuditLogRef } from "./audit-table";
 
 export interface SealStep {
@@ -46,7 +47,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * sealed batch by batch does not time out). For tests, CLIs and verification.
  */
 export async function sealNow(slug: AuditLogRef, options: { pool?: pg.Pool; timeoutMs?: number } = {}): Promise<SealNowResult> {
-  const pool = options.pool ?? getPool();
+  // A tenant's log is on its cluster; the platform's on the platform cluster.
+  const pool = options.pool ?? (typeof slug === "string" ? await tenantPool(slug) : getPool());
   const timeoutMs = options.timeoutMs ?? 5_000;
   let step = await sealStep(pool, slug);
   const goal = step.drawn;

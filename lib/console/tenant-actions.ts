@@ -32,7 +32,7 @@ export async function createTenantAsOperator(
       {
         // The owner's row in the tenant's own log names the operator too.
         actor: ctx,
-        beforeCommit: async (client) => {
+        inPlatformTransaction: async (client) => {
           await recordPlatformEvent(client, ctx, {
             action: "tenant.created",
             targetType: "tenant",

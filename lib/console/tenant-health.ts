@@ -4,14 +4,14 @@
 import { verifyChain, type ChainReport } from "@/lib/audit/verify-chain";
 import { unsealedCount } from "@/lib/audit/seal-chain";
 import { platformDb } from "@/lib/db/platform-client";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { integrationHealth, type IntegrationHealth } from "@/lib/integrations/health";
 import { tenantStats, type TenantStats } from "./tenant-overview";
 
 export interface TenantDetail {
-  tenant: { id: string; slug: string; name: string; status: string; createdAt: Date; updatedAt: Date };
+  tenant: { id: string; slug: string; name: string; status: string; createdAt: Date; updatedAt: Date; cluster: string };
   domains: { hostname: string; verified: boolean; primary: boolean; createdAt: Date }[];
   stats: TenantStats;
   integrations: { id: string; name: string; kind: string; health: IntegrationHealth | null }[];
@@ -29,19 +29,22 @@ export async function tenantDetail(slug: string, options: { verifyAudit?: boolea
       status: true,
       createdAt: true,
       updatedAt: true,
+      cluster: true,
       domains: { select: { hostname: true, verified: true, primary: true, createdAt: true }, orderBy: { hostname: "asc" } },
     },
   });
   if (!tenant) throw new AppError("not_found", `No tenant with the slug "${slug}".`);
   const db = tenantDb(slug);
+  // The tenant's audit log is on its own cluster.
+  const pool = await tenantPool(slug);
   const [stats, integrations, deadLetters, unsealed] = await Promise.all([
-    tenantStats([slug]),
+    tenantStats([{ slug, cluster: tenant.cluster }]),
     db.integration.findMany({ select: { id: true, name: true, kind: true }, orderBy: { name: "asc" }, take: 100 }),
     db.webhookEvent.count({ where: { status: "dead" } }),
-    unsealedCount(getPool(), slug),
+    unsealedCount(pool, slug),
   ]);
   const withHealth = await Promise.all(integrations.map(async (i) => ({ ...i, health: await integrationHealth(slug, i.id).catch(() => null) })));
-  const verification = options.verifyAudit ? await verifyChain(getPool(), slug) : null;
+  const verification = options.verifyAudit ? await verifyChain(pool, slug) : null;
   const { domains, ...record } = tenant;
   return { tenant: record, domains, stats: stats.get(slug)!, integrations: withHealth, deadLetters, audit: { unsealed, verification } };
 }

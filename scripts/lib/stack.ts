@@ -92,6 +92,29 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     }
     process.env.DATABASE_URL = env.DATABASE_URL;
 
+    // More tenant clusters. Tests always have a second one (a scratch database on each
+    // server DATABASE_CLUSTERS lists, else a second embedded PostgreSQL), so isolation and
+    // migrations are tested across two real servers; their tenants go to `default` unless
+    // a test places them (TENANT_PLACEMENT). Dev uses DATABASE_CLUSTERS as given.
+    if (mode === "test") {
+      const clusters: string[] = [];
+      if (given.DATABASE_CLUSTERS?.length) {
+        for (const c of given.DATABASE_CLUSTERS) {
+          const scratch = await createScratchDatabase(c.url);
+          stops.push(scratch.drop);
+          clusters.push(`${c.name}=${scratch.url}`);
+          parts.push({ name: `cluster ${c.name}`, status: "on", detail: `${redact(scratch.url)} (throwaway database on DATABASE_CLUSTERS' server)` });
+        }
+      } else {
+        const second = await startEmbeddedDb({ database: "platform_test_second" });
+        stops.push(second.stop);
+        clusters.push(`second=${second.url}`);
+        parts.push({ name: "cluster second", status: "on", detail: `embedded PostgreSQL at ${redact(second.url)} (throwaway, the second tenant cluster)` });
+      }
+      env.DATABASE_CLUSTERS = clusters.join(",");
+      env.TENANT_PLACEMENT = "default";
+    }
+
     // Redis, behind the Upstash REST bridge the Edge middleware talks to
     if (given.UPSTASH_REDIS_REST_URL) {
       parts.push({ name: "redis", status: "on", detail: `Upstash REST at ${given.UPSTASH_REDIS_REST_URL}` });
@@ -151,7 +174,11 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
 
     const report = await migrateAll(getPool(), { concurrency: 8, lockWaitMs: 30_000, appRole: serverEnv().DATABASE_APP_ROLE });
     if (report.failed) throw new Error(`migrations failed for ${report.failed} tenant(s)`);
-    parts.push({ name: "migrations", status: "on", detail: `platform and ${report.tenantCount} tenant schema(s) up to date` });
+    parts.push({
+      name: "migrations",
+      status: "on",
+      detail: `platform and ${report.tenantCount} tenant schema(s) up to date on ${report.clusters.length} cluster(s) (${report.clusters.map((c) => c.name).join(", ")})`,
+    });
 
     if (mode === "dev") {
       const created = await seedDemoTenants();

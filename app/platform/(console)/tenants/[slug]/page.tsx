@@ -40,7 +40,7 @@ export default async function TenantDetailPage({
         {tenant.slug}
       </h1>
       <p className="mb-6 truncate text-slate-600" title={tenant.name}>
-        {tenant.name} · <span data-testid="tenant-detail-status">{tenant.status}</span> · created {formatUtc(tenant.createdAt)}
+        {tenant.name} · <span data-testid="tenant-detail-status">{tenant.status}</span> · created {formatUtc(tenant.createdAt)} · cluster {tenant.cluster}
       </p>
 
       <Section id="status" title="Status">
