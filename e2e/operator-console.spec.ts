@@ -4,7 +4,7 @@
 // problem+json; never on a tenant's host; tenant sessions and operator sessions never
 // cross.
 import { randomBytes } from "node:crypto";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, request as playwrightRequest, test, type Page } from "@playwright/test";
 import { systemContext } from "@/lib/audit/context";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { totpCode } from "@/lib/auth/totp";
@@ -20,7 +20,9 @@ async function newOperator() {
 }
 
 /** Enrols a fresh operator through the JSON API; returns its Cookie header value. */
-async function operatorCookieHeader(request: APIRequestContext): Promise<string> {
+// (In a request context of its own: the tests' `request` keeps a cookie jar, which would send it along unasked.)
+async function operatorCookieHeader(): Promise<string> {
+  const request = await playwrightRequest.newContext();
   const op = await newOperator();
   const first = await request.post(`${root}/platform/api/sign-in`, { data: { email: op.email, password: op.setupPassword } });
   expect(first.status(), await first.text()).toBe(200);
@@ -35,6 +37,7 @@ async function operatorCookieHeader(request: APIRequestContext): Promise<string>
   expect(set).toMatch(/HttpOnly/i);
   expect(set).toMatch(/SameSite=Strict/i);
   expect(value).toBeTruthy();
+  await request.dispose();
   return `${operatorCookie}=${value}`;
 }
 
@@ -138,7 +141,7 @@ test.describe("operator console", () => {
   });
 
   test("bad input is a problem+json with field errors: unknown fields, NUL bytes, over-long strings, bad JSON, 401, 403, 404, 409", async ({ request }) => {
-    const cookie = await operatorCookieHeader(request);
+    const cookie = await operatorCookieHeader();
     const headers = { cookie };
     const post = (path: string, data: unknown, extra: Record<string, string> = {}) =>
       request.post(`${root}${path}`, { headers: { ...headers, ...extra }, data });
@@ -191,7 +194,7 @@ test.describe("operator console", () => {
   });
 
   test("the console is never reachable on a tenant's host, not even with an operator's cookie", async ({ page, request }) => {
-    const cookie = await operatorCookieHeader(request);
+    const cookie = await operatorCookieHeader();
     const tenant = await createTestTenant("opx");
     for (const path of ["/platform/tenants", "/platform/sign-in", "/platform/audit", "/platform"]) await expectNotFoundPage(page, tenant.url(path));
     const { url, onHost } = onPort(3100);
@@ -223,7 +226,7 @@ test.describe("operator console", () => {
     }
 
     // An operator's cookie on the tenant's host: neither the pages nor the API take it.
-    const cookie = await operatorCookieHeader(request);
+    const cookie = await operatorCookieHeader();
     const token = cookie.slice(cookie.indexOf("=") + 1);
     const { url, onHost } = onPort(3100);
     const attempts: Record<string, string>[] = [{ cookie }, { cookie: `__Secure-platform.session=${token}` }, { authorization: `Bearer ${token}` }];

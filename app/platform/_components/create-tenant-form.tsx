@@ -1,5 +1,5 @@
 "use client";
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Field, FormMessage, SubmitButton } from "@/components/form";
 import { formFields, sendJson, type JsonState } from "./send-json";
@@ -8,18 +8,27 @@ type Created = { tenant: { slug: string }; invitation: { email: string; emailed:
 
 export function CreateTenantForm() {
   const router = useRouter();
+  // Controlled: React resets uncontrolled fields after an action, and a refused form must keep what was typed.
+  const [values, setValues] = useState({ slug: "", name: "", ownerEmail: "" });
+  const bind = (name: keyof typeof values) => ({
+    value: values[name],
+    onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [name]: e.target.value })),
+  });
   const [state, action] = useActionState(
     async (_: JsonState<Created>, form: FormData) => {
       const res = await sendJson<Created>("POST", "/platform/api/tenants", formFields(form, ["slug", "name", "ownerEmail"]));
-      if (res.ok) router.refresh();
+      if (res.ok) {
+        setValues({ slug: "", name: "", ownerEmail: "" });
+        router.refresh();
+      }
       return res;
     },
     { ok: false } as JsonState<Created>,
   );
   return (
     <form action={action} className="grid gap-4 sm:grid-cols-3" data-testid="create-tenant-form" noValidate>
-      <Field label="Slug" name="slug" id="create-slug" state={state} maxLength={40} required hint="2-40 of a-z, 0-9 and -; the subdomain." />
-      <Field label="Name" name="name" id="create-name" state={state} maxLength={100} required />
+      <Field label="Slug" name="slug" id="create-slug" state={state} maxLength={40} required hint="2-40 of a-z, 0-9 and -; the subdomain." {...bind("slug")} />
+      <Field label="Name" name="name" id="create-name" state={state} maxLength={100} required {...bind("name")} />
       <Field
         label="Owner email"
         name="ownerEmail"
@@ -29,6 +38,7 @@ export function CreateTenantForm() {
         maxLength={254}
         required
         hint="Invited as the tenant's owner."
+        {...bind("ownerEmail")}
       />
       <div className="space-y-3 sm:col-span-3">
         <FormMessage

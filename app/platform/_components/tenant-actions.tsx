@@ -1,6 +1,6 @@
 "use client";
 // Suspend / resume / archive buttons, and the domain forms, of the tenant detail page.
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Field, FormMessage, SubmitButton } from "@/components/form";
 import { sendJson, type JsonState } from "./send-json";
@@ -45,20 +45,34 @@ export function StatusActions({ slug, status }: { slug: string; status: string }
 
 export function AddDomainForm({ slug }: { slug: string }) {
   const router = useRouter();
+  const [hostname, setHostname] = useState("");
   const [state, act] = useActionState(
     async (_: JsonState, form: FormData) => {
       const res = await sendJson("POST", `/platform/api/tenants/${encodeURIComponent(slug)}/domains`, {
         hostname: String(form.get("hostname") ?? ""),
         ...(form.get("primary") ? { primary: true } : {}),
       });
-      if (res.ok) router.refresh();
+      if (res.ok) {
+        setHostname("");
+        router.refresh();
+      }
       return res;
     },
     { ok: false } as JsonState,
   );
   return (
     <form action={act} className="flex flex-wrap items-end gap-3" data-testid="add-domain-form" noValidate>
-      <Field label="Hostname" name="hostname" id="domain-hostname" state={state} maxLength={253} required placeholder="app.example.com" />
+      <Field
+        label="Hostname"
+        name="hostname"
+        id="domain-hostname"
+        state={state}
+        maxLength={253}
+        required
+        placeholder="app.example.com"
+        value={hostname}
+        onChange={(e) => setHostname(e.target.value)}
+      />
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" name="primary" value="1" /> Primary
       </label>
