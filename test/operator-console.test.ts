@@ -26,6 +26,7 @@ import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { collect, tamper } from "./support/audit";
 import { linkIn, waitForMail } from "./support/mail";
 import { runScript } from "./support/cli";
+import { secondCluster } from "./support/clusters";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
 const operator: AuditContext = { actorType: "operator", actorId: "00000000-0000-4000-8000-000000000001", actorLabel: "ops@ops.test", requestId: "req-console" };
@@ -136,6 +137,22 @@ describe("tenant actions", () => {
     await removeTenantDomain(a.slug, host, operator);
     expect((await platformRows(host)).map((r) => r.action)).toEqual(["domain.added", "domain.removed"]);
     await appErrorOf(addTenantDomain(a.slug, { hostname: "app.localhost" }, operator), "bad_request");
+  });
+
+  it("a tenant on the second database cluster: its audit event in the platform log, its counts and chain read from its cluster", async () => {
+    const slug = uniqueSlug("oc2");
+    created.add(slug);
+    const t = await createTenantAsOperator({ slug, name: "Far Away", ownerEmail: `owner@${slug}.test`, cluster: secondCluster() }, operator);
+    expect(t.cluster).toBe(secondCluster());
+    expect((await platformRows(slug)).map((r) => r.action)).toEqual(["tenant.created"]);
+    const found = await searchTenants({ q: slug, page: 1 });
+    expect(found.tenants[0]).toMatchObject({ slug, members: 1, webhooks24h: 0 });
+    await sealed(slug);
+    expect((await tenantDetail(slug, { verifyAudit: true })).audit.verification).toMatchObject({ ok: true });
+    await appErrorOf(
+      createTenantAsOperator({ slug: uniqueSlug("oc3"), name: "Nowhere", ownerEmail: "o@n.test", cluster: "no-such-cluster" }, operator),
+      "bad_request",
+    );
   });
 
   it("an action on one tenant leaves another untouched", async () => {

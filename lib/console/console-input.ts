@@ -22,6 +22,12 @@ export const createTenantBody = z
     name: tenantNameSchema,
     // The console always creates a tenant with its owner, invited (no password).
     ownerEmail: emailSchema,
+    /** A database cluster of DATABASE_CLUSTERS; default: the placement policy. */
+    cluster: text()
+      .trim()
+      .max(64, "must be at most 64 characters")
+      .regex(/^[a-z0-9_-]+$/, "must be a cluster name from DATABASE_CLUSTERS")
+      .optional(),
   })
   .strict();
 

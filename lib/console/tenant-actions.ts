@@ -28,7 +28,7 @@ export async function createTenantAsOperator(
 ): Promise<CreatedTenant & { ownerInvitationToken: string }> {
   const created = await sealedAfter(() =>
     createTenant(
-      { slug: input.slug, name: input.name, ownerEmail: input.ownerEmail },
+      { slug: input.slug, name: input.name, ownerEmail: input.ownerEmail, cluster: input.cluster },
       {
         // The owner's row in the tenant's own log names the operator too.
         actor: ctx,
@@ -38,7 +38,7 @@ export async function createTenantAsOperator(
             targetType: "tenant",
             targetId: input.slug,
             summary: `tenant ${input.slug} (${input.name}) created, owner ${input.ownerEmail} invited`,
-            metadata: { slug: input.slug, name: input.name, ownerEmail: input.ownerEmail },
+            metadata: { slug: input.slug, name: input.name, ownerEmail: input.ownerEmail, cluster: input.cluster ?? null },
           });
         },
       },
