@@ -11,10 +11,18 @@ import { sealNow } from "@/lib/audit/seal-chain";
 import type { AuditContext } from "@/lib/audit/context";
 import { verifyExportLines } from "@/lib/audit/verify-export";
 import { deliverOwnerInvitation } from "@/lib/console/owner-invitation";
-import { createTenantAsOperator, addTenantDomain, changeTenantStatus, removeTenantDomain } from "@/lib/console/tenant-actions";
+import {
+  addTenantDomain,
+  changeTenantStatus,
+  createTenantAsOperator,
+  removeTenantDomain,
+  setPrimaryTenantDomain,
+  verifyTenantDomain,
+} from "@/lib/console/tenant-actions";
 import { searchTenants } from "@/lib/console/tenant-overview";
 import { tenantDetail } from "@/lib/console/tenant-health";
 import { closePool, getPool } from "@/lib/db/pool";
+import { resetEnvCache } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors/app-error";
 import { invitationEmail } from "@/lib/members/members";
 import { startPlatformAuditExport, verifyPlatformAudit } from "@/lib/platform-audit/chain";
@@ -27,11 +35,13 @@ import { collect, tamper } from "./support/audit";
 import { linkIn, waitForMail } from "./support/mail";
 import { runScript } from "./support/cli";
 import { secondCluster } from "./support/clusters";
+import { startDnsServer, type TestDnsServer } from "./support/dns-server";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
 
 const operator: AuditContext = { actorType: "operator", actorId: "00000000-0000-4000-8000-000000000001", actorLabel: "ops@ops.test", requestId: "req-console" };
 const created = new Set<string>();
 let raw: pg.Client;
+let dns: TestDnsServer;
 
 async function appErrorOf(promise: Promise<unknown>, code: ErrorCode): Promise<AppError> {
   const err = await promise.then(
@@ -71,9 +81,16 @@ const hostname = () => `shop-${randomBytes(4).toString("hex")}.example.test`;
 
 beforeAll(async () => {
   raw = await rawClient();
+  // Domain verification asks a DNS server of the test's own.
+  dns = await startDnsServer();
+  process.env.DNS_RESOLVERS = dns.address;
+  resetEnvCache();
 });
 
 afterAll(async () => {
+  delete process.env.DNS_RESOLVERS;
+  resetEnvCache();
+  await dns?.close();
   await dropTenantsQuietly(created);
   await raw?.end();
   await closePool();
@@ -124,18 +141,35 @@ describe("tenant actions", () => {
     expect(rows[3]!.metadata).toEqual({ before: { status: "active" }, after: { status: "archived" } });
   });
 
-  it("adds and removes domains, audited; a hostname claimed by another tenant is a 409, another tenant's domain a 404", async () => {
+  it("domains: added pending with a TXT record, verified by DNS, made primary, removed; each in the platform log and the tenant's trail", async () => {
     const a = await newTenant();
     const b = await newTenant();
     const host = hostname();
-    const added = await addTenantDomain(a.slug, { hostname: host, primary: true }, operator);
-    expect(added).toMatchObject({ hostname: host, primary: true });
-    await appErrorOf(addTenantDomain(b.slug, { hostname: host }, operator), "conflict");
-    // B cannot remove A's domain, and the failed attempt leaves no audit row.
+    const pending = await addTenantDomain(a.slug, { hostname: host }, operator);
+    expect(pending).toMatchObject({ hostname: host, verified: false, primary: false });
+    // Not published yet: 422; a pending domain cannot be primary: 409.
+    await appErrorOf(verifyTenantDomain(a.slug, host, operator), "unprocessable");
+    await appErrorOf(setPrimaryTenantDomain(a.slug, host, operator), "conflict");
+    dns.txt.set(pending.verification!.name.toLowerCase(), [pending.verification!.value]);
+    expect(await verifyTenantDomain(a.slug, host, operator)).toMatchObject({ verified: true });
+    expect(await setPrimaryTenantDomain(a.slug, host, operator)).toMatchObject({ primary: true });
+    // Another tenant: the hostname is taken (409) and not theirs to remove (404).
+    await appErrorOf(addTenantDomain(b.slug, { hostname: host, verified: true }, operator), "conflict");
     await appErrorOf(removeTenantDomain(b.slug, host, operator), "not_found");
-    expect((await platformRows(host)).map((r) => r.action)).toEqual(["domain.added"]);
     await removeTenantDomain(a.slug, host, operator);
-    expect((await platformRows(host)).map((r) => r.action)).toEqual(["domain.added", "domain.removed"]);
+    expect((await platformRows(host)).map((r) => r.action)).toEqual(["domain.added", "domain.verified", "domain.primary_set", "domain.removed"]);
+    expect((await platformRows(host)).every((r) => r.actor_label === "ops@ops.test")).toBe(true);
+    // The tenant's own trail names the operator too.
+    const trail = await raw.query(`SELECT action, actor_type FROM "tenant_${a.slug.replaceAll("-", "_")}".audit_log WHERE target_id = $1 ORDER BY seq`, [host]);
+    expect(trail.rows).toEqual([
+      { action: "domain.added", actor_type: "operator" },
+      { action: "domain.verified", actor_type: "operator" },
+      { action: "domain.primary_set", actor_type: "operator" },
+      { action: "domain.removed", actor_type: "operator" },
+    ]);
+    // An operator may add a domain as verified: it routes at once.
+    const direct = await addTenantDomain(b.slug, { hostname: hostname(), verified: true, primary: true }, operator);
+    expect(direct).toMatchObject({ verified: true, primary: true, verification: null });
     await appErrorOf(addTenantDomain(a.slug, { hostname: "app.localhost" }, operator), "bad_request");
   });
 

@@ -41,10 +41,15 @@ export const addDomainBody = z
   .object({
     hostname: hostnameSchema,
     primary: z.boolean().optional(),
+    /** Added as verified by the operator (routes at once); default: pending, with a TXT record to publish. */
+    verified: z.boolean().optional(),
   })
   .strict();
 
 export const hostnameParam = hostnameSchema;
+
+/** The path segment of POST /platform/api/tenants/{slug}/domains/{hostname}/{action}. */
+export const domainActionSchema = z.enum(["verify", "primary"]);
 
 export const platformAuditQuery = z
   .object({

@@ -6,7 +6,9 @@ import { markAuditDirty } from "@/lib/audit/sealer-loop";
 import { AppError } from "@/lib/errors/app-error";
 import { onPrisma, recordPlatformEvent, sealPlatformAudit } from "@/lib/platform-audit/record";
 import { createTenant, type CreatedTenant } from "@/lib/tenancy/create-tenant";
-import { addDomain, removeDomain } from "@/lib/tenancy/domains";
+import { addDomain, removeDomain, setPrimaryDomain, verifyDomain, type DomainView } from "@/lib/tenancy/domains";
+import { getPool } from "@/lib/db/pool";
+import { log } from "@/lib/observability/logger";
 import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import type { TenantStatus } from "@/lib/db/generated/platform/enums";
@@ -78,33 +80,61 @@ export async function changeTenantStatus(slug: string, action: StatusAction, ctx
   );
 }
 
-export async function addTenantDomain(slug: string, input: z.infer<typeof addDomainBody>, ctx: AuditContext) {
-  return sealedAfter(() =>
-    addDomain(slug, input.hostname, {
-      primary: input.primary,
-      inTransaction: (tx, domain) =>
-        recordPlatformEvent(onPrisma(tx), ctx, {
-          action: "domain.added",
-          targetType: "domain",
-          targetId: domain.hostname,
-          summary: `domain ${domain.hostname} added to tenant ${slug}`,
-          metadata: { tenant: slug, after: { hostname: domain.hostname, verified: domain.verified, primary: domain.primary } },
-        }).then(() => undefined),
-    }),
+/**
+ * Domains go through lib/tenancy/domains.ts, whose transaction is the tenant's (its
+ * audit trail records the change with the operator as actor, atomically). The platform
+ * log gets the event right after that commit; if that write fails, the change stands,
+ * the tenant's trail has it, and the failure is logged.
+ */
+async function afterDomainChange(
+  ctx: AuditContext,
+  slug: string,
+  action: string,
+  hostname: string,
+  summary: string,
+  metadata: Record<string, unknown>,
+): Promise<void> {
+  await sealedAfter(() =>
+    recordPlatformEvent(getPool(), ctx, { action, targetType: "domain", targetId: hostname, summary, metadata: { tenant: slug, ...metadata } }),
+  ).catch((err: unknown) =>
+    log().error(
+      { component: "console", action, hostname, reason: err instanceof Error ? err.message : String(err) },
+      "platform audit event not written after a domain change",
+    ),
   );
 }
 
-export async function removeTenantDomain(slug: string, hostname: string, ctx: AuditContext): Promise<void> {
-  await sealedAfter(() =>
-    removeDomain(slug, hostname, {
-      inTransaction: (tx, domain) =>
-        recordPlatformEvent(onPrisma(tx), ctx, {
-          action: "domain.removed",
-          targetType: "domain",
-          targetId: domain.hostname,
-          summary: `domain ${domain.hostname} removed from tenant ${slug}`,
-          metadata: { tenant: slug, before: { hostname: domain.hostname, verified: domain.verified, primary: domain.primary } },
-        }).then(() => undefined),
-    }),
+export async function addTenantDomain(slug: string, input: z.infer<typeof addDomainBody>, ctx: AuditContext): Promise<DomainView> {
+  const domain = await addDomain(slug, input.hostname, { verified: input.verified ?? false, primary: input.primary, actor: ctx });
+  await afterDomainChange(
+    ctx,
+    slug,
+    "domain.added",
+    domain.hostname,
+    `domain ${domain.hostname} added to tenant ${slug}${domain.verified ? " (verified)" : " (pending)"}`,
+    {
+      before: null,
+      after: { verified: domain.verified, primary: domain.primary },
+    },
   );
+  return domain;
+}
+
+export async function verifyTenantDomain(slug: string, hostname: string, ctx: AuditContext): Promise<DomainView> {
+  const domain = await verifyDomain(slug, hostname, ctx);
+  await afterDomainChange(ctx, slug, "domain.verified", domain.hostname, `domain ${domain.hostname} of tenant ${slug} verified`, { after: { verified: true } });
+  return domain;
+}
+
+export async function setPrimaryTenantDomain(slug: string, hostname: string, ctx: AuditContext): Promise<DomainView> {
+  const domain = await setPrimaryDomain(slug, hostname, ctx);
+  await afterDomainChange(ctx, slug, "domain.primary_set", domain.hostname, `domain ${domain.hostname} made primary for tenant ${slug}`, {
+    after: { primary: true },
+  });
+  return domain;
+}
+
+export async function removeTenantDomain(slug: string, hostname: string, ctx: AuditContext): Promise<void> {
+  await removeDomain(slug, hostname, ctx);
+  await afterDomainChange(ctx, slug, "domain.removed", hostname, `domain ${hostname} removed from tenant ${slug}`, { after: null });
 }

@@ -8,11 +8,12 @@ import { tenantPool } from "@/lib/db/tenant-pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { integrationHealth, type IntegrationHealth } from "@/lib/integrations/health";
+import { listDomains, type DomainView } from "@/lib/tenancy/domains";
 import { tenantStats, type TenantStats } from "./tenant-overview";
 
 export interface TenantDetail {
   tenant: { id: string; slug: string; name: string; status: string; createdAt: Date; updatedAt: Date; cluster: string };
-  domains: { hostname: string; verified: boolean; primary: boolean; createdAt: Date }[];
+  domains: DomainView[];
   stats: TenantStats;
   integrations: { id: string; name: string; kind: string; health: IntegrationHealth | null }[];
   deadLetters: number;
@@ -30,21 +31,20 @@ export async function tenantDetail(slug: string, options: { verifyAudit?: boolea
       createdAt: true,
       updatedAt: true,
       cluster: true,
-      domains: { select: { hostname: true, verified: true, primary: true, createdAt: true }, orderBy: { hostname: "asc" } },
     },
   });
   if (!tenant) throw new AppError("not_found", `No tenant with the slug "${slug}".`);
   const db = tenantDb(slug);
   // The tenant's audit log is on its own cluster.
   const pool = await tenantPool(slug);
-  const [stats, integrations, deadLetters, unsealed] = await Promise.all([
+  const [stats, integrations, deadLetters, unsealed, domains] = await Promise.all([
     tenantStats([{ slug, cluster: tenant.cluster }]),
     db.integration.findMany({ select: { id: true, name: true, kind: true }, orderBy: { name: "asc" }, take: 100 }),
     db.webhookEvent.count({ where: { status: "dead" } }),
     unsealedCount(pool, slug),
+    listDomains(slug),
   ]);
   const withHealth = await Promise.all(integrations.map(async (i) => ({ ...i, health: await integrationHealth(slug, i.id).catch(() => null) })));
   const verification = options.verifyAudit ? await verifyChain(pool, slug) : null;
-  const { domains, ...record } = tenant;
-  return { tenant: record, domains, stats: stats.get(slug)!, integrations: withHealth, deadLetters, audit: { unsealed, verification } };
+  return { tenant, domains, stats: stats.get(slug)!, integrations: withHealth, deadLetters, audit: { unsealed, verification } };
 }

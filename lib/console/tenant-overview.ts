@@ -10,6 +10,7 @@ import type { Prisma } from "@/lib/db/generated/platform/client";
 import { readTallies } from "@/lib/ratelimit/request-tally";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import type { TenantSearchQuery } from "./console-input";
+import { log } from "@/lib/observability/logger";
 
 export const tenantsPerPage = 50;
 
@@ -59,7 +60,7 @@ async function countsOn(cluster: string, slugs: string[]): Promise<Counts> {
     const { rows } = await clusterPool(cluster).query<{ slug: string; members: number; webhooks: number }>(parts.join("\nUNION ALL\n"), slugs);
     return new Map(rows.map((r) => [r.slug, { members: r.members, webhooks24h: r.webhooks }]));
   } catch (err) {
-    console.warn(`[console] tenant counts on cluster ${cluster} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    log().warn({ component: "console", cluster, reason: err instanceof Error ? err.message : String(err) }, "tenant counts unavailable");
     return new Map();
   }
 }

@@ -18,6 +18,7 @@ import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
+import { log } from "@/lib/observability/logger";
 
 export interface ActionState<R = unknown> {
   ok: boolean;
@@ -47,7 +48,7 @@ async function failure(err: unknown, base: PublicActionContext | undefined, acto
     const fieldErrors = Object.fromEntries(err.fieldErrors.map((f) => [f.path || "form", f.message]));
     return { ok: false, message: err.message, fieldErrors, at: Date.now() };
   }
-  console.error("[action] unhandled error:", err instanceof Error ? err.stack : err);
+  log().error({ err, component: "action" }, "unhandled error in a server action");
   return { ok: false, message: "Something went wrong; nothing was changed. Try again.", at: Date.now() };
 }
 

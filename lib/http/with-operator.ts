@@ -8,10 +8,11 @@ import { AppError } from "@/lib/errors/app-error";
 import { operatorAuditContext, operatorCookie, operatorFromToken, type Operator } from "@/lib/operators/sessions";
 import type { AuditContext } from "@/lib/audit/context";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
-import { problemFromError } from "./problem";
+import { problemFromError } from "./problem-from-error";
 import { getPool } from "@/lib/db/pool";
 import { recordPlatformEvent, sealPlatformAudit } from "@/lib/platform-audit/record";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
+import { log } from "@/lib/observability/logger";
 
 type RouteParams = { params: Promise<Record<string, string | string[]>> };
 
@@ -64,7 +65,7 @@ async function auditRefusal(request: Request, requestId: string, err: AppError):
     metadata: { reason: err.reason ?? err.code, origin: request.headers.get("origin")?.slice(0, 200) ?? null },
   })
     .then(() => sealPlatformAudit())
-    .catch((e: unknown) => console.error("[console] could not audit a refusal:", e instanceof Error ? e.message : e));
+    .catch((e: unknown) => log().error({ component: "console", reason: e instanceof Error ? e.message : String(e) }, "could not audit a refusal"));
 }
 
 function run<C>(prepare: (base: PlatformRequestContext) => Promise<C>, handler: Handler<C>) {

@@ -23,6 +23,7 @@ import { defaultTenantSettings } from "@/lib/tenancy/settings";
 import { openOperatorTotp } from "./credentials";
 import type { operatorCodeStepInput, operatorEnrolStepInput, operatorPasswordStepInput } from "./operator-input";
 import { openOperatorSession, operatorAuditContext } from "./sessions";
+import { log } from "@/lib/observability/logger";
 
 // The limiter's key space for operators: not a valid tenant slug, so never a tenant's buckets.
 const limiterKey = operatorAudience;
@@ -40,7 +41,7 @@ async function refuse(meta: RequestMeta, email: string | undefined, reason: stri
     targetType: "operator",
     summary: `operator sign-in refused: ${reason}`,
     metadata: { reason },
-  }).catch((e: unknown) => console.error("[operators] could not audit a refused sign-in:", e instanceof Error ? e.message : e));
+  }).catch((e: unknown) => log().error({ component: "operators", reason: e instanceof Error ? e.message : String(e) }, "could not audit a refused sign-in"));
   await sealPlatformAudit();
   throw err;
 }

@@ -12,6 +12,7 @@ import type { Prisma } from "@/lib/db/generated/platform/client";
 import { getPool } from "@/lib/db/pool";
 import { withPgTransaction } from "@/lib/db/transaction";
 import { parseOrThrow } from "@/lib/errors/from-zod";
+import { log } from "@/lib/observability/logger";
 
 /** Anything that runs a parameterised query: the pool, a pg client in a transaction, or a Prisma platform transaction (see onPrisma). */
 export type Queryable = Pick<pg.Pool, "query">;
@@ -34,7 +35,10 @@ export function recordPlatformEvent(db: Queryable, ctx: AuditContext, event: Aud
  */
 export async function sealPlatformAudit(pool: pg.Pool = getPool()): Promise<void> {
   await sealStep(pool, platformAuditLog).catch((err: unknown) =>
-    console.warn(`[platform-audit] sealing failed (sealed on the next write or verification): ${err instanceof Error ? err.message : String(err)}`),
+    log().warn(
+      { component: "platform-audit", reason: err instanceof Error ? err.message : String(err) },
+      "sealing failed (sealed on the next write or verification)",
+    ),
   );
 }
 

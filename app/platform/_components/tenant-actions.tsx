@@ -51,6 +51,7 @@ export function AddDomainForm({ slug }: { slug: string }) {
       const res = await sendJson("POST", `/platform/api/tenants/${encodeURIComponent(slug)}/domains`, {
         hostname: String(form.get("hostname") ?? ""),
         ...(form.get("primary") ? { primary: true } : {}),
+        ...(form.get("verified") ? { verified: true } : {}),
       });
       if (res.ok) {
         setHostname("");
@@ -74,30 +75,46 @@ export function AddDomainForm({ slug }: { slug: string }) {
         onChange={(e) => setHostname(e.target.value)}
       />
       <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" name="verified" value="1" /> Verified by me (routes at once, no TXT check)
+      </label>
+      <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" name="primary" value="1" /> Primary
       </label>
       <SubmitButton pendingText="Adding…">Add domain</SubmitButton>
-      <FormMessage state={state} fields={["hostname", "primary"]} testId="domain-message" />
+      <FormMessage state={state} fields={["hostname", "primary", "verified"]} testId="domain-message" />
     </form>
   );
 }
 
-export function RemoveDomainButton({ slug, hostname }: { slug: string; hostname: string }) {
+/** Verify (DNS), make primary and remove buttons of one domain. */
+export function DomainButtons({ slug, hostname, verified, primary }: { slug: string; hostname: string; verified: boolean; primary: boolean }) {
   const router = useRouter();
+  const base = `/platform/api/tenants/${encodeURIComponent(slug)}/domains/${encodeURIComponent(hostname)}`;
   const [state, act] = useActionState(
-    async () => {
-      const res = await sendJson("DELETE", `/platform/api/tenants/${encodeURIComponent(slug)}/domains/${encodeURIComponent(hostname)}`);
+    async (_: JsonState, form: FormData) => {
+      const action = String(form.get("action") ?? "");
+      const res = action === "remove" ? await sendJson("DELETE", base) : await sendJson("POST", `${base}/${action}`);
       if (res.ok) router.refresh();
       return res;
     },
     { ok: false } as JsonState,
   );
   return (
-    <form action={act}>
-      <SubmitButton variant="danger" data-testid={`remove-domain-${hostname}`}>
+    <form action={act} className="flex flex-wrap items-center gap-2">
+      {verified ? null : (
+        <SubmitButton name="action" value="verify" variant="secondary" data-testid={`verify-domain-${hostname}`}>
+          Verify
+        </SubmitButton>
+      )}
+      {verified && !primary ? (
+        <SubmitButton name="action" value="primary" variant="secondary" data-testid={`primary-domain-${hostname}`}>
+          Make primary
+        </SubmitButton>
+      ) : null}
+      <SubmitButton name="action" value="remove" variant="danger" data-testid={`remove-domain-${hostname}`}>
         Remove
       </SubmitButton>
-      <FormMessage state={state} testId="domain-remove-message" />
+      <FormMessage state={state} testId="domain-action-message" />
     </form>
   );
 }

@@ -7,7 +7,7 @@ import { Section } from "@/components/section";
 import { slugParam } from "@/lib/console/console-input";
 import { tenantDetail } from "@/lib/console/tenant-health";
 import { AppError } from "@/lib/errors/app-error";
-import { AddDomainForm, RemoveDomainButton, StatusActions } from "../../../_components/tenant-actions";
+import { AddDomainForm, DomainButtons, StatusActions } from "../../../_components/tenant-actions";
 
 export const metadata: Metadata = { title: "Tenant · Operators" };
 
@@ -113,11 +113,18 @@ export default async function TenantDetailPage({
           <ul className="mb-4 divide-y divide-slate-100 text-sm" data-testid="domain-list">
             {detail.domains.map((d) => (
               <li key={d.hostname} className="flex items-center justify-between gap-3 py-2">
-                <span className="truncate" title={d.hostname}>
-                  {d.hostname} {d.primary ? <em className="text-slate-500">primary</em> : null}{" "}
-                  {d.verified ? null : <em className="text-amber-700">unverified</em>}
+                <span className="min-w-0">
+                  <span className="block truncate" title={d.hostname}>
+                    {d.hostname} {d.primary ? <em className="text-slate-500">primary</em> : null}{" "}
+                    {d.verified ? null : <em className="text-amber-700">pending verification</em>}
+                  </span>
+                  {d.verification && !d.verified ? (
+                    <span className="block break-all font-mono text-xs text-slate-500" data-testid={`txt-${d.hostname}`}>
+                      TXT {d.verification.name} = {d.verification.value}
+                    </span>
+                  ) : null}
                 </span>
-                <RemoveDomainButton slug={tenant.slug} hostname={d.hostname} />
+                <DomainButtons slug={tenant.slug} hostname={d.hostname} verified={d.verified} primary={d.primary} />
               </li>
             ))}
           </ul>
