@@ -54,7 +54,7 @@ class Relay {
   }
 }
 
-const secondUrl = new URL(clusterUrls().get(secondCluster())!);
+const secondUrl = new URL(clusterUrls("direct").get(secondCluster())!);
 const relay = new Relay({ host: secondUrl.hostname, port: Number(secondUrl.port || 5432) });
 const settings = defaultTenantSettings();
 const down = uniqueSlug("out-down");
