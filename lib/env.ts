@@ -75,6 +75,8 @@ const redisUrl = z
   .regex(/^rediss?:\/\//, "must be a redis:// URL")
   .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
+const dnsServerPattern =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?|\[[0-9a-fA-F:.]+\](?::\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]+)$/;
 
 const smtpUrl = z.string().refine(
   (raw) => {
@@ -179,6 +181,26 @@ const serverSchema = z
       .enum(["0", "false"], { error: "was removed (it switched the SSRF guard off): list local endpoints as host:port in INTEGRATIONS_ALLOWED_HOSTS" })
       .optional(),
     LOG_SQL: booleanFlag.default(false),
+    /**
+     * DNS servers that custom-domain verification asks for TXT records, comma-separated
+     * `ip` or `ip:port` (`[ipv6]:port`). Unset: the machine's resolvers.
+     */
+    DNS_RESOLVERS: z
+      .string()
+      .transform((raw, ctx) => {
+        const servers = raw
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean);
+        for (const entry of servers) {
+          if (!dnsServerPattern.test(entry)) {
+            ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address with an optional port (1.2.3.4, 1.2.3.4:5353, [::1]:5353)` });
+            return z.NEVER;
+          }
+        }
+        return servers;
+      })
+      .optional(),
     /**
      * A separate least-privilege role the application connects as (its DATABASE_URL),
      * granted access by migrations and tenant creation, which run as the owning role.

@@ -12,11 +12,12 @@ let client: Inngest | undefined;
 
 function sdkLine(level: "warn" | "error", args: unknown[]): void {
   const err = args.find((a) => a instanceof Error);
-  const text = args
-    .filter((a) => !(a instanceof Error))
-    .map((a) => (typeof a === "string" ? a : JSON.stringify(a)))
-    .join(" ");
-  log()[level]({ component: "inngest", ...(err ? { err } : {}) }, text || "inngest SDK");
+  const text = args.filter((a) => typeof a === "string").join(" ");
+  const detail = args.filter((a) => a !== err && typeof a !== "string");
+  log()[level](
+    { component: "inngest", ...(err ? { err } : {}), ...(detail.length ? { detail: detail.length === 1 ? detail[0] : detail } : {}) },
+    text || "inngest SDK",
+  );
 }
 
 export function getInngest(): Inngest {
