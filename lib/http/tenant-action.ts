@@ -19,6 +19,7 @@ import { isTenantWriteHold, tenantMovingError } from "@/lib/tenancy/move/write-h
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
+import { log } from "@/lib/observability/logger";
 
 export interface ActionState<R = unknown> {
   ok: boolean;
@@ -49,7 +50,7 @@ async function failure(caught: unknown, base: PublicActionContext | undefined, a
     const fieldErrors = Object.fromEntries(err.fieldErrors.map((f) => [f.path || "form", f.message]));
     return { ok: false, message: err.message, fieldErrors, at: Date.now() };
   }
-  console.error("[action] unhandled error:", err instanceof Error ? err.stack : err);
+  log().error({ err, component: "action" }, "unhandled error in a server action");
   return { ok: false, message: "Something went wrong; nothing was changed. Try again.", at: Date.now() };
 }
 

@@ -8,6 +8,8 @@ import type { Permission } from "@/lib/auth/permissions";
 import { principalAuditContext, type Principal } from "@/lib/auth/principal";
 import { principalFromBearer } from "@/lib/auth/resolve-principal";
 import { AppError } from "@/lib/errors/app-error";
+import { observeRequest, routeTemplate } from "@/lib/observability/http";
+import { addLogContext } from "@/lib/observability/logger";
 import { applyRateLimitHeaders, tighter } from "@/lib/ratelimit/headers";
 import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
@@ -20,7 +22,7 @@ import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { allowedOrigin, applyCors, preflightResponse } from "./cors";
 import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
-import { problemFromError } from "./problem";
+import { problemFromError } from "./problem-from-error";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
 
 export interface TenantRequestContext {
@@ -54,6 +56,11 @@ type Identify = (actor: AuditContext) => void;
 function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContext, identify: Identify) => Promise<C>, handler: Handler<C>) {
   return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
+    const template = routeTemplate(new URL(request.url).pathname, await route?.params);
+    return observeRequest(request, template, { request_id: requestId }, () => answer(request, route, requestId));
+  };
+
+  async function answer(request: Request, route: RouteParams, requestId: string): Promise<Response> {
     let origin: string | null = null;
     let limits: RateLimitResult | undefined;
     let response: Response;
@@ -64,6 +71,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       const tenant = await tenantFromHeaders(request.headers);
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
       tenantSlug = tenant.slug;
+      addLogContext({ tenant: tenant.slug });
       const settings = await getTenantSettings(tenant.slug);
       origin = allowedOrigin(request, settings);
       let taken = false;
@@ -81,6 +89,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       };
       const ctx = await prepare(base, (who) => {
         actor = who;
+        addLogContext({ principal_type: who.actorType, principal_id: who.actorId });
       }).finally(() => {
         limits = tighter(limits, base.rateLimit);
       });
@@ -103,7 +112,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
     applyCors(response.headers, origin);
     if (limits) applyRateLimitHeaders(response.headers, limits);
     return response;
-  };
+  }
 }
 
 export interface TenantRouteOptions {
@@ -138,8 +147,13 @@ export function withPrincipal(permission: Permission | null, handler: Handler<Pr
 }
 
 /** The OPTIONS handler of every tenant API route (CORS preflight). */
-export async function corsPreflight(request: Request): Promise<Response> {
-  const tenant = await tenantFromHeaders(request.headers).catch(() => null);
-  if (!tenant) return preflightResponse(null);
-  return preflightResponse(allowedOrigin(request, await getTenantSettings(tenant.slug)));
+export async function corsPreflight(request: Request, route?: RouteParams): Promise<Response> {
+  const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
+  const template = routeTemplate(new URL(request.url).pathname, await route?.params);
+  return observeRequest(request, template, { request_id: requestId }, async () => {
+    const tenant = await tenantFromHeaders(request.headers).catch(() => null);
+    if (!tenant) return preflightResponse(null);
+    addLogContext({ tenant: tenant.slug });
+    return preflightResponse(allowedOrigin(request, await getTenantSettings(tenant.slug)));
+  });
 }

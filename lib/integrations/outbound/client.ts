@@ -3,6 +3,7 @@
 // addresses, then per attempt ask the circuit breaker and the rate limit, make the
 // request, record the outcome, and retry only what is safe to repeat. One audit row at
 // the end, whatever happened.
+import { observeCall } from "./metrics";
 import { auditContextSchema, type AuditContext } from "@/lib/audit/context";
 import { serverEnv } from "@/lib/env";
 import { parseOrThrow } from "@/lib/errors/from-zod";
@@ -25,6 +26,7 @@ import {
   type ParsedRequest,
   type ParsedTarget,
 } from "./types";
+import { log } from "@/lib/observability/logger";
 
 export { circuitState, resetCircuit } from "./circuit-breaker";
 
@@ -114,7 +116,7 @@ async function quietly(what: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    console.error(`[outbound] ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log().error({ err, component: "outbound", what }, "outbound bookkeeping failed");
   }
 }
 
@@ -207,6 +209,7 @@ export async function callIntegration(
   try {
     const res = await execute(target, request, ctx, opts, call);
     call.latencyMs = Math.round(performance.now() - started);
+    observeCall(null, performance.now() - started);
     await auditCall(target, ctx, call);
     const body = res.body;
     return {
@@ -225,6 +228,7 @@ export async function callIntegration(
         : new OutboundError(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, { reason: "network", retriable: false, cause: err });
     error.attempts = call.attempts;
     call.error = error;
+    observeCall(error, performance.now() - started);
     await auditCall(target, ctx, call);
     throw err instanceof OutboundError ? error : err;
   }

@@ -32,6 +32,7 @@ import {
 import { kindLabels, schemeLabels } from "../_components/labels";
 import { orNotFound } from "../_components/or-not-found";
 import { StatusBadge } from "../_components/status-badge";
+import { log } from "@/lib/observability/logger";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Integration" };
@@ -77,7 +78,7 @@ export default async function IntegrationPage({ params, searchParams }: { params
 
   const [health, inbox, runs, records] = await Promise.all([
     integrationHealth(tenant.slug, integration.id).catch((err: unknown) => {
-      console.error("[integrations] health failed:", err instanceof Error ? err.message : err);
+      log().error({ err, component: "integrations", integration: integration.id }, "integration health failed");
       return null;
     }),
     isWebhook
