@@ -21,6 +21,7 @@ export const auditActions = {
   circuitOpened: "integration.circuit_opened",
   circuitClosed: "integration.circuit_closed",
   syncFinished: "integration.sync_finished",
+  alertRaised: "integration.alert_raised",
   secretRotated: "integration.secret_rotated",
   secretsReencrypted: "secrets.reencrypted",
   exported: "audit.exported",
