@@ -7,11 +7,23 @@
 // bound as the periodic pass (rows younger than 30 s are the live requests'). The audit sealer
 // loop starts here too: audit rows are sequenced on insert and sealed into each tenant's
 // hash chain by it within about a second (lib/audit/sealer-loop.ts).
+// A tenant placed on a database cluster missing from DATABASE_CLUSTERS stops the start
+// too, with the cluster's name (a platform database that cannot be reached does not:
+// /api/ready says so).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { serverEnv } = await import("@/lib/env");
   serverEnv();
   const { log } = await import("@/lib/observability/logger");
+  const { checkTenantClusters } = await import("@/lib/db/cluster-registry");
+  const { AppError } = await import("@/lib/errors/app-error");
+  await checkTenantClusters().catch((err: unknown) => {
+    if (err instanceof AppError) {
+      log().fatal({ component: "db" }, err.message);
+      throw err;
+    }
+    log().warn({ err, component: "db" }, "could not check the tenants' database clusters at start-up");
+  });
   // The series read on scrape (backlog, dead letters, circuits, pool...) are declared in
   // every worker, so the cluster's aggregated /api/metrics has them from the start.
   await import("@/lib/observability/collectors");

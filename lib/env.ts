@@ -76,110 +76,185 @@ const redisUrl = z
   .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
 
-const serverSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  DATABASE_URL: databaseUrl,
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
-  MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  REDIS_URL: redisUrl,
-  /** The workflow engine: Inngest Cloud when unset in production; the local runner in dev/test. */
-  INNGEST_BASE_URL: z.url().optional(),
-  /** Key for sending events (Inngest Cloud / self-hosted); the local runner accepts any when unset. */
-  INNGEST_EVENT_KEY: z.string().min(1).optional(),
-  /** Key the engine signs its calls to /api/inngest with. Every call must carry it, in every mode; unset: every call gets 401. */
-  INNGEST_SIGNING_KEY: z
-    .string()
-    .regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>")
-    .optional(),
-  /**
-   * The SSRF guard refuses private, loopback and link-local addresses everywhere; the
-   * only exception is this list of named `host:port` pairs (local test endpoints),
-   * e.g. `127.0.0.1:18081,localhost:18082`. Never a blanket switch.
-   */
-  INTEGRATIONS_ALLOWED_HOSTS: z
-    .string()
-    .transform((raw, ctx) => {
-      const keys: string[] = [];
-      for (const entry of raw
-        .split(",")
-        .map((e) => e.trim())
-        .filter(Boolean)) {
-        const key = allowedHostKey(entry);
-        if (!key) {
-          ctx.addIssue({ code: "custom", message: `"${entry}" is not host:port (a hostname or IP address and a port of 1-65535)` });
-          return z.NEVER;
-        }
-        keys.push(key);
-      }
-      return keys;
-    })
-    .default([]),
-  /** Removed: it turned the SSRF guard off. Refused when set, so a stale config does not silently change meaning. */
-  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: z
-    .enum(["0", "false"], { error: "was removed (it switched the SSRF guard off): list local endpoints as host:port in INTEGRATIONS_ALLOWED_HOSTS" })
-    .optional(),
-  LOG_SQL: booleanFlag.default(false),
-  /**
-   * A separate least-privilege role the application connects as (its DATABASE_URL),
-   * granted access by migrations and tenant creation, which run as the owning role.
-   */
-  DATABASE_APP_ROLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL role name")
-    .optional(),
-  /** Where retention purges write their sealed archives of removed audit rows. */
-  AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
-  /**
-   * An inbox row the engine acknowledged but that is still `received` this long after its
-   * dispatch is sent again under the same event id (the engine lost it); admins may
-   * replay `received` rows older than this, and the health view counts them as stuck.
-   */
-  INBOX_REDISPATCH_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
-  /**
-   * The root secret of authentication: next-auth's cookie encryption and, through
-   * HKDF, the keys of sign-in tickets and refresh tokens. `npm run dev` makes one.
-   */
-  AUTH_SECRET: z
-    .string({ error: "is required: 32+ random characters (npm run dev generates one; openssl rand -base64 32)" })
-    .min(32, "must be at least 32 characters"),
-  /**
-   * Access-token signing keys, newest first: `kid:secret,kid:secret`. The first signs,
-   * all verify, so adding a key in front rotates without logging anyone out. Unset:
-   * one key derived from AUTH_SECRET.
-   */
-  AUTH_JWT_KEYS: keyList("AUTH_JWT_KEYS", 32).optional(),
-  /**
-   * Keys that encrypt secrets at rest (AES-256-GCM), newest first: `kid:<base64 of 32
-   * bytes>,...`. The first encrypts; any listed key decrypts what it wrote.
-   */
-  ENCRYPTION_KEYS: keyList("ENCRYPTION_KEYS", 32, "base64"),
-  /**
-   * Proxies in front of the app that append the client's address to X-Forwarded-For.
-   * 0 (default, no proxy): the client address is the socket's peer, which our launcher
-   * (scripts/start.mjs: npm start, npm run dev) passes in x-platform-peer. N: the
-   * address N entries from the right of X-Forwarded-For; anything further left was
-   * written by the client and is not trusted (rate limits, sessions, audit rows).
-   */
-  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-  /**
-   * Set by scripts/start.mjs, never by hand: x-platform-peer was written by the launcher
-   * from the socket. Unset (a bare `next start`) the header is ignored as client input.
-   */
-  PLATFORM_PEER_HEADER: booleanFlag.default(false),
-  LOG_FORMAT: logFields.shape.LOG_FORMAT,
-  /**
-   * Bearer token of GET /api/metrics (Prometheus). Unset: the endpoint answers 404.
-   * `npm run dev` generates one into .data/dev-secrets.json.
-   */
-  METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional(),
-  /** Cookies marked Secure. Default: on in production. */
-  AUTH_SECURE_COOKIES: booleanFlag.optional(),
+const smtpUrl = z.string().refine(
+  (raw) => {
+    try {
+      const u = new URL(raw);
+      return (u.protocol === "smtp:" || u.protocol === "smtps:") && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be smtp://[user:password@]host[:port] or smtps://..." },
+);
+// One mailbox, no header tricks: control characters, extra addresses or angle brackets refused.
+const mailFrom = z
+  .string()
+  .max(320)
+  .regex(/^(?:[^<>\p{Cc},;@]{1,100} <[^\s<>@,;]+@[^\s<>@,;]+>|[^\s<>@,;]+@[^\s<>@,;]+)$/u, "must be address@host or Display Name <address@host>");
+
+/** A cluster name: what tenants.cluster and public.db_clusters hold. */
+export const clusterNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "must be 1-32 lower-case letters, digits, '_' or '-', starting with a letter");
+
+/**
+ * `name=url,...`: the tenant clusters beside the platform's own (DATABASE_URL, always
+ * named `default`). Names are distinct, never `default`, and each URL is a PostgreSQL
+ * URL (commas in a URL must be percent-encoded).
+ */
+const clusterList = z.string().transform((raw, ctx) => {
+  const clusters: { name: string; url: string }[] = [];
+  for (const entry of raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const at = entry.indexOf("=");
+    const name = at > 0 ? entry.slice(0, at).trim() : "";
+    const url = at > 0 ? entry.slice(at + 1).trim() : "";
+    const problem = !clusterNameSchema.safeParse(name).success
+      ? `"${name || entry}" is not a cluster name (1-32 lower-case letters, digits, '_' or '-', starting with a letter)`
+      : name === "default"
+        ? `"default" is the platform cluster (DATABASE_URL); give the others other names`
+        : !/^postgres(ql)?:\/\/[^\s]+$/.test(url)
+          ? `cluster "${name}" needs a postgresql:// URL (name=postgresql://...)`
+          : clusters.some((c) => c.name === name)
+            ? `cluster "${name}" is listed twice`
+            : undefined;
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: `DATABASE_CLUSTERS must be name=postgresql://... pairs separated by commas: ${problem}` });
+      return z.NEVER;
+    }
+    clusters.push({ name, url });
+  }
+  return clusters;
 });
+
+const serverSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: databaseUrl,
+    DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    /** More tenant clusters, `name=url,...` (the platform's DATABASE_URL is `default`). */
+    DATABASE_CLUSTERS: clusterList.default([]),
+    /** Connections per extra tenant cluster, per process (default: DB_POOL_MAX). */
+    CLUSTER_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
+    /** Where new tenants go without --cluster: `least-loaded` (fewest tenants) or a cluster name. */
+    TENANT_PLACEMENT: z.union([z.literal("least-loaded"), clusterNameSchema]).default("least-loaded"),
+    TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+    MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    REDIS_URL: redisUrl,
+    /** The workflow engine: Inngest Cloud when unset in production; the local runner in dev/test. */
+    INNGEST_BASE_URL: z.url().optional(),
+    /** Key for sending events (Inngest Cloud / self-hosted); the local runner accepts any when unset. */
+    INNGEST_EVENT_KEY: z.string().min(1).optional(),
+    /** Key the engine signs its calls to /api/inngest with. Every call must carry it, in every mode; unset: every call gets 401. */
+    INNGEST_SIGNING_KEY: z
+      .string()
+      .regex(/^signkey-[a-z]+-[0-9a-f]+$/, "must look like signkey-<env>-<hex>")
+      .optional(),
+    /**
+     * The SSRF guard refuses private, loopback and link-local addresses everywhere; the
+     * only exception is this list of named `host:port` pairs (local test endpoints),
+     * e.g. `127.0.0.1:18081,localhost:18082`. Never a blanket switch.
+     */
+    INTEGRATIONS_ALLOWED_HOSTS: z
+      .string()
+      .transform((raw, ctx) => {
+        const keys: string[] = [];
+        for (const entry of raw
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean)) {
+          const key = allowedHostKey(entry);
+          if (!key) {
+            ctx.addIssue({ code: "custom", message: `"${entry}" is not host:port (a hostname or IP address and a port of 1-65535)` });
+            return z.NEVER;
+          }
+          keys.push(key);
+        }
+        return keys;
+      })
+      .default([]),
+    /** Removed: it turned the SSRF guard off. Refused when set, so a stale config does not silently change meaning. */
+    INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: z
+      .enum(["0", "false"], { error: "was removed (it switched the SSRF guard off): list local endpoints as host:port in INTEGRATIONS_ALLOWED_HOSTS" })
+      .optional(),
+    LOG_SQL: booleanFlag.default(false),
+    /**
+     * A separate least-privilege role the application connects as (its DATABASE_URL),
+     * granted access by migrations and tenant creation, which run as the owning role.
+     */
+    DATABASE_APP_ROLE: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL role name")
+      .optional(),
+    /** Where retention purges write their sealed archives of removed audit rows. */
+    AUDIT_ARCHIVE_DIR: z.string().min(1).default(".data/audit-archive"),
+    /**
+     * An inbox row the engine acknowledged but that is still `received` this long after its
+     * dispatch is sent again under the same event id (the engine lost it); admins may
+     * replay `received` rows older than this, and the health view counts them as stuck.
+     */
+    INBOX_REDISPATCH_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /**
+     * The root secret of authentication: next-auth's cookie encryption and, through
+     * HKDF, the keys of sign-in tickets and refresh tokens. `npm run dev` makes one.
+     */
+    AUTH_SECRET: z
+      .string({ error: "is required: 32+ random characters (npm run dev generates one; openssl rand -base64 32)" })
+      .min(32, "must be at least 32 characters"),
+    /**
+     * Access-token signing keys, newest first: `kid:secret,kid:secret`. The first signs,
+     * all verify, so adding a key in front rotates without logging anyone out. Unset:
+     * one key derived from AUTH_SECRET.
+     */
+    AUTH_JWT_KEYS: keyList("AUTH_JWT_KEYS", 32).optional(),
+    /**
+     * Keys that encrypt secrets at rest (AES-256-GCM), newest first: `kid:<base64 of 32
+     * bytes>,...`. The first encrypts; any listed key decrypts what it wrote.
+     */
+    ENCRYPTION_KEYS: keyList("ENCRYPTION_KEYS", 32, "base64"),
+    /**
+     * Proxies in front of the app that append the client's address to X-Forwarded-For.
+     * 0 (default, no proxy): the client address is the socket's peer, which our launcher
+     * (scripts/start.mjs: npm start, npm run dev) passes in x-platform-peer. N: the
+     * address N entries from the right of X-Forwarded-For; anything further left was
+     * written by the client and is not trusted (rate limits, sessions, audit rows).
+     */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    /**
+     * Set by scripts/start.mjs, never by hand: x-platform-peer was written by the launcher
+     * from the socket. Unset (a bare `next start`) the header is ignored as client input.
+     */
+    PLATFORM_PEER_HEADER: booleanFlag.default(false),
+    LOG_FORMAT: logFields.shape.LOG_FORMAT,
+    /**
+     * Bearer token of GET /api/metrics (Prometheus). Unset: the endpoint answers 404.
+     * `npm run dev` generates one into .data/dev-secrets.json.
+     */
+    METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional(),
+    /** Cookies marked Secure. Default: on in production. */
+    AUTH_SECURE_COOKIES: booleanFlag.optional(),
+    /**
+     * Outgoing mail (lib/mail): `smtp://user:pass@host:587` (STARTTLS when offered) or
+     * `smtps://...:465`. `npm run dev` and `npm test` start a local catcher and set it.
+     * Unset: nothing is sent; each message is counted as failed and reported once a minute.
+     */
+    SMTP_URL: smtpUrl.optional(),
+    /** Sender of every message: `address` or `Display Name <address>`. Default: no-reply@APP_ROOT_DOMAIN. */
+    MAIL_FROM: mailFrom.optional(),
+    /** How long one message may take to hand over to SMTP before it counts as failed. */
+    MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  })
+  .refine((e) => e.TENANT_PLACEMENT === "least-loaded" || e.TENANT_PLACEMENT === "default" || e.DATABASE_CLUSTERS.some((c) => c.name === e.TENANT_PLACEMENT), {
+    message: "must be least-loaded, default or a cluster named in DATABASE_CLUSTERS",
+    path: ["TENANT_PLACEMENT"],
+  });
 
 const toolingSchema = z.object({
   /** Unset: the dev stack and the test runner start an embedded PostgreSQL. */
   DATABASE_URL: databaseUrl.optional(),
+  /** Tests: a scratch database on each listed server is the second cluster (else an embedded PostgreSQL is). */
+  DATABASE_CLUSTERS: clusterList.optional(),
   REDIS_URL: redisUrl,
   /** Port of `npm run dev`. */
   PORT: port.default(3000),
@@ -194,6 +269,12 @@ const toolingSchema = z.object({
   DEV_DATA_DIR: z.string().min(1).default(".data"),
   /** Browser of the e2e tests: auto (/usr/bin/chromium if present, else @sparticuz/chromium), system, or npm. */
   E2E_CHROMIUM: z.enum(["auto", "system", "npm"]).default("auto"),
+  /** Ports of the SMTP catcher `npm run dev` starts when SMTP_URL is unset (SMTP, and its page). */
+  MAIL_CATCHER_SMTP_PORT: port.default(1025),
+  MAIL_CATCHER_HTTP_PORT: port.default(1080),
+  /** Set by the test stack: where tests read caught mail (test/support/mail.ts). */
+  MAIL_CATCHER_URL: z.url().optional(),
+  SMTP_URL: smtpUrl.optional(),
 });
 
 export type LogEnv = z.infer<typeof logFields>;

@@ -15,7 +15,7 @@ import { exportQuerySchema, startAuditExport } from "@/lib/audit/export";
 import { complianceReport, reportQuerySchema } from "@/lib/audit/report";
 import { verifyChain } from "@/lib/audit/verify-chain";
 import { verifyExportLines } from "@/lib/audit/verify-export";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { findTenantBySlug } from "@/lib/tenancy/find-tenant";
 import { slugSchema } from "@/lib/tenancy/slug";
@@ -59,7 +59,7 @@ await runCli(usage, async () => {
     case "verify": {
       if (positionals.length !== 1) throw new UsageError("expected verify <slug>");
       const slug = await tenantSlug(positionals[0]);
-      const report = await verifyChain(getPool(), slug);
+      const report = await verifyChain(await tenantPool(slug), slug);
       const unsealed = report.unsealed ? `; ${report.unsealed} newer row(s) not sealed yet, not checked` : "";
       if (report.ok) {
         console.log(`${slug}: chain intact, ${report.rowsChecked} rows checked (from seq ${report.startedAfterSeq} to ${report.lastSeq})${unsealed}`);
@@ -73,7 +73,7 @@ await runCli(usage, async () => {
       const slug = await tenantSlug(positionals[0]);
       const query = parseOrThrow(exportQuerySchema, { format: values.format, from: values.from, to: values.to }, "export options");
       const out = values.out ? createWriteStream(values.out) : process.stdout;
-      const lines = await startAuditExport(getPool(), slug, systemContext("audit CLI"), query);
+      const lines = await startAuditExport(await tenantPool(slug), slug, systemContext("audit CLI"), query);
       if (lines.unsealed) console.error(`${slug}: ${lines.unsealed} newer row(s) not sealed yet are not in the export`);
       for await (const line of lines) if (!out.write(line)) await once(out, "drain");
       if (values.out)
@@ -105,7 +105,7 @@ await runCli(usage, async () => {
       if (positionals.length !== 1) throw new UsageError("expected report <slug> --from <time> --to <time>");
       const slug = await tenantSlug(positionals[0]);
       const query = parseOrThrow(reportQuerySchema, { from: values.from, to: values.to }, "report period");
-      const report = await complianceReport(getPool(), slug, query);
+      const report = await complianceReport(await tenantPool(slug), slug, query);
       if (values.json) {
         console.log(JSON.stringify(report, null, 2));
         return 0;

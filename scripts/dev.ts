@@ -21,7 +21,7 @@ console.log(`
   Platform:  http://${root}:${port}
   Tenants:   http://acme.${root}:${port}   http://globex.${root}:${port}
   Health:    http://${root}:${port}/api/ready
-  Metrics:   http://${root}:${port}/api/metrics   (Authorization: Bearer <METRICS_TOKEN in ${path.join(devDataDir(process.cwd()), "dev-secrets.json")}>)
+${stack.env.MAIL_CATCHER_URL ? `  Mail:      ${stack.env.MAIL_CATCHER_URL} (every message the platform sends lands here)\n` : ""}  Metrics:   http://${root}:${port}/api/metrics   (Authorization: Bearer <METRICS_TOKEN in ${path.join(devDataDir(process.cwd()), "dev-secrets.json")}>)
   Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
 `);
 

@@ -14,7 +14,8 @@ import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
 import { runCli, UsageError } from "./lib/run-cli";
 
 const usage = `usage: npm run tenants -- <command>
-  create <slug> --name "Acme Inc" [--owner-email owner@acme.test]
+  create <slug> --name "Acme Inc" [--owner-email owner@acme.test] [--cluster <name>]
+                            --cluster: a DATABASE_CLUSTERS name or default (else TENANT_PLACEMENT decides)
   list [--json]
   migrate [--concurrency N]
   suspend <slug> | resume <slug> | archive <slug>
@@ -40,13 +41,19 @@ await runCli(usage, async () => {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case "create": {
-      const a = parse(rest, { name: { type: "string" }, "owner-email": { type: "string" } });
+      const a = parse(rest, { name: { type: "string" }, "owner-email": { type: "string" }, cluster: { type: "string" } });
       const [slug] = positionals(a, 1, "create <slug> --name <name>");
       if (typeof a.values.name !== "string") throw new UsageError("--name is required");
       const started = performance.now();
       const ownerEmail = a.values["owner-email"];
-      const t = await createTenant({ slug: slug!, name: a.values.name, ownerEmail: typeof ownerEmail === "string" ? ownerEmail : undefined });
-      console.log(`created tenant ${t.slug} (${t.name}) in schema ${t.schemaName} in ${Math.round(performance.now() - started)} ms`);
+      const cluster = a.values.cluster;
+      const t = await createTenant({
+        slug: slug!,
+        name: a.values.name,
+        ownerEmail: typeof ownerEmail === "string" ? ownerEmail : undefined,
+        cluster: typeof cluster === "string" ? cluster : undefined,
+      });
+      console.log(`created tenant ${t.slug} (${t.name}) in schema ${t.schemaName} on cluster ${t.cluster} in ${Math.round(performance.now() - started)} ms`);
       if (t.ownerInvitationToken) {
         // Printed once: the owner sets a password there. Only a hash is stored.
         console.log(`owner invitation (valid 7 days): http://${t.slug}.${serverEnv().APP_ROOT_DOMAIN}/invite/${t.ownerInvitationToken}`);
@@ -64,7 +71,7 @@ await runCli(usage, async () => {
       if (!tenants.length) console.log("no tenants");
       for (const t of tenants) {
         const domains = t.domains.map((d) => `${d.hostname}${d.verified ? "" : " (unverified)"}${d.primary ? " *" : ""}`);
-        console.log(`${t.slug.padEnd(24)} ${t.status.padEnd(10)} ${t.name}${domains.length ? `  [${domains.join(", ")}]` : ""}`);
+        console.log(`${t.slug.padEnd(24)} ${t.status.padEnd(10)} ${t.cluster.padEnd(12)} ${t.name}${domains.length ? `  [${domains.join(", ")}]` : ""}`);
       }
       return;
     }

@@ -91,7 +91,7 @@ afterAll(async () => {
 
 describe("npm run dev", () => {
   it("serves acme and globex with their own names, and stops cleanly", { timeout: 300_000 }, async () => {
-    const [port, bridgePort, runnerPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, bridgePort, runnerPort, smtpPort, mailPagePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     // Its own data directory, so the test never touches a developer's .data/.
     const dataDir = mkdtempSync(path.join(tmpdir(), "dev-command-"));
     const env: NodeJS.ProcessEnv = {
@@ -100,6 +100,8 @@ describe("npm run dev", () => {
       REDIS_BRIDGE_PORT: String(bridgePort),
       INNGEST_RUNNER_PORT: String(runnerPort),
       DEV_DATA_DIR: dataDir,
+      MAIL_CATCHER_SMTP_PORT: String(smtpPort),
+      MAIL_CATCHER_HTTP_PORT: String(mailPagePort),
     };
     // The dev stack starts its own workflow runner when no engine is configured, and
     // generates the secrets it needs (the engine's keys included) into DEV_DATA_DIR.
@@ -113,6 +115,8 @@ describe("npm run dev", () => {
       "HOST",
       "METRICS_TOKEN",
       "LOG_FORMAT",
+      "SMTP_URL",
+      "MAIL_CATCHER_URL",
     ])
       delete env[name];
     // The dev stack starts its own bridge in front of REDIS_URL.
@@ -140,6 +144,12 @@ describe("npm run dev", () => {
     expect(output).toMatch(/✔ demo tenants\s+acme, globex/);
     expect(output).toContain(`http://acme.localhost:${port}`);
     expect(output).toMatch(new RegExp(`✔ workflows\\s+local Inngest runner at http://127\\.0\\.0\\.1:${runnerPort}`));
+    // With no SMTP_URL, mail goes to a local catcher whose page the banner links to.
+    expect(output).toMatch(new RegExp(`✔ mail\\s+SMTP catcher at smtp://127\\.0\\.0\\.1:${smtpPort}, caught mail at http://127\\.0\\.0\\.1:${mailPagePort}`));
+    expect(output).toContain(`Mail:      http://127.0.0.1:${mailPagePort}`);
+    const mailPage = await fetch(`http://127.0.0.1:${mailPagePort}/`);
+    expect(mailPage.status).toBe(200);
+    expect(await mailPage.text()).toContain("Caught mail");
 
     const page = async (host: string) => {
       // The first request compiles the page; retry while the dev server is busy with that.

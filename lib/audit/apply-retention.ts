@@ -1,5 +1,5 @@
 // Applies each tenant's audit retention setting (none by default: keep forever).
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { platformDb } from "@/lib/db/platform-client";
 import { serverEnv } from "@/lib/env";
 import { tenantSettingsSchema } from "@/lib/tenancy/settings";
@@ -18,7 +18,10 @@ export async function applyRetention(slugs?: string[]): Promise<{ slug: string; 
       out.push({ slug: t.slug, result: "keep-forever" });
       continue;
     }
-    out.push({ slug: t.slug, result: await purgeExpiredAuditRows(getPool(), t.slug, { retentionDays: days, archiveDir: serverEnv().AUDIT_ARCHIVE_DIR }) });
+    out.push({
+      slug: t.slug,
+      result: await purgeExpiredAuditRows(await tenantPool(t.slug), t.slug, { retentionDays: days, archiveDir: serverEnv().AUDIT_ARCHIVE_DIR }),
+    });
   }
   return out;
 }

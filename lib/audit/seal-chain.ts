@@ -4,7 +4,7 @@
 // transaction has finished, one sealer per tenant at a time. It is SECURITY DEFINER, so
 // the least-privilege application role can call it. One round trip per batch.
 import type pg from "pg";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { auditTables } from "./audit-table";
 
 export interface SealStep {
@@ -46,7 +46,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * sealed batch by batch does not time out). For tests, CLIs and verification.
  */
 export async function sealNow(slug: string, options: { pool?: pg.Pool; timeoutMs?: number } = {}): Promise<SealNowResult> {
-  const pool = options.pool ?? getPool();
+  const pool = options.pool ?? (await tenantPool(slug));
   const timeoutMs = options.timeoutMs ?? 5_000;
   let step = await sealStep(pool, slug);
   const goal = step.drawn;

@@ -6,14 +6,18 @@
 // drawn in every tenant schema (pg_sequences), and only tenants whose value moved since
 // this process last saw them fully sealed are sealed. Several processes may run this
 // loop: audit_seal lets one sealer per tenant in at a time and the others skip.
+// Tenants live on several clusters: each is sealed on its own cluster's pool, and the
+// sweep reads every cluster's catalogue (a cluster that is down is skipped, the others go on).
 import type pg from "pg";
-import { getPool } from "@/lib/db/pool";
+import { clusterNames, clusterPool } from "@/lib/db/clusters";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { SEAL_BATCH, sealStep } from "./seal-chain";
 import { log } from "@/lib/observability/logger";
 import { auditAppends, exposeSealer } from "./metrics";
 
 export interface SealerOptions {
+  /** One pool for every tenant (tests); default: each tenant's cluster. */
   pool?: pg.Pool;
   /** How often dirty tenants are sealed (a row is sealed within about two ticks). */
   intervalMs?: number;
@@ -74,8 +78,9 @@ export function markAuditDirty(slug: string): void {
 
 const slugOfSchema = (schema: string) => schema.slice("tenant_".length).replaceAll("_", "-");
 
-async function sealTenant(pool: pg.Pool, slug: string): Promise<void> {
+async function sealTenant(fixedPool: pg.Pool | undefined, slug: string): Promise<void> {
   try {
+    const pool = fixedPool ?? (await tenantPool(slug));
     let step = await sealStep(pool, slug);
     auditAppends.inc({}, step.sealed);
     // A full batch: keep going while there is a backlog of final rows.
@@ -90,13 +95,16 @@ async function sealTenant(pool: pg.Pool, slug: string): Promise<void> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     // 3F000/42P01/42883: the tenant's schema is gone (archived, dropped) or not migrated yet.
-    if (code === "3F000" || code === "42P01" || code === "42883") clean(slug);
+    // not_found: the tenant row is gone (dropped).
+    if (code === "3F000" || code === "42P01" || code === "42883" || code === "not_found") clean(slug);
+    // A cluster that is down: the rows stay dirty, sealed when it is back; one sweep warning says so.
+    else if (code === "ECONNREFUSED") return;
     else log().warn({ err, component: "audit", tenant: slug }, "audit sealing failed");
   }
 }
 
 /** Tenants whose sequence moved since this process last saw them fully sealed. */
-async function sweep(pool: pg.Pool): Promise<void> {
+async function sweepCluster(pool: pg.Pool): Promise<void> {
   const { rows } = await pool.query<{ schema: string; last: string | null }>(
     `SELECT schemaname AS schema, last_value::text AS last FROM pg_sequences
       WHERE sequencename = 'audit_log_seq_seq' AND schemaname LIKE 'tenant\\_%'`,
@@ -107,10 +115,19 @@ async function sweep(pool: pg.Pool): Promise<void> {
   }
 }
 
-async function tick(pool: pg.Pool, options: Required<Omit<SealerOptions, "pool">>): Promise<void> {
+async function sweep(fixedPool: pg.Pool | undefined): Promise<void> {
+  const clusters = fixedPool ? [{ name: "(given pool)", pool: fixedPool }] : clusterNames().map((name) => ({ name, pool: clusterPool(name) }));
+  await Promise.all(
+    clusters.map(({ name, pool }) =>
+      sweepCluster(pool).catch((err: unknown) => log().warn({ err, component: "audit", cluster: name }, "audit sealer sweep of a cluster failed")),
+    ),
+  );
+}
+
+async function tick(pool: pg.Pool | undefined, options: Required<Omit<SealerOptions, "pool">>): Promise<void> {
   if (Date.now() - state.lastSweep >= options.sweepMs) {
     state.lastSweep = Date.now();
-    await sweep(pool).catch((err: unknown) => log().warn({ err, component: "audit" }, "audit sealer sweep failed"));
+    await sweep(pool);
   }
   const slugs = [...state.dirty];
   let next = 0;
@@ -129,9 +146,8 @@ export function startAuditSealer(options: SealerOptions = {}): void {
   // writing to many tenants makes 4 seal calls a second per tenant, not 10.
   const opts = { intervalMs: options.intervalMs ?? 250, sweepMs: options.sweepMs ?? 5_000, concurrency: options.concurrency ?? 4 };
   const loop = async () => {
-    // Resolved lazily so that starting the loop never needs the database configured.
-    const pool = options.pool ?? getPool();
-    state.stopped = tick(pool, opts).catch((err: unknown) => log().warn({ err, component: "audit" }, "audit sealer tick failed"));
+    // Pools are resolved in the tick, so starting the loop never needs the database configured.
+    state.stopped = tick(options.pool, opts).catch((err: unknown) => log().warn({ err, component: "audit" }, "audit sealer tick failed"));
     await state.stopped;
     if (state.running) {
       state.timer = setTimeout(() => void loop(), opts.intervalMs);

@@ -9,7 +9,7 @@
 import { invalidateTenantCaches, trackTenantWrites } from "@/lib/cache/tenant-write-tracking";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { isConnectionLoss } from "@/lib/db/connection-retry";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { auditContextSchema, setAuditContextSql, type AuditContext } from "./context";
@@ -73,7 +73,7 @@ export async function withAudit<T>(
 /** One explicit event in a transaction of its own (a single INSERT: no row-change triggers, so no context setting). */
 export async function recordEvent(slug: string, ctx: AuditContext, event: AuditEvent): Promise<bigint> {
   try {
-    return await recordOnPool(getPool(), slug, parseOrThrow(auditContextSchema, ctx, "audit context"), event);
+    return await recordOnPool(await tenantPool(slug), slug, parseOrThrow(auditContextSchema, ctx, "audit context"), event);
   } finally {
     markAuditDirty(slug);
   }

@@ -46,6 +46,30 @@ export function isConnectionLoss(err: unknown): boolean {
   return matches(err, 0);
 }
 
+// Connecting failed: the server is down, unreachable, or not accepting connections yet.
+const unreachableCodes = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "57P03"]);
+const unreachableMessages = [/timeout exceeded when trying to connect/i, /Connection terminated due to connection timeout/i, /ECONNREFUSED/];
+
+function unreachable(e: unknown, depth: number): boolean {
+  if (!e || typeof e !== "object" || depth > 4) return false;
+  const o = e as { code?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown; errors?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof o.code === "string" && unreachableCodes.has(o.code)) return true;
+  if (typeof o.originalCode === "string" && unreachableCodes.has(o.originalCode)) return true;
+  if (typeof o.message === "string" && unreachableMessages.some((m) => m.test(o.message as string))) return true;
+  // Node's AggregateError (a host with several addresses) lists one error per address.
+  if (Array.isArray(o.errors) && o.errors.some((x) => unreachable(x, depth + 1))) return true;
+  return unreachable(o.cause, depth + 1) || unreachable(o.meta?.driverAdapterError, depth + 1);
+}
+
+/**
+ * Whether `err` says a database could not be used at all: it cannot be reached, or the
+ * connection was lost (after the one retry). Requests answer 503 for these, not 500: a
+ * tenant cluster that is down takes its tenants out, and nothing else.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return unreachable(err, 0) || isConnectionLoss(err);
+}
+
 /** Runs `work`; if it failed because its connection was lost, runs it once more. `work` must be safe to run twice. */
 export async function retryOnConnectionLoss<T>(work: () => Promise<T>): Promise<T> {
   try {

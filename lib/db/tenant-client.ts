@@ -1,37 +1,80 @@
-// Tenant data access: a Prisma client per tenant schema, all on the shared pool.
-// PrismaPg({ schema }) makes Prisma write schema-qualified SQL, so no search_path is
-// ever set on a pooled connection. Clients live in an LRU so thousands of tenants
-// do not keep thousands of clients.
+// Tenant data access: a Prisma client per tenant schema, on the pool of the cluster the
+// tenant lives on (./tenant-pool.ts). PrismaPg({ schema }) makes Prisma write
+// schema-qualified SQL, so no search_path is ever set on a pooled connection. Clients
+// live in an LRU so thousands of tenants do not keep thousands of clients.
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { LRUCache } from "lru-cache";
 import { PrismaClient } from "@/lib/db/generated/tenant/client";
 import { serverEnv } from "@/lib/env";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { retryingReads } from "./connection-retry";
-import { getPool } from "./pool";
+import { onPlacementChange, peekTenantCluster, tenantCluster, tenantPool } from "./tenant-pool";
 
 export type TenantClient = PrismaClient;
 
-const globalForTenants = globalThis as unknown as { __tenantClients?: LRUCache<string, PrismaClient> };
+interface Entry {
+  client: PrismaClient;
+  /** The cluster its adapter connected to (set on its first query). */
+  cluster?: string;
+}
 
-function cache(): LRUCache<string, PrismaClient> {
-  globalForTenants.__tenantClients ??= new LRUCache<string, PrismaClient>({
-    max: serverEnv().TENANT_CLIENT_CACHE_SIZE,
-    // The adapter leaves the shared pool open on disconnect; this only drops the client.
-    dispose: (client) => void client.$disconnect().catch(() => undefined),
-  });
+const globalForTenants = globalThis as unknown as { __tenantClients?: LRUCache<string, Entry> };
+
+function cache(): LRUCache<string, Entry> {
+  if (!globalForTenants.__tenantClients) {
+    globalForTenants.__tenantClients = new LRUCache<string, Entry>({
+      max: serverEnv().TENANT_CLIENT_CACHE_SIZE,
+      // The adapter leaves the shared pool open on disconnect; this only drops the client.
+      dispose: (entry) => void entry.client.$disconnect().catch(() => undefined),
+    });
+    // A moved tenant's client is bound to the old cluster's pool: drop it everywhere. (null,
+    // "everything may have changed", comes when the bus reconnects: clients in use are
+    // kept, and tenantDb() compares each one's cluster with a fresh read instead.)
+    onPlacementChange((slug) => {
+      if (slug !== null) globalForTenants.__tenantClients?.delete(schemaNameFor(slug));
+    });
+  }
   return globalForTenants.__tenantClients;
 }
 
-/** The Prisma client bound to one tenant's schema. The slug is validated first. */
+/**
+ * The adapter resolves the tenant's cluster when Prisma first connects, so tenantDb()
+ * stays synchronous and costs no lookup once the client exists.
+ */
+function clusterAdapter(slug: string, schema: string, entry: Entry): SqlDriverAdapterFactory {
+  const probe = new PrismaPg({}, { schema });
+  return {
+    provider: probe.provider,
+    adapterName: probe.adapterName,
+    async connect() {
+      const [cluster, pool] = await Promise.all([tenantCluster(slug), tenantPool(slug)]);
+      entry.cluster = cluster;
+      return new PrismaPg(pool, { schema }).connect();
+    },
+  };
+}
+
+/** The Prisma client bound to one tenant's schema on its cluster. The slug is validated first. */
 export function tenantDb(slug: string): PrismaClient {
   const schema = schemaNameFor(slug);
-  let client = cache().get(schema);
-  if (!client) {
-    client = new PrismaClient({ adapter: retryingReads(new PrismaPg(getPool(), { schema })), log: serverEnv().LOG_SQL ? ["query"] : [] });
-    cache().set(schema, client);
+  let entry = cache().get(schema);
+  // Placement re-read since the client connected (a move, seen after the bus's bound): a new client.
+  const placed = peekTenantCluster(slug);
+  if (entry?.cluster !== undefined && placed !== undefined && placed !== entry.cluster) {
+    cache().delete(schema);
+    entry = undefined;
+  } else if (entry?.cluster !== undefined && placed === undefined) {
+    // Not known here any more (expired, or the bus reconnected): re-read it for the next call.
+    void tenantCluster(slug).catch(() => undefined);
   }
-  return client;
+  if (!entry) {
+    const created: Entry = { client: undefined as unknown as PrismaClient };
+    created.client = new PrismaClient({ adapter: retryingReads(clusterAdapter(slug, schema, created)), log: serverEnv().LOG_SQL ? ["query"] : [] });
+    entry = created;
+    cache().set(schema, entry);
+  }
+  return entry.client;
 }
 
 /** Drops a cached client, e.g. after the tenant's schema was dropped. */

@@ -13,7 +13,7 @@ import type { Principal } from "@/lib/auth/principal";
 import { sha256Hex } from "@/lib/crypto/compare";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { quoteIdent } from "@/lib/db/identifier";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOrThrow } from "@/lib/errors/from-zod";
@@ -98,7 +98,9 @@ export async function listMembers(slug: string, raw: unknown): Promise<{ data: M
   // mapping. The same columns and order as memberSelect / orderBy email.
   const users = `${quoteIdent(schemaNameFor(slug))}.users`;
   const columns = `id, email, name, role, status, mfa_enabled_at AS "mfaEnabledAt", locked_until AS "lockedUntil", created_at AS "createdAt"`;
-  const { rows } = await getPool().query<MemberRow>(
+  const { rows } = await (
+    await tenantPool(slug)
+  ).query<MemberRow>(
     after === undefined
       ? `SELECT ${columns} FROM ${users} ORDER BY email LIMIT $1`
       : `SELECT ${columns} FROM ${users} WHERE email > $2 ORDER BY email LIMIT $1`,

@@ -8,6 +8,7 @@ export function listTenants() {
       name: true,
       status: true,
       schemaName: true,
+      cluster: true,
       createdAt: true,
       domains: { select: { hostname: true, verified: true, primary: true }, orderBy: { hostname: "asc" } },
     },

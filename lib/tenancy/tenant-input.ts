@@ -13,6 +13,8 @@ export const createTenantInput = z.object({
   ownerEmail: emailSchema.optional(),
   /** Without it, the owner is invited: createTenant returns the invitation token. */
   ownerPassword: text().max(256).optional(),
+  /** The database cluster (DATABASE_CLUSTERS) for its schema; default: the placement policy (TENANT_PLACEMENT). */
+  cluster: z.string().max(64).optional(),
 });
 export type CreateTenantInput = z.input<typeof createTenantInput>;
 

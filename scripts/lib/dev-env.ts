@@ -24,6 +24,8 @@ export const devEnvNames = [
   "INNGEST_BASE_URL",
   "INNGEST_SIGNING_KEY",
   "INNGEST_EVENT_KEY",
+  "SMTP_URL",
+  "MAIL_FROM",
 ] as const;
 
 type Env = Record<string, string | undefined>;

@@ -1,6 +1,7 @@
 // Brings up what the platform needs on this machine, for `npm run dev` and `npm test`:
 // PostgreSQL (DATABASE_URL, else embedded), Redis (REDIS_URL, else a local
-// redis-server) behind the Upstash REST bridge, migrations, and (dev) demo tenants.
+// redis-server) behind the Upstash REST bridge, an SMTP catcher (unless dev has
+// SMTP_URL), migrations, and (dev) demo tenants.
 // Every part reports what it is and where; missing parts are reported as off.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { demoPassword, seedDemoTenants } from "@/lib/tenancy/seed-demo";
 import { startInngestRunner } from "../inngest-runner/index";
 import { startEmbeddedDb } from "./embedded-db";
+import { startMailCatcher } from "./mail-catcher";
 import { deleteKeys, ensureRedis } from "./redis-setup";
 
 export interface StackPart {
@@ -90,6 +92,29 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     }
     process.env.DATABASE_URL = env.DATABASE_URL;
 
+    // More tenant clusters. Tests always have a second one (a scratch database on each
+    // server DATABASE_CLUSTERS lists, else a second embedded PostgreSQL), so isolation and
+    // migrations are tested across two real servers; their tenants go to `default` unless
+    // a test places them (TENANT_PLACEMENT). Dev uses DATABASE_CLUSTERS as given.
+    if (mode === "test") {
+      const clusters: string[] = [];
+      if (given.DATABASE_CLUSTERS?.length) {
+        for (const c of given.DATABASE_CLUSTERS) {
+          const scratch = await createScratchDatabase(c.url);
+          stops.push(scratch.drop);
+          clusters.push(`${c.name}=${scratch.url}`);
+          parts.push({ name: `cluster ${c.name}`, status: "on", detail: `${redact(scratch.url)} (throwaway database on DATABASE_CLUSTERS' server)` });
+        }
+      } else {
+        const second = await startEmbeddedDb({ database: "platform_test_second" });
+        stops.push(second.stop);
+        clusters.push(`second=${second.url}`);
+        parts.push({ name: "cluster second", status: "on", detail: `embedded PostgreSQL at ${redact(second.url)} (throwaway, the second tenant cluster)` });
+      }
+      env.DATABASE_CLUSTERS = clusters.join(",");
+      env.TENANT_PLACEMENT = "default";
+    }
+
     // Redis, behind the Upstash REST bridge the Edge middleware talks to
     if (given.UPSTASH_REDIS_REST_URL) {
       parts.push({ name: "redis", status: "on", detail: `Upstash REST at ${given.UPSTASH_REDIS_REST_URL}` });
@@ -129,6 +154,19 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
         });
       }
     }
+    // Mail: tests always catch it (they read what was sent); dev catches it unless
+    // SMTP_URL says where to send. Nothing caught leaves the machine.
+    if (mode === "dev" && given.SMTP_URL) {
+      parts.push({ name: "mail", status: "on", detail: `SMTP at ${redact(given.SMTP_URL)} (from SMTP_URL)` });
+    } else {
+      const ports = mode === "dev" ? { smtpPort: given.MAIL_CATCHER_SMTP_PORT, httpPort: given.MAIL_CATCHER_HTTP_PORT } : {};
+      // A second dev stack (or anything else on 1025/1080) should not stop this one: any free ports then.
+      const catcher = await startMailCatcher(ports).catch((e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" ? startMailCatcher() : Promise.reject(e)));
+      stops.push(catcher.close);
+      env.SMTP_URL = catcher.smtpUrl;
+      env.MAIL_CATCHER_URL = catcher.httpUrl;
+      parts.push({ name: "mail", status: "on", detail: `SMTP catcher at ${catcher.smtpUrl}, caught mail at ${catcher.httpUrl}` });
+    }
     Object.assign(process.env, env);
     resetEnvCache();
     resetRedisClient();
@@ -136,7 +174,11 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
 
     const report = await migrateAll(getPool(), { concurrency: 8, lockWaitMs: 30_000, appRole: serverEnv().DATABASE_APP_ROLE });
     if (report.failed) throw new Error(`migrations failed for ${report.failed} tenant(s)`);
-    parts.push({ name: "migrations", status: "on", detail: `platform and ${report.tenantCount} tenant schema(s) up to date` });
+    parts.push({
+      name: "migrations",
+      status: "on",
+      detail: `platform and ${report.tenantCount} tenant schema(s) up to date on ${report.clusters.length} cluster(s) (${report.clusters.map((c) => c.name).join(", ")})`,
+    });
 
     if (mode === "dev") {
       const created = await seedDemoTenants();

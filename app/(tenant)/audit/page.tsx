@@ -8,7 +8,7 @@ import { AuditVerify } from "@/components/audit-verify";
 import { lastValues, listParams, safeListParams } from "@/lib/audit/query-params";
 import { searchAuditLog } from "@/lib/audit/search";
 import { verifyChain } from "@/lib/audit/verify-chain";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { TenantShell } from "../_components/tenant-shell";
 
@@ -26,8 +26,8 @@ export default async function AuditLogPage({ searchParams }: { searchParams: Sea
 
   const parsed = safeListParams(raw, false);
   const [page, chain] = await Promise.all([
-    parsed.ok ? searchAuditLog(getPool(), tenant.slug, parsed.value) : null,
-    raw.verify ? verifyChain(getPool(), tenant.slug) : null,
+    parsed.ok ? searchAuditLog(await tenantPool(tenant.slug), tenant.slug, parsed.value) : null,
+    raw.verify ? verifyChain(await tenantPool(tenant.slug), tenant.slug) : null,
   ]);
   const period = { from: filters.from, to: filters.to };
 

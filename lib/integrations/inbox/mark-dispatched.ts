@@ -7,7 +7,7 @@ import { auditContextParam, systemContext } from "@/lib/audit/context";
 import { coalescer, type Coalescer } from "@/lib/async/coalescer";
 import { retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { quoteIdent } from "@/lib/db/identifier";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 
 interface Ref {
@@ -21,8 +21,8 @@ const globalForMarks = globalThis as unknown as { __inboxMarks?: Map<string, Coa
 async function markNow(slug: string, rows: Ref[]): Promise<void> {
   const fn = `${quoteIdent(schemaNameFor(slug))}.webhook_mark_dispatched`;
   // Idempotent (only rows still undispatched, of the generation sent): retried once on a lost connection.
-  await retryOnConnectionLoss(() =>
-    getPool().query(`SELECT ${fn}($1, $2::uuid[], $3::integer[])`, [context, rows.map((r) => r.id), rows.map((r) => r.generation)]),
+  await retryOnConnectionLoss(async () =>
+    (await tenantPool(slug)).query(`SELECT ${fn}($1, $2::uuid[], $3::integer[])`, [context, rows.map((r) => r.id), rows.map((r) => r.generation)]),
   );
 }
 

@@ -6,8 +6,8 @@
 // of a failed send (./recovery.ts).
 import { auditContextParam, systemContext } from "@/lib/audit/context";
 import { quoteIdent } from "@/lib/db/identifier";
-import { getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { serverEnv } from "@/lib/env";
 import { listTenants } from "@/lib/tenancy/list-tenants";
 import { schemaNameFor } from "@/lib/tenancy/slug";
@@ -76,8 +76,9 @@ export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[]
   let reopened = 0;
   for (const slug of slugs) {
     const fn = `${quoteIdent(schemaNameFor(slug))}.webhook_reopen_stuck`;
+    const pool = await tenantPool(slug);
     for (;;) {
-      const { rows } = await getPool().query<{ n: number }>(`SELECT ${fn}($1, $2, $3) AS n`, [reopenContext, before, batchSize]);
+      const { rows } = await pool.query<{ n: number }>(`SELECT ${fn}($1, $2, $3) AS n`, [reopenContext, before, batchSize]);
       const n = rows[0]?.n ?? 0;
       reopened += n;
       if (n < batchSize) break;
@@ -95,7 +96,9 @@ export async function reconcilePass(opts: { slugs?: string[] } = {}): Promise<Re
 
 /** Rows of the tenant not yet handed over for good: undispatched, or dispatched and still `received`. */
 export async function unsettledRows(slug: string): Promise<{ undispatched: number; waiting: number }> {
-  const { rows } = await getPool().query<{ undispatched: number; waiting: number }>(
+  const { rows } = await (
+    await tenantPool(slug)
+  ).query<{ undispatched: number; waiting: number }>(
     `SELECT count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched,
             count(*) FILTER (WHERE status = 'received' AND dispatched_at IS NOT NULL)::int AS waiting
        FROM ${quoteIdent(schemaNameFor(slug))}.webhook_events

@@ -15,7 +15,7 @@ import { markAuditDirty } from "@/lib/audit/sealer-loop";
 import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
 import { retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { quoteIdent } from "@/lib/db/identifier";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 
 export interface InboxInsert {
@@ -63,27 +63,31 @@ async function intake<R extends { duplicate: boolean }>(run: () => Promise<R[]>)
   });
 }
 
-async function storeOne(schema: string, item: Item): Promise<StoredEvent> {
-  const rows = await intake(() => storeOneQuery(schema, item));
+async function storeOne(slug: string, schema: string, item: Item): Promise<StoredEvent> {
+  const rows = await intake(() => storeOneQuery(slug, schema, item));
   const stored = rows[0];
   if (!stored) throw new Error("webhook_intake returned no row");
   return { id: stored.id, duplicate: stored.duplicate };
 }
 
-async function storeOneQuery(schema: string, { ctx, row }: Item): Promise<{ id: string; duplicate: boolean }[]> {
-  const { rows } = await getPool().query<{ id: string; duplicate: boolean }>(
+async function storeOneQuery(slug: string, schema: string, { ctx, row }: Item): Promise<{ id: string; duplicate: boolean }[]> {
+  const { rows } = await (
+    await tenantPool(slug)
+  ).query<{ id: string; duplicate: boolean }>(
     `SELECT id, duplicate FROM ${schema}.webhook_intake($1, $2::uuid, $3, $4, $5::jsonb, $6::bytea, $7, $8::integer)`,
     [ctx, row.integrationId, row.providerEventId, row.eventType, JSON.stringify(row.headers), row.body, row.bodySha256, row.bodyWindowSeconds ?? null],
   );
   return rows;
 }
 
-async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | Error)[]> {
+async function storeMany(slug: string, schema: string, items: Item[]): Promise<(StoredEvent | Error)[]> {
   try {
     const rows = await intake(
       async () =>
         (
-          await getPool().query<{ ord: number; id: string; duplicate: boolean }>(
+          await (
+            await tenantPool(slug)
+          ).query<{ ord: number; id: string; duplicate: boolean }>(
             `SELECT ord, id, duplicate FROM ${schema}.webhook_intake_many($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::integer[])`,
             [
               items.map((i) => i.ctx),
@@ -106,7 +110,7 @@ async function storeMany(schema: string, items: Item[]): Promise<(StoredEvent | 
   } catch (err) {
     if (items.length === 1) return [err instanceof Error ? err : new Error(String(err))];
     // All or nothing failed: each row on its own, so only the bad one fails.
-    return Promise.all(items.map((item) => storeOne(schema, item).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    return Promise.all(items.map((item) => storeOne(slug, schema, item).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
   }
 }
 
@@ -121,7 +125,7 @@ function groupOf(slug: string): Group<Item, StoredEvent> {
       maxItems: maxPerCall,
       maxWeight: maxBytesPerCall,
       weight: (item) => item.row.body.length,
-      flush: (items) => storeMany(schema, items),
+      flush: (items) => storeMany(slug, schema, items),
     });
     all.set(slug, g);
   }

@@ -5,7 +5,7 @@ import { startAuditExport } from "@/lib/audit/export";
 import { exportResponse } from "@/lib/audit/export-response";
 import { parseExportParams } from "@/lib/audit/query-params";
 import { principalAuditContext } from "@/lib/auth/principal";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { AppError } from "@/lib/errors/app-error";
 import { problemFromError } from "@/lib/http/problem-from-error";
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
@@ -28,7 +28,7 @@ export async function GET(request: Request): Promise<Response> {
     }
     await limitPrincipal(tenant.slug, principal, settings);
     const query = parseExportParams(Object.fromEntries(new URL(request.url).searchParams.entries()));
-    const lines = await startAuditExport(getPool(), tenant.slug, principalAuditContext(principal, meta), query);
+    const lines = await startAuditExport(await tenantPool(tenant.slug), tenant.slug, principalAuditContext(principal, meta), query);
     return exportResponse(tenant.slug, query, lines);
   } catch (err) {
     // Not under withTenant (a cookie session, not Bearer): audit its 403 the same way.

@@ -5,7 +5,7 @@ import { AuditReportView } from "@/components/audit-report-view";
 import { localInputValue } from "@/components/audit-filters";
 import { lastValues, safeReportParams, utcTime } from "@/lib/audit/query-params";
 import { complianceReport } from "@/lib/audit/report";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { TenantShell } from "../../_components/tenant-shell";
 
@@ -27,7 +27,7 @@ export default async function AuditReportPage({ searchParams }: { searchParams: 
   const before = new Date(toTime - 30 * DAY_MS);
   const from = raw.from?.trim() || new Date(Number.isNaN(before.getTime()) ? now.getTime() - 30 * DAY_MS : before.getTime()).toISOString();
   const parsed = safeReportParams({ from, to }, false);
-  const report = parsed.ok ? await complianceReport(getPool(), tenant.slug, parsed.value) : null;
+  const report = parsed.ok ? await complianceReport(await tenantPool(tenant.slug), tenant.slug, parsed.value) : null;
 
   const input =
     "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";

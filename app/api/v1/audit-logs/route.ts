@@ -4,13 +4,13 @@
 // Answers { data: [...], next_cursor } (seq and next_cursor are strings: they are bigints).
 import { parseListParams } from "@/lib/audit/query-params";
 import { searchAuditLog } from "@/lib/audit/search";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { queryObject } from "@/lib/http/read-json";
 import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
 
 export const GET = withPrincipal("audit:read", async ({ tenant, request }) => {
   const query = parseListParams(queryObject(request));
-  const page = await searchAuditLog(getPool(), tenant.slug, query);
+  const page = await searchAuditLog(await tenantPool(tenant.slug), tenant.slug, query);
   return Response.json({ data: page.items, next_cursor: page.nextCursor }, { headers: { "cache-control": "no-store" } });
 });
 export const OPTIONS = corsPreflight;

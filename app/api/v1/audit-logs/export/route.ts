@@ -5,13 +5,13 @@
 import { startAuditExport } from "@/lib/audit/export";
 import { exportResponse } from "@/lib/audit/export-response";
 import { parseExportParams } from "@/lib/audit/query-params";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { queryObject } from "@/lib/http/read-json";
 import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
 
 export const GET = withPrincipal("audit:read", async ({ tenant, request, actor }) => {
   const query = parseExportParams(queryObject(request));
-  const lines = await startAuditExport(getPool(), tenant.slug, actor, query);
+  const lines = await startAuditExport(await tenantPool(tenant.slug), tenant.slug, actor, query);
   return exportResponse(tenant.slug, query, lines);
 });
 export const OPTIONS = corsPreflight;

@@ -4,12 +4,12 @@
 // and integrations.
 import { parseReportParams } from "@/lib/audit/query-params";
 import { complianceReport } from "@/lib/audit/report";
-import { getPool } from "@/lib/db/pool";
+import { tenantPool } from "@/lib/db/tenant-pool";
 import { queryObject } from "@/lib/http/read-json";
 import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
 
 export const GET = withPrincipal("audit:read", async ({ tenant, request }) => {
   const query = parseReportParams(queryObject(request));
-  return Response.json(await complianceReport(getPool(), tenant.slug, query), { headers: { "cache-control": "no-store" } });
+  return Response.json(await complianceReport(await tenantPool(tenant.slug), tenant.slug, query), { headers: { "cache-control": "no-store" } });
 });
 export const OPTIONS = corsPreflight;
