@@ -113,10 +113,10 @@ describe("npm run dev", () => {
       "ENCRYPTION_KEYS",
       "AUTH_JWT_KEYS",
       "HOST",
-      "METRICS_TOKEN",
-      "LOG_FORMAT",
       "SMTP_URL",
       "MAIL_CATCHER_URL",
+      "METRICS_TOKEN",
+      "LOG_FORMAT",
     ])
       delete env[name];
     // The dev stack starts its own bridge in front of REDIS_URL.
