@@ -49,3 +49,39 @@ test("a section whose stored data is broken fails alone, behind its error bounda
   await expect(page.getByTestId("error-boundary")).toBeVisible();
   await signOut(page);
 });
+
+test("the header marks the current page, and at 390 px collapses into a menu that reaches Sign out", async ({ page }, testInfo) => {
+  const tenant = await createTestTenant("uinav");
+  await signIn(page, tenant, tenant.ownerEmail);
+
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(tenant.url("/integrations"));
+  await expect(page.getByTestId("header-nav-integrations")).toHaveAttribute("aria-current", "page");
+  await expect(page.getByTestId("header-nav-members")).not.toHaveAttribute("aria-current", "page");
+  await expect(page.getByTestId("menu-button")).toBeHidden();
+  await expect(page.getByTestId("sign-out")).toBeInViewport();
+  await testInfo.attach("header-1280", { body: await page.screenshot(), contentType: "image/png" });
+  // A page under a section marks the section.
+  await page.goto(tenant.url("/audit/report"));
+  await expect(page.getByTestId("header-nav-audit")).toHaveAttribute("aria-current", "page");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(tenant.url("/members"));
+  const menu = page.getByTestId("menu-button");
+  await expect(menu).toBeVisible();
+  await expect(menu).toHaveAttribute("aria-expanded", "false");
+  await expect(page.getByTestId("sign-out")).toBeHidden();
+  // Nothing runs off the side of the screen.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await testInfo.attach("header-390-closed", { body: await page.screenshot(), contentType: "image/png" });
+  await menu.click();
+  await expect(menu).toHaveAttribute("aria-expanded", "true");
+  await expect(page.getByTestId("header-nav-members")).toHaveAttribute("aria-current", "page");
+  await expect(page.getByTestId("sign-out")).toBeInViewport();
+  await testInfo.attach("header-390-open", { body: await page.screenshot(), contentType: "image/png" });
+  await page.getByTestId("header-nav-account").click();
+  await page.waitForURL((u) => u.pathname === "/account");
+  await expect(page.getByTestId("sign-out")).toBeHidden();
+  await menu.click();
+  await signOut(page);
+});

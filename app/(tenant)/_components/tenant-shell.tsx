@@ -7,7 +7,7 @@ import { PageShell } from "@/components/page-shell";
 import { can, type UserPrincipal } from "@/lib/auth/principal";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { Notices } from "./notices";
-import { SignOutButton } from "./sign-out-button";
+import { TenantNav } from "./tenant-nav";
 
 export interface NavItem {
   href: string;
@@ -28,17 +28,7 @@ export function navItems(principal: UserPrincipal): NavItem[] {
 
 export function TenantShell({ tenant, principal, children }: { tenant: TenantRecord; principal: UserPrincipal | null; children: ReactNode }) {
   const nav = principal ? (
-    <>
-      {navItems(principal).map((item) => (
-        <Link key={item.href} href={item.href} className="self-center hover:text-slate-900 hover:underline">
-          {item.label}
-        </Link>
-      ))}
-      <span className="self-center text-slate-500" data-testid="header-user">
-        {principal.email}
-      </span>
-      <SignOutButton />
-    </>
+    <TenantNav items={navItems(principal)} email={principal.email} />
   ) : (
     <Link href="/sign-in" className="self-center font-medium text-indigo-700 hover:underline" data-testid="header-sign-in">
       Sign in
