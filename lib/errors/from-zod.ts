@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "./app-error";
+import "@/lib/zod/messages"; // zod's messages, in words people read
 
 /** Parses with zod; failures become one bad_request AppError listing every field. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = "input"): z.infer<T> {
