@@ -35,6 +35,12 @@ export default defineConfig([
     rules: { "react-hooks/purity": "off" },
   },
   {
+    // Application code logs through lib/observability/logger.ts (pino: JSON, redacted);
+    // only scripts write to the console (their output is for the person running them).
+    files: ["lib/**", "app/**", "inngest/**", "components/**", "instrumentation.ts", "middleware.ts"],
+    rules: { "no-console": "error" },
+  },
+  {
     // CommonJS on purpose (a `node --require` preload).
     files: ["**/*.cjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },

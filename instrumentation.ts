@@ -18,18 +18,23 @@ export async function register(): Promise<void> {
   // Tracing first, so its pg and ioredis instrumentations see those modules load. Off
   // (OTEL_EXPORTER_OTLP_ENDPOINT unset), the SDK is not even imported.
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) (await import("@/lib/observability/tracing/start")).startTracing(env);
+  const { log } = await import("@/lib/observability/logger");
   const { checkTenantClusters } = await import("@/lib/db/cluster-registry");
   const { AppError } = await import("@/lib/errors/app-error");
   await checkTenantClusters().catch((err: unknown) => {
     if (err instanceof AppError) {
-      console.error(`[db] ${err.message}`);
+      log().fatal({ component: "db" }, err.message);
       throw err;
     }
-    console.warn(`[db] could not check the tenants' database clusters at start-up: ${err instanceof Error ? err.message : String(err)}`);
+    log().warn({ err, component: "db" }, "could not check the tenants' database clusters at start-up");
   });
+  // The series read on scrape (backlog, dead letters, circuits, pool...) are declared in
+  // every worker, so the cluster's aggregated /api/metrics has them from the start.
+  await import("@/lib/observability/collectors");
+  (await import("@/lib/observability/cluster-metrics")).joinClusterMetrics();
   const { rebuildMirrorIfMissing } = await import("@/lib/tenancy/mirror");
   const result = await rebuildMirrorIfMissing().catch((err: unknown) => ({ ok: false, error: String(err) }));
-  if (!result.ok) console.warn(`[tenancy] Redis mirror not rebuilt at start-up: ${result.error}`);
+  if (!result.ok) log().warn({ component: "tenancy", reason: result.error }, "Redis mirror not rebuilt at start-up");
   const { startAuditSealer } = await import("@/lib/audit/sealer-loop");
   startAuditSealer();
   const { periodicMinAgeMs, reconcilePass } = await import("@/lib/integrations/inbox/reconcile");
@@ -40,11 +45,12 @@ export async function register(): Promise<void> {
     reconcilePass()
       .then((r) => {
         if (r.found || r.reopened)
-          console.info(
-            `[inbox] start-up reconcile: ${r.dispatched} of ${r.found} undispatched webhook event(s) sent to the workflow engine (${r.reopened} re-opened after the engine lost them)`,
+          log().info(
+            { component: "inbox", found: r.found, dispatched: r.dispatched, reopened: r.reopened },
+            "start-up reconcile: undispatched webhook events sent to the workflow engine (reopened: lost by the engine)",
           );
       })
-      .catch((err: unknown) => console.warn(`[inbox] start-up reconcile failed: ${err instanceof Error ? err.message : String(err)}`));
+      .catch((err: unknown) => log().warn({ err, component: "inbox" }, "start-up reconcile failed"));
   // Once soon after start, and once more when the rows a killed predecessor left behind
   // are past the age bound (so they do not wait for the next cron minute).
   for (const delayMs of [2_000, periodicMinAgeMs + 2_000]) setTimeout(() => void pass(), delayMs).unref();

@@ -8,6 +8,7 @@ import { edgeEnv } from "@/lib/env";
 import { crossSiteActionOrigin, crossSiteRefusedPath } from "@/lib/http/cross-site-action";
 import { contentSecurityPolicy, newNonce } from "@/lib/http/csp";
 import { problemResponse } from "@/lib/http/problem";
+import { edgeLog } from "@/lib/observability/edge-log";
 import { edgeLookups } from "@/lib/tenancy/edge-lookups";
 import { internalHeaders, tenantIdHeader } from "@/lib/tenancy/internal-headers";
 import { isApiPath, resolveRequest } from "@/lib/tenancy/resolve-request";
@@ -29,6 +30,7 @@ export async function middleware(request: NextRequest): Promise<Response> {
   headers.delete(internalHeaders.tenant);
   headers.delete(internalHeaders.tenantHost);
   headers.set(internalHeaders.requestId, requestId);
+  headers.set(internalHeaders.path, `${pathname}${request.nextUrl.search}`);
   const api = isApiPath(pathname);
   // Pages get a CSP with a fresh nonce: on the request, where Next reads the nonce for
   // its scripts, and on the response. API answers are JSON: only the static headers.
@@ -61,11 +63,16 @@ export async function middleware(request: NextRequest): Promise<Response> {
     res.headers.set(internalHeaders.requestId, requestId);
     return withCsp(res);
   };
+  // An API request answered here never reaches the Node side's access log: its line is written here.
+  const answered = (status: number, detail: string) => {
+    if (api) edgeLog("info", "request", { request_id: requestId, method: request.method, route: "(middleware)", status, reason: resolution.type });
+    return problemResponse(status, detail, { requestId });
+  };
   switch (resolution.type) {
     case "bad-request":
-      return problemResponse(400, resolution.detail, { requestId });
+      return answered(400, resolution.detail);
     case "not-found":
-      if (api) return problemResponse(404, resolution.detail, { requestId });
+      if (api) return answered(404, resolution.detail);
       // A path with no page renders the app's 404 page with status 404.
       return withCsp(NextResponse.rewrite(new URL("/__unknown-tenant", request.url), { request: { headers } }));
     case "platform": {

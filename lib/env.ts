@@ -7,6 +7,13 @@ import { allowedHostKey } from "@/lib/integrations/outbound/allowed-hosts";
 
 const booleanFlag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
+/** Logging: read by the Node logger, the Edge access log and the CLIs (which have no DATABASE_URL). */
+const logFields = z.object({
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json: one JSON object a line (production). pretty: pino-pretty, set by `npm run dev` only. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+});
+
 const edgeFields = z.object({
   APP_ROOT_DOMAIN: z
     .string()
@@ -22,6 +29,7 @@ const edgeFields = z.object({
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(750),
   /** How long a rate-limit check waits for Redis before failing open (API) or closed (sign-in). */
   RATELIMIT_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(250),
+  LOG_LEVEL: logFields.shape.LOG_LEVEL,
 });
 
 const edgeSchema = edgeFields.refine((e) => Boolean(e.UPSTASH_REDIS_REST_URL) === Boolean(e.UPSTASH_REDIS_REST_TOKEN), {
@@ -67,6 +75,8 @@ const redisUrl = z
   .regex(/^rediss?:\/\//, "must be a redis:// URL")
   .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
+const dnsServerPattern =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?|\[[0-9a-fA-F:.]+\](?::\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]+)$/;
 
 const smtpUrl = z.string().refine(
   (raw) => {
@@ -172,6 +182,26 @@ const serverSchema = z
       .optional(),
     LOG_SQL: booleanFlag.default(false),
     /**
+     * DNS servers that custom-domain verification asks for TXT records, comma-separated
+     * `ip` or `ip:port` (`[ipv6]:port`). Unset: the machine's resolvers.
+     */
+    DNS_RESOLVERS: z
+      .string()
+      .transform((raw, ctx) => {
+        const servers = raw
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean);
+        for (const entry of servers) {
+          if (!dnsServerPattern.test(entry)) {
+            ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address with an optional port (1.2.3.4, 1.2.3.4:5353, [::1]:5353)` });
+            return z.NEVER;
+          }
+        }
+        return servers;
+      })
+      .optional(),
+    /**
      * A separate least-privilege role the application connects as (its DATABASE_URL),
      * granted access by migrations and tenant creation, which run as the owning role.
      */
@@ -218,6 +248,12 @@ const serverSchema = z
      * from the socket. Unset (a bare `next start`) the header is ignored as client input.
      */
     PLATFORM_PEER_HEADER: booleanFlag.default(false),
+    LOG_FORMAT: logFields.shape.LOG_FORMAT,
+    /**
+     * Bearer token of GET /api/metrics (Prometheus). Unset: the endpoint answers 404.
+     * `npm run dev` generates one into .data/dev-secrets.json.
+     */
+    METRICS_TOKEN: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional(),
     /** Cookies marked Secure. Default: on in production. */
     AUTH_SECURE_COOKIES: booleanFlag.optional(),
     /**
@@ -274,6 +310,7 @@ const toolingSchema = z.object({
   SMTP_URL: smtpUrl.optional(),
 });
 
+export type LogEnv = z.infer<typeof logFields>;
 export type EdgeEnv = z.infer<typeof edgeSchema>;
 export type ToolingEnv = z.infer<typeof toolingSchema> & EdgeEnv;
 export type ServerEnv = z.infer<typeof serverSchema> & EdgeEnv;
@@ -305,6 +342,7 @@ export function edgeEnv(): EdgeEnv {
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
     REDIS_TIMEOUT_MS: process.env.REDIS_TIMEOUT_MS,
     RATELIMIT_TIMEOUT_MS: process.env.RATELIMIT_TIMEOUT_MS,
+    LOG_LEVEL: process.env.LOG_LEVEL,
   });
   return edgeCache;
 }
@@ -318,6 +356,11 @@ export function serverEnv(): ServerEnv {
 export function toolingEnv(): ToolingEnv {
   // Without the both-or-neither rule: the Redis bridge is given only the token.
   return { ...parse(toolingSchema, process.env), ...parse(edgeFields, process.env) };
+}
+
+/** The logger's settings alone: every process logs, not every one has the server's variables. */
+export function logEnv(): LogEnv {
+  return parse(logFields, { LOG_LEVEL: process.env.LOG_LEVEL, LOG_FORMAT: process.env.LOG_FORMAT });
 }
 
 /** For tests and scripts that change process.env after a first read. */

@@ -1,6 +1,8 @@
 // `npm run dev`: the whole platform on this machine, with demo tenants.
 import { spawn } from "node:child_process";
+import path from "node:path";
 import { toolingEnv } from "@/lib/env";
+import { devDataDir } from "./lib/dev-secrets";
 import { StackSetupError } from "./lib/embedded-db";
 import { printParts, startStack } from "./lib/stack";
 
@@ -19,7 +21,8 @@ console.log(`
   Platform:  http://${root}:${port}
   Tenants:   http://acme.${root}:${port}   http://globex.${root}:${port}
   Health:    http://${root}:${port}/api/ready
-${stack.env.MAIL_CATCHER_URL ? `  Mail:      ${stack.env.MAIL_CATCHER_URL} (every message the platform sends lands here)\n` : ""}  Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
+${stack.env.MAIL_CATCHER_URL ? `  Mail:      ${stack.env.MAIL_CATCHER_URL} (every message the platform sends lands here)\n` : ""}  Metrics:   http://${root}:${port}/api/metrics   (Authorization: Bearer <METRICS_TOKEN in ${path.join(devDataDir(process.cwd()), "dev-secrets.json")}>)
+  Listening: ${host}:${port}${host === "127.0.0.1" || host === "::1" || host === "localhost" ? " (this machine only; set HOST to change)" : ""}
 `);
 
 // `next dev` through our launcher, so the client address comes from the socket as in
@@ -28,7 +31,8 @@ ${stack.env.MAIL_CATCHER_URL ? `  Mail:      ${stack.env.MAIL_CATCHER_URL} (ever
 // 404 page, /platform) stay internal.
 const next = spawn(process.execPath, ["scripts/start.mjs", "--dev", "-H", host, "-p", String(port)], {
   stdio: "inherit",
-  env: { ...process.env, ...stack.env },
+  // Pretty log lines (pino-pretty) here only: everything else logs JSON.
+  env: { ...process.env, ...stack.env, LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty" },
 });
 
 let stopping = false;

@@ -50,6 +50,7 @@ const peerHeader = "x-platform-peer";
 
 if (cluster.isPrimary && !dev) {
   let stopping = false;
+  gatherWorkerMetrics();
   /** @type {number[]} */
   const recentDeaths = [];
   const fork = () => cluster.fork({ PORT: String(port) });
@@ -113,4 +114,55 @@ if (cluster.isPrimary && !dev) {
   };
   process.on("SIGTERM", stopWorker);
   if (dev) process.on("SIGINT", stopWorker);
+}
+
+/**
+ * /api/metrics under the cluster (lib/observability/cluster-metrics.ts): the worker that
+ * got the scrape asks here; this asks every worker that said it is ready for its
+ * registry (prom-client's worker protocol), sums them with prom-client's
+ * AggregatorRegistry.aggregate and answers the asking worker. A worker that does not
+ * answer within 3 s is left out of that scrape rather than failing it.
+ */
+function gatherWorkerMetrics() {
+  /** @type {Set<number>} */
+  const ready = new Set();
+  /** @type {Map<number, { responses: unknown[], pending: number, done: () => void }>} */
+  const requests = new Map();
+  let nextId = 1;
+  const gather = async () => {
+    const { default: client } = await import("prom-client");
+    const requestId = nextId++;
+    const workers = Object.values(cluster.workers ?? {}).filter((w) => w && ready.has(w.id) && w.isConnected());
+    /** @type {unknown[]} */
+    const responses = [];
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, 3_000);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      };
+      requests.set(requestId, { responses, pending: workers.length, done });
+      if (workers.length === 0) done();
+      for (const w of workers) w?.send({ type: "prom-client:getMetricsReq", requestId });
+    });
+    requests.delete(requestId);
+    // @ts-expect-error the registries' JSON, as prom-client's workers send it
+    return client.AggregatorRegistry.aggregate(responses).metrics();
+  };
+  cluster.on("exit", (worker) => ready.delete(worker.id));
+  cluster.on("message", (worker, message) => {
+    if (message?.type === "platform:metrics-ready") ready.add(worker.id);
+    else if (message?.type === "prom-client:getMetricsRes") {
+      const request = requests.get(message.requestId);
+      if (!request) return; // answered after its scrape gave up
+      if (!message.error) request.responses.push(...message.metrics);
+      if (--request.pending <= 0) request.done();
+    } else if (message?.type === "platform:metrics-request") {
+      gather().then(
+        (text) => worker.send({ type: "platform:metrics-response", id: message.id, text }),
+        (/** @type {unknown} */ err) =>
+          worker.send({ type: "platform:metrics-response", id: message.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+  });
 }

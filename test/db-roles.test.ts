@@ -51,9 +51,15 @@ afterAll(async () => {
 const withContext = (sql: string) => `BEGIN; SELECT set_config('audit.context', '{"actorType":"user","actorId":"u-app"}', true); ${sql}; COMMIT`;
 
 describe("the application role", () => {
-  it("reads the platform tables but cannot write them", async () => {
+  it("reads the platform tables; writes only a tenant's name, settings and domains", async () => {
     expect((await app.query("SELECT slug FROM public.tenants WHERE slug = $1", [slug])).rowCount).toBe(1);
-    await expect(app.query("UPDATE public.tenants SET name = 'x' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(app.query("UPDATE public.tenants SET status = 'suspended' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(app.query("UPDATE public.tenants SET schema_name = 'tenant_x' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(app.query("DELETE FROM public.tenants WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(
+      app.query("INSERT INTO public.tenants (id, slug, name, schema_name, updated_at) VALUES (gen_random_uuid(), 'x-role', 'x', 'tenant_x_role', now())"),
+    ).rejects.toThrow(/permission denied/);
+    expect((await app.query("UPDATE public.tenants SET name = name WHERE slug = $1", [slug])).rowCount).toBe(1);
     await expect(app.query("SELECT * FROM public.schema_migrations")).rejects.toThrow(/permission denied/);
   });
 

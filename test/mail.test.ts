@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { EnvError, resetEnvCache, serverEnv } from "@/lib/env";
 import { mailFailureCount, recordMailFailure } from "@/lib/mail/failures";
+import { createLogger, replaceLogger } from "@/lib/observability/logger";
 import { sendMail } from "@/lib/mail/send";
 import { closeMailTransport } from "@/lib/mail/transport";
 import { freePort } from "../scripts/lib/free-port";
@@ -98,16 +99,21 @@ describe("sendMail", () => {
 
 describe("failure reports", () => {
   it("logs at most one line a minute, saying how many failed since the last one", () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    const t0 = Date.now() + 3_600_000; // later than any real report of this file
-    recordMailFailure("first", t0);
-    recordMailFailure("second", t0 + 1_000);
-    recordMailFailure("third", t0 + 59_000);
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]?.[0]).toContain("first");
-    recordMailFailure("fourth", t0 + 61_000);
-    expect(warn).toHaveBeenCalledTimes(2);
-    expect(warn.mock.calls[1]?.[0]).toMatch(/fourth.*3 messages failed since the last report/);
+    const lines: { msg: string }[] = [];
+    replaceLogger(createLogger({ write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) }, "info"));
+    try {
+      const t0 = Date.now() + 3_600_000; // later than any real report of this file
+      recordMailFailure("first", t0);
+      recordMailFailure("second", t0 + 1_000);
+      recordMailFailure("third", t0 + 59_000);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.msg).toContain("first");
+      recordMailFailure("fourth", t0 + 61_000);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]?.msg).toMatch(/fourth.*3 messages failed since the last report/);
+    } finally {
+      replaceLogger(undefined);
+    }
   });
 });
 

@@ -29,6 +29,18 @@ describe("metrics registry", () => {
     expect(maxSeries({ tenant: open(3) })).toBe(4);
   });
 
+  it("caps label combinations with seriesLimit, and a gauge refilled on scrape starts its bound afresh", async () => {
+    const g = gauge({ name: "test_registry_combos", help: "t", labels: { a: open(100), b: open(100) }, seriesLimit: 3 });
+    for (let i = 0; i < 10; i++) g.set({ a: `a${i}`, b: `b${i}` }, 1);
+    const lines = await seriesOf("test_registry_combos");
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain('test_registry_combos{a="other",b="other"} 1');
+    expect(maxSeries({ a: open(100), b: open(100) }, "gauge", 0, 3)).toBe(4);
+    g.reset();
+    g.set({ a: "fresh", b: "fresh" }, 2);
+    expect(await seriesOf("test_registry_combos")).toEqual(['test_registry_combos{a="fresh",b="fresh"} 2']);
+  });
+
   it("refuses a label that was not declared", () => {
     const c = counter({ name: "test_registry_strict_total", help: "t", labels: { outcome: ["ok"] } });
     expect(() => c.inc({ outcome: "ok", user: "u1" } as never)).toThrow(/not declared/);

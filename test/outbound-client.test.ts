@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { recordEvent } from "@/lib/audit/with-audit";
 import { auditActions } from "@/lib/audit/actions";
@@ -30,6 +30,7 @@ import { getRedis, resetRedisClient } from "@/lib/redis/client";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { dropTenantsQuietly, rawClient, uniqueSlug } from "./support/tenants";
+import { captureLogs } from "./support/logs";
 
 const slugA = uniqueSlug("out");
 const slugB = uniqueSlug("out");
@@ -450,7 +451,8 @@ describe("circuit breaker", () => {
   it("steps aside when Redis is unreachable: calls go through, state unknown, one warning", async () => {
     const server = await startServer(ok);
     const t = target(server);
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const saved = process.env.UPSTASH_REDIS_REST_URL;
     process.env.UPSTASH_REDIS_REST_URL = "http://127.0.0.1:9/"; // discard port: refused
     resetEnvCache();
@@ -464,7 +466,7 @@ describe("circuit breaker", () => {
       resetRedisClient();
     }
     expect(server.hits).toHaveLength(3);
-    expect(warn.mock.calls.filter(([m]) => String(m).startsWith("[circuit]"))).toHaveLength(1);
+    expect(logs.lines().filter((l) => l.component === "circuit" && l.msg.startsWith("[circuit]"))).toHaveLength(1);
     const rows = await auditRows(slugA, t.integrationId, auditActions.outboundCall);
     expect(rows.map((r) => r.metadata.circuit)).toEqual(["unknown", "unknown", "unknown"]);
     expect((await circuitState(slugA, t.integrationId)).state).toBe("closed"); // Redis back

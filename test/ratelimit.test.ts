@@ -5,11 +5,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { closePool } from "@/lib/db/pool";
 import { edgeEnv, resetEnvCache } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
-import { problemFromError } from "@/lib/http/problem";
+import { problemFromError } from "@/lib/http/problem-from-error";
 import { applyRateLimitHeaders, rateLimitedError, tighter } from "@/lib/ratelimit/headers";
 import { consume, type RateLimitResult } from "@/lib/ratelimit/limiter";
 import { effectiveRateLimits, platformRateLimits } from "@/lib/ratelimit/limits";
@@ -21,6 +21,7 @@ import { defaultTenantSettings, type TenantSettings } from "@/lib/tenancy/settin
 import { issueTokensForPassword } from "@/lib/auth/sign-in-flow";
 import { addUser, meta, tenantWithOwner, testPassword } from "./support/auth";
 import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
+import { captureLogs } from "./support/logs";
 
 const run = randomBytes(4).toString("hex");
 const key = (name: string) => `${name}-${run}`;
@@ -301,7 +302,8 @@ describe("when Redis does not answer", () => {
     await new Promise<void>((resolve) => probe.close(() => resolve())); // now nothing listens there
 
     await withRedis(`redis://127.0.0.1:${port}`, async () => {
-      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      const logs = captureLogs();
+      onTestFinished(logs.restore);
       const sent = countScripts();
 
       const open = await timed(() => consume({ bucket: "api", key: key("down"), limit: 5, windowSeconds: 60, onFailure: "open" }));
@@ -327,10 +329,10 @@ describe("when Redis does not answer", () => {
       // The backoff: none of the later calls went to Redis.
       expect(sent()).toBe(callsAfterFirst);
       // One log line for all of them, without keys or emails in it.
-      const lines = warn.mock.calls.map((c) => c.join(" ")).filter((l) => l.includes("[ratelimit]"));
+      const lines = logs.lines().filter((l) => l.component === "ratelimit");
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/Redis unavailable/);
-      expect(lines[0]).not.toContain(run);
+      expect(lines[0]!.msg).toMatch(/Redis unavailable/);
+      expect(logs.raw()).not.toContain(run);
     });
   });
 
@@ -342,7 +344,7 @@ describe("when Redis does not answer", () => {
     const port = (hanging.address() as AddressInfo).port;
     try {
       await withRedis(`redis://127.0.0.1:${port}`, async () => {
-        vi.spyOn(console, "warn").mockImplementation(() => {});
+        onTestFinished(captureLogs().restore);
         const sent = countScripts();
         const opts = { bucket: "api", key: key("hang"), limit: 5, windowSeconds: 60, onFailure: "open" } as const;
 
@@ -372,15 +374,16 @@ describe("when Redis does not answer", () => {
 
   it("not configured: limits are disabled (allowed, no headers), logged once, sign-in not refused", async () => {
     await withRedis(undefined, async () => {
-      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      const logs = captureLogs();
+      onTestFinished(logs.restore);
       const a = await consume({ bucket: "api", key: key("off"), limit: 1, windowSeconds: 60, onFailure: "closed" });
       const b = await consume({ bucket: "api", key: key("off"), limit: 1, windowSeconds: 60, onFailure: "closed" });
       expect(a).toEqual({ allowed: true, limit: 1, remaining: 1, resetSeconds: 0, skipped: "disabled" });
       expect(b.skipped).toBe("disabled");
       expect((await limitSignIn("rl-off", { ip: "192.0.2.8", email: "x@example.test" }, defaultTenantSettings())).skipped).toBe("disabled");
-      const lines = warn.mock.calls.map((c) => c.join(" ")).filter((l) => l.includes("[ratelimit]"));
+      const lines = logs.lines().filter((l) => l.component === "ratelimit");
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/not configured/);
+      expect(lines[0]!.msg).toMatch(/not configured/);
     });
     // Back on the real Redis: limits apply again.
     expect((await consume({ bucket: "api", key: key("on"), limit: 1, windowSeconds: 60, onFailure: "open" })).skipped).toBeUndefined();

@@ -13,6 +13,8 @@ import type { Inngest } from "inngest";
 import { NonRetriableError } from "inngest";
 import { applyWebhookBatch } from "@/lib/integrations/inbox/process-batch";
 import { applyWebhookEvent, forwardWebhookEvent, markAttemptFailed, markDead, markProcessed } from "@/lib/integrations/inbox/process-webhook";
+import { workflowRuns } from "@/lib/observability/workflows";
+import { isTenantWriteHold } from "@/lib/tenancy/move/write-hold-error";
 import { webhookReceived, webhookSingle } from "../client";
 import { errorMessage, toStepError } from "./step-errors";
 
@@ -31,6 +33,8 @@ async function attempt<T>(tenant: string, eventId: string, work: () => Promise<T
   try {
     return await work();
   } catch (err) {
+    // A tenant move's read-only hold is no attempt of the event: come back when it is over.
+    if (isTenantWriteHold(err)) throw toStepError(err);
     const attempts = await markAttemptFailed(tenant, eventId, errorMessage(err));
     const stepError = toStepError(err);
     // The row's count is the truth: attempts a batch already made count too.
@@ -63,7 +67,12 @@ export function processWebhookBatch(inngest: Inngest) {
       for (const [tenant, group] of byTenant) {
         // A step, so a re-run of this function (after the hand-off below) does not apply
         // again and a failed event's attempt is counted once.
-        const outcome = await step.run(`apply-${tenant}`, () => applyWebhookBatch(tenant, group.ids));
+        const outcome = await step.run(`apply-${tenant}`, async () => {
+          const applied = await applyWebhookBatch(tenant, group.ids);
+          // Inside the step: counted once, not on every replay of the function body.
+          if (applied.dead.length) workflowRuns.inc({ function: "process-webhook-batch", outcome: "dead_lettered" }, applied.dead.length);
+          return applied;
+        });
         if (outcome.handOff.length) {
           await step.sendEvent(
             `hand-off-${tenant}`,
@@ -93,7 +102,10 @@ export function processWebhook(inngest: Inngest) {
       concurrency: [{ key: "event.data.tenant", limit: 4 }],
       onFailure: async ({ event, error, step }) => {
         const { tenant, eventId } = webhookSingle.schema.parse(event.data.event.data);
-        await step.run("dead-letter", () => markDead(tenant, eventId, error.message));
+        await step.run("dead-letter", async () => {
+          await markDead(tenant, eventId, error.message);
+          workflowRuns.inc({ function: "process-webhook", outcome: "dead_lettered" });
+        });
       },
     },
     async ({ event, step }) => {

@@ -10,6 +10,7 @@ import { counter } from "@/lib/observability/metrics";
 import { findTenantBySlug } from "@/lib/tenancy/find-tenant";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import type { IntegrationAlert } from "./incidents";
+import { log } from "@/lib/observability/logger";
 
 export const alertEmailsPerHour = 10;
 
@@ -67,7 +68,7 @@ export async function emailAlert(slug: string, alert: IntegrationAlert): Promise
     }
     return { sent, failed };
   } catch (err) {
-    console.error(`[alerts] could not email ${alert.kind} for ${slug}: ${err instanceof Error ? err.message : String(err)}`);
+    log().error({ component: "alerts", tenant: slug, kind: alert.kind, reason: err instanceof Error ? err.message : String(err) }, "could not email an alert");
     return { sent: 0, failed: 1 };
   }
 }

@@ -9,6 +9,7 @@ import type { AuditContext } from "@/lib/audit/context";
 import { auditActions } from "@/lib/audit/actions";
 import { withAudit } from "@/lib/audit/with-audit";
 import { emailAlert } from "./email";
+import { log } from "@/lib/observability/logger";
 
 export const alertKinds = ["circuit_open", "dead_letters", "sync_failed"] as const;
 export type AlertKind = (typeof alertKinds)[number];
@@ -66,7 +67,7 @@ export async function raiseIntegrationAlert(slug: string, ctx: AuditContext, ale
   } catch (err) {
     // The trouble itself is already recorded (the dead row, the failed run): an alert that
     // could not be written must not fail that work.
-    console.error(`[alerts] could not raise ${alert.kind} for ${slug}: ${err instanceof Error ? err.message : String(err)}`);
+    log().error({ component: "alerts", tenant: slug, kind: alert.kind, reason: err instanceof Error ? err.message : String(err) }, "could not raise an alert");
     return false;
   }
 }

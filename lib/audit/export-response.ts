@@ -2,6 +2,7 @@
 // chunk at a time as the client reads (a ReadableStream with pull, so a slow client
 // holds back the database reads instead of filling memory), with a download name.
 import type { ExportQuery } from "./export";
+import { log } from "@/lib/observability/logger";
 
 const CHUNK_CHARS = 64 * 1024;
 
@@ -30,7 +31,7 @@ export function linesToStream(lines: AsyncGenerator<string>, chunkChars = CHUNK_
         } catch (err) {
           // A failure mid-way ends the download abruptly: a JSON Lines export then lacks
           // its seal, and a CSV its last rows, which an offline check reports.
-          console.error("[audit] export stream failed:", err instanceof Error ? err.stack : err);
+          log().error({ err, component: "audit" }, "audit export stream failed");
           controller.error(err);
           return;
         }

@@ -13,6 +13,8 @@ import { clusterNames, clusterPool } from "@/lib/db/clusters";
 import { tenantPool } from "@/lib/db/tenant-pool";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { SEAL_BATCH, sealStep } from "./seal-chain";
+import { log } from "@/lib/observability/logger";
+import { auditAppends, exposeSealer } from "./metrics";
 
 export interface SealerOptions {
   /** One pool for every tenant (tests); default: each tenant's cluster. */
@@ -27,6 +29,10 @@ export interface SealerOptions {
 
 interface SealerState {
   dirty: Set<string>;
+  /** slug -> when it became dirty (ms), for the lag gauge. */
+  dirtySince: Map<string, number>;
+  /** slug -> rows drawn but not sealed at the last seal step. */
+  behind: Map<string, number>;
   /** schema -> last seq drawn when this process last saw it fully sealed. */
   cleanAt: Map<string, bigint>;
   timer?: NodeJS.Timeout;
@@ -37,11 +43,37 @@ interface SealerState {
 
 // On globalThis: Next may load this module more than once (route bundles, instrumentation).
 const g = globalThis as unknown as { __auditSealer?: SealerState };
-const state: SealerState = (g.__auditSealer ??= { dirty: new Set(), cleanAt: new Map(), running: false, lastSweep: 0 });
+const state: SealerState = (g.__auditSealer ??= {
+  dirty: new Set(),
+  dirtySince: new Map(),
+  behind: new Map(),
+  cleanAt: new Map(),
+  running: false,
+  lastSweep: 0,
+});
+state.dirtySince ??= new Map();
+state.behind ??= new Map();
+
+function dirty(slug: string): void {
+  state.dirty.add(slug);
+  if (!state.dirtySince.has(slug)) state.dirtySince.set(slug, Date.now());
+}
+
+function clean(slug: string): void {
+  state.dirty.delete(slug);
+  state.dirtySince.delete(slug);
+  state.behind.delete(slug);
+}
+
+exposeSealer({
+  unsealed: () => [...state.behind.values()].reduce((a, b) => a + b, 0),
+  oldestDirtyAt: () => (state.dirtySince.size ? Math.min(...state.dirtySince.values()) : undefined),
+  dirtyTenants: () => state.dirty.size,
+});
 
 /** Called after a write that appended audit rows: cheap, in memory. */
 export function markAuditDirty(slug: string): void {
-  state.dirty.add(slug);
+  dirty(slug);
 }
 
 const slugOfSchema = (schema: string) => schema.slice("tenant_".length).replaceAll("_", "-");
@@ -50,20 +82,24 @@ async function sealTenant(fixedPool: pg.Pool | undefined, slug: string): Promise
   try {
     const pool = fixedPool ?? (await tenantPool(slug));
     let step = await sealStep(pool, slug);
+    auditAppends.inc({}, step.sealed);
     // A full batch: keep going while there is a backlog of final rows.
-    while (step.sealed >= SEAL_BATCH) step = await sealStep(pool, slug);
-    if (step.drawn <= step.sealedThrough) {
-      state.dirty.delete(slug);
-      state.cleanAt.set(schemaNameFor(slug), step.drawn);
+    while (step.sealed >= SEAL_BATCH) {
+      step = await sealStep(pool, slug);
+      auditAppends.inc({}, step.sealed);
     }
+    if (step.drawn <= step.sealedThrough) {
+      clean(slug);
+      state.cleanAt.set(schemaNameFor(slug), step.drawn);
+    } else state.behind.set(slug, Number(step.drawn - step.sealedThrough));
   } catch (err) {
     const code = (err as { code?: string }).code;
     // 3F000/42P01/42883: the tenant's schema is gone (archived, dropped) or not migrated yet.
     // not_found: the tenant row is gone (dropped).
-    if (code === "3F000" || code === "42P01" || code === "42883" || code === "not_found") state.dirty.delete(slug);
+    if (code === "3F000" || code === "42P01" || code === "42883" || code === "not_found") clean(slug);
     // A cluster that is down: the rows stay dirty, sealed when it is back; one sweep warning says so.
     else if (code === "ECONNREFUSED") return;
-    else console.warn(`[audit] sealing ${slug} failed: ${err instanceof Error ? err.message : String(err)}`);
+    else log().warn({ err, component: "audit", tenant: slug }, "audit sealing failed");
   }
 }
 
@@ -75,7 +111,7 @@ async function sweepCluster(pool: pg.Pool): Promise<void> {
   );
   for (const r of rows) {
     if (r.last === null) continue; // nothing drawn since the sealer migration
-    if (state.cleanAt.get(r.schema) !== BigInt(r.last)) state.dirty.add(slugOfSchema(r.schema));
+    if (state.cleanAt.get(r.schema) !== BigInt(r.last)) dirty(slugOfSchema(r.schema));
   }
 }
 
@@ -83,9 +119,7 @@ async function sweep(fixedPool: pg.Pool | undefined): Promise<void> {
   const clusters = fixedPool ? [{ name: "(given pool)", pool: fixedPool }] : clusterNames().map((name) => ({ name, pool: clusterPool(name) }));
   await Promise.all(
     clusters.map(({ name, pool }) =>
-      sweepCluster(pool).catch((err: unknown) =>
-        console.warn(`[audit] sealer sweep of cluster ${name} failed: ${err instanceof Error ? err.message : String(err)}`),
-      ),
+      sweepCluster(pool).catch((err: unknown) => log().warn({ err, component: "audit", cluster: name }, "audit sealer sweep of a cluster failed")),
     ),
   );
 }
@@ -113,7 +147,7 @@ export function startAuditSealer(options: SealerOptions = {}): void {
   const opts = { intervalMs: options.intervalMs ?? 250, sweepMs: options.sweepMs ?? 5_000, concurrency: options.concurrency ?? 4 };
   const loop = async () => {
     // Pools are resolved in the tick, so starting the loop never needs the database configured.
-    state.stopped = tick(options.pool, opts).catch((err: unknown) => console.warn(`[audit] sealer tick failed: ${String(err)}`));
+    state.stopped = tick(options.pool, opts).catch((err: unknown) => log().warn({ err, component: "audit" }, "audit sealer tick failed"));
     await state.stopped;
     if (state.running) {
       state.timer = setTimeout(() => void loop(), opts.intervalMs);

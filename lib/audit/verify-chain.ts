@@ -4,6 +4,7 @@
 // inserted; seq may have gaps, left by rolled-back transactions, so links are what
 // count), or a chain head that points past the last row (newest sealed rows removed).
 // Rows not sealed yet are not part of the chain: they are counted (`unsealed`), not checked.
+import { auditVerifications } from "./metrics";
 import type pg from "pg";
 import { GENESIS_HASH, rowHash } from "./canonical";
 import { auditTables } from "./audit-table";
@@ -27,6 +28,12 @@ export interface VerifyOptions {
 }
 
 export async function verifyChain(pool: pg.Pool, slug: string, options: VerifyOptions = {}): Promise<ChainReport> {
+  const report = await walkChain(pool, slug, options);
+  auditVerifications.inc({ result: report.ok ? "ok" : "failed" });
+  return report;
+}
+
+async function walkChain(pool: pg.Pool, slug: string, options: VerifyOptions): Promise<ChainReport> {
   const t = auditTables(slug);
   if (options.seal ?? true) await sealNow(slug, { pool, timeoutMs: options.sealTimeoutMs ?? 2_000 });
   // a."seq", not "seq": a bare name in ORDER BY is the text output column.

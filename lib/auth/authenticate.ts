@@ -1,6 +1,7 @@
 // Password and second-factor checks shared by the browser sign-in and the token
 // endpoint. Every answer for a wrong email, a wrong password or a locked account is
 // the same `invalid`, after the same argon2 work, so nothing reveals which it was.
+import { lockouts } from "./metrics";
 import { z } from "zod";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
@@ -36,6 +37,7 @@ export function signedInContext(user: { id: string; email: string }, meta: Reque
 
 /** Counts a failure against the account (locking it on the fifth) and audits it. */
 async function registerFailure(slug: string, userId: string, email: string, reason: string, meta: RequestMeta): Promise<void> {
+  let locked = false;
   await withAudit(slug, anonymousContext(meta, email), async (tx, audit) => {
     // Locked, so concurrent failures count one after another instead of overwriting each other.
     const [user] = await tx.$queryRawUnsafe<LockoutState[]>(
@@ -62,6 +64,7 @@ async function registerFailure(slug: string, userId: string, email: string, reas
       metadata: { email, reason },
     });
     if (next?.lockedNow) {
+      locked = true;
       await audit.record({
         action: auditActions.lockedOut,
         targetType: "user",
@@ -71,6 +74,8 @@ async function registerFailure(slug: string, userId: string, email: string, reas
       });
     }
   });
+  // After the commit: a rolled-back lock did not happen.
+  if (locked) lockouts.inc();
 }
 
 async function lockedNow(slug: string, userId: string): Promise<boolean> {

@@ -11,11 +11,13 @@ import { serverEnv } from "@/lib/env";
 import { requestMeta } from "@/lib/http/request-meta";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
+import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { recordSignIn, signedInContext } from "./authenticate";
 import type { Role } from "./permissions";
 import { createSession, sessionLifetimeMs } from "./sessions";
 import { verifyToken } from "./signed-tokens";
+import { log } from "@/lib/observability/logger";
 
 declare module "next-auth" {
   interface User {
@@ -58,15 +60,19 @@ function build(): NextAuthResult {
           });
           if (!found || found.status !== "active") return null;
           const user = { id: found.id, email: found.email, role: found.role as Role, mfaEnabled: found.mfaEnabledAt !== null };
+          const lifetimeHours = (await getTenantSettings(tenant.slug)).sessionLifetimeHours;
           // One transaction: the session, the lockout reset and the audit event. The
           // ticket's id becomes the session's id, so a ticket redeemed twice fails on the key.
           const opened = await withAudit(tenant.slug, signedInContext(user, meta), async (tx, audit) => {
-            const session = await createSession(tx, { id: ticket.jti, userId: user.id, kind: "browser", meta });
+            const session = await createSession(tx, { id: ticket.jti, userId: user.id, kind: "browser", meta, lifetimeMs: lifetimeHours * 3_600_000 });
             await recordSignIn(tx, audit, user, "browser");
             return { user, sessionId: session.id };
           }).catch((err: unknown) => {
             // A replayed ticket lands here too (duplicate session id); never log the ticket.
-            console.warn(`[auth] sign-in ticket not redeemed for tenant ${tenant.slug}: ${err instanceof Error ? err.message.split("\n")[0] : "error"}`);
+            log().warn(
+              { component: "auth", tenant: tenant.slug, reason: err instanceof Error ? err.message.split("\n")[0] : "error" },
+              "sign-in ticket not redeemed",
+            );
             return null;
           });
           if (!opened) return null;

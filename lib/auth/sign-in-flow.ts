@@ -1,6 +1,7 @@
 // The two sign-in front doors over one set of checks: the browser (password, then a
 // second factor when enrolled, then a one-time ticket next-auth redeems) and the API
 // token endpoint (password and optional code in one request, then a token pair).
+import { signInFailures } from "./metrics";
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -26,6 +27,7 @@ const invalid = () => new AppError("unauthorized", invalidCredentialsMessage, []
 
 /** A failed attempt counts toward the tenant's failed sign-ins before its error goes out. */
 async function failed(tenant: string, settings: TenantSettings, err: AppError): Promise<AppError> {
+  signInFailures.inc({ reason: err.reason ?? err.code });
   await countFailedSignIn(tenant, settings);
   return err;
 }

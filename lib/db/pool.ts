@@ -4,6 +4,7 @@
 // named `default`); the others are made by ./clusters.ts.
 import pg from "pg";
 import { serverEnv } from "@/lib/env";
+import { log } from "@/lib/observability/logger";
 
 const globalForPool = globalThis as unknown as { __platformPool?: pg.Pool; __clusterPools?: Map<string, pg.Pool> };
 
@@ -20,7 +21,7 @@ export function newPool(connectionString: string, max: number, label: string): p
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
   // Each PrismaPg adapter adds an error listener to the shared pool.
   pool.setMaxListeners(0);
-  pool.on("error", (err) => console.error(`[db] idle client error on cluster ${label}:`, err.message));
+  pool.on("error", (err) => log().error({ component: "db", cluster: label, reason: err.message }, "idle client error"));
   return pool;
 }
 

@@ -13,7 +13,9 @@ import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { AppError } from "@/lib/errors/app-error";
 import { setRequestTenant, traced } from "@/lib/observability/tracing/spans";
 import { recordDenial } from "./guard";
+import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { requestMeta } from "./request-meta";
+import { signInPath } from "./return-path";
 
 export interface PageContext {
   tenant: TenantRecord;
@@ -40,7 +42,8 @@ export async function requirePagePrincipal(
   options: { allowMfaSetup?: boolean; what?: string } = {},
 ): Promise<PageContext> {
   const { tenant, settings, principal } = await optionalPagePrincipal();
-  if (!principal) redirect("/sign-in");
+  // Back to this page after signing in (the middleware says which page it was).
+  if (!principal) redirect(signInPath((await headers()).get(internalHeaders.path) ?? "/"));
   if (principal.mfaSetupRequired && !options.allowMfaSetup) redirect("/account?mfa=required");
   if (permission && !can(principal, permission)) {
     const denial = new AppError("forbidden", `This page needs the ${permission} permission, which the ${principal.role} role does not have.`, [], {

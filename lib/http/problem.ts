@@ -1,6 +1,5 @@
 // RFC 9457 problem details: the one shape of every API error. Edge-safe.
-import { isDatabaseUnavailable } from "@/lib/db/connection-retry";
-import { AppError, type FieldError } from "@/lib/errors/app-error";
+import type { FieldError } from "@/lib/errors/app-error";
 
 export interface Problem {
   type: string;
@@ -44,18 +43,4 @@ export function problemResponse(
   headers.set("content-type", "application/problem+json");
   headers.set("cache-control", "no-store");
   return new Response(JSON.stringify(body), { status, headers });
-}
-
-/** Maps any thrown value to a problem response; unknown errors never leak details. */
-export function problemFromError(err: unknown, requestId?: string): Response {
-  if (err instanceof AppError) {
-    return problemResponse(err.status, err.message, { errors: err.fieldErrors, requestId, headers: err.headers, reason: err.reason });
-  }
-  if (isDatabaseUnavailable(err)) {
-    // A database (e.g. the tenant's cluster) is down: the client may retry; no stack, it is not a bug.
-    console.warn(`[http] database unavailable (request ${requestId ?? "-"}): ${err instanceof Error ? err.message : String(err)}`);
-    return problemResponse(503, "The database is unavailable; try again shortly.", { requestId, headers: { "retry-after": "5" } });
-  }
-  console.error(`[http] unhandled error (request ${requestId ?? "-"}):`, err instanceof Error ? err.stack : err);
-  return problemResponse(500, "An unexpected error occurred.", { requestId });
 }

@@ -2,6 +2,7 @@
 import type { AuditContext } from "@/lib/audit/context";
 import { serverEnv } from "@/lib/env";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { log } from "@/lib/observability/logger";
 
 interface HeaderReader {
   get(name: string): string | null;
@@ -35,8 +36,9 @@ export function clientAddress(headers: HeaderReader): string | undefined {
     if (env.PLATFORM_PEER_HEADER) return plainAddress(headers.get(internalHeaders.peer));
     if (!warnedNoPeer) {
       warnedNoPeer = true;
-      console.warn(
-        "[request-meta] no client address: start the app with `npm start` / `npm run dev` (scripts/start.mjs), or set TRUSTED_PROXY_HOPS behind a proxy.",
+      log().warn(
+        { component: "request-meta" },
+        "no client address: start the app with `npm start` / `npm run dev` (scripts/start.mjs), or set TRUSTED_PROXY_HOPS behind a proxy.",
       );
     }
     return undefined;

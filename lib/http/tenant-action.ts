@@ -15,9 +15,11 @@ import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { isTenantWriteHold, tenantMovingError } from "@/lib/tenancy/move/write-hold-error";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
+import { log } from "@/lib/observability/logger";
 
 export interface ActionState<R = unknown> {
   ok: boolean;
@@ -40,14 +42,15 @@ export interface ActionContext extends PublicActionContext {
 }
 
 /** What a failed action answers; a 403 is audited first (the one place for server actions). */
-async function failure(err: unknown, base: PublicActionContext | undefined, actor: AuditContext | undefined, what: string): Promise<ActionState<never>> {
-  unstable_rethrow(err); // redirect() and notFound() are not failures
+async function failure(caught: unknown, base: PublicActionContext | undefined, actor: AuditContext | undefined, what: string): Promise<ActionState<never>> {
+  unstable_rethrow(caught); // redirect() and notFound() are not failures
+  const err = isTenantWriteHold(caught) ? tenantMovingError() : caught;
   if (isDenial(err) && base) await recordDenial(base.tenant.slug, actor ?? anonymousContext(base.meta), err, `action: ${what}`);
   if (err instanceof AppError) {
     const fieldErrors = Object.fromEntries(err.fieldErrors.map((f) => [f.path || "form", f.message]));
     return { ok: false, message: err.message, fieldErrors, at: Date.now() };
   }
-  console.error("[action] unhandled error:", err instanceof Error ? err.stack : err);
+  log().error({ err, component: "action" }, "unhandled error in a server action");
   return { ok: false, message: "Something went wrong; nothing was changed. Try again.", at: Date.now() };
 }
 

@@ -8,19 +8,22 @@ import type { Permission } from "@/lib/auth/permissions";
 import { principalAuditContext, type Principal } from "@/lib/auth/principal";
 import { principalFromBearer } from "@/lib/auth/resolve-principal";
 import { AppError } from "@/lib/errors/app-error";
+import { observeRequest, routeTemplate } from "@/lib/observability/http";
+import { addLogContext } from "@/lib/observability/logger";
 import { setRequestTenant, traced, withRequestAttributes } from "@/lib/observability/tracing/spans";
 import { applyRateLimitHeaders, tighter } from "@/lib/ratelimit/headers";
 import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
 import { principalBucket, takeRequestLimits, tenantApiBucket } from "@/lib/ratelimit/request-limits";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { isTenantWriteHold, tenantMovingError } from "@/lib/tenancy/move/write-hold-error";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { allowedOrigin, applyCors, preflightResponse } from "./cors";
 import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
-import { problemFromError } from "./problem";
+import { problemFromError } from "./problem-from-error";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
 
 export interface TenantRequestContext {
@@ -52,15 +55,18 @@ type Handler<C> = (ctx: C, route: RouteParams) => Promise<Response>;
 type Identify = (actor: AuditContext) => void;
 
 function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContext, identify: Identify) => Promise<C>, handler: Handler<C>) {
-  return (request: Request, route: RouteParams): Promise<Response> => {
+  return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
+    const template = routeTemplate(new URL(request.url).pathname, await route?.params);
     // Every span of this request (Next's, the principal check, queries, Redis) carries tenant and request id;
     // the tenant the middleware named until it is confirmed (its own lookup query included).
     const tenant = request.headers.get(internalHeaders.tenant) ?? undefined;
-    return withRequestAttributes({ requestId, tenant }, () => handle(request, route, requestId));
+    return withRequestAttributes({ requestId, tenant }, () =>
+      observeRequest(request, template, { request_id: requestId }, () => answer(request, route, requestId)),
+    );
   };
 
-  async function handle(request: Request, route: RouteParams, requestId: string): Promise<Response> {
+  async function answer(request: Request, route: RouteParams, requestId: string): Promise<Response> {
     let origin: string | null = null;
     let limits: RateLimitResult | undefined;
     let response: Response;
@@ -71,6 +77,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       const tenant = await tenantFromHeaders(request.headers);
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
       tenantSlug = tenant.slug;
+      addLogContext({ tenant: tenant.slug });
       setRequestTenant(tenant.slug);
       const settings = await getTenantSettings(tenant.slug);
       origin = allowedOrigin(request, settings);
@@ -89,6 +96,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       };
       const ctx = await prepare(base, (who) => {
         actor = who;
+        addLogContext({ principal_type: who.actorType, principal_id: who.actorId });
       }).finally(() => {
         limits = tighter(limits, base.rateLimit);
       });
@@ -96,7 +104,9 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       // A route that takes its own limits and returned early (a refusal) still counts.
       if (!taken) await base.takeLimits().catch(() => undefined);
       limits = tighter(limits, ctx.rateLimit);
-    } catch (err) {
+    } catch (caught) {
+      // A write refused by a tenant move's read-only hold: 503 + Retry-After, for API and webhook alike.
+      const err = isTenantWriteHold(caught) ? tenantMovingError() : caught;
       if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
       // Every 403 of a tenant route is audited here, once, whoever raised it.
       if (isDenial(err) && tenantSlug)
@@ -148,8 +158,13 @@ export function withPrincipal(permission: Permission | null, handler: Handler<Pr
 }
 
 /** The OPTIONS handler of every tenant API route (CORS preflight). */
-export async function corsPreflight(request: Request): Promise<Response> {
-  const tenant = await tenantFromHeaders(request.headers).catch(() => null);
-  if (!tenant) return preflightResponse(null);
-  return preflightResponse(allowedOrigin(request, await getTenantSettings(tenant.slug)));
+export async function corsPreflight(request: Request, route?: RouteParams): Promise<Response> {
+  const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
+  const template = routeTemplate(new URL(request.url).pathname, await route?.params);
+  return observeRequest(request, template, { request_id: requestId }, async () => {
+    const tenant = await tenantFromHeaders(request.headers).catch(() => null);
+    if (!tenant) return preflightResponse(null);
+    addLogContext({ tenant: tenant.slug });
+    return preflightResponse(allowedOrigin(request, await getTenantSettings(tenant.slug)));
+  });
 }

@@ -8,7 +8,7 @@ import { withAudit } from "@/lib/audit/with-audit";
 import type { Integration, Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
-import { parseOrThrow } from "@/lib/errors/from-zod";
+import { parseOnce, parseOrThrow } from "@/lib/errors/from-zod";
 import { resetCircuit } from "./outbound/circuit-breaker";
 import { openIntegrationSecret, sealIntegrationSecret } from "./secrets";
 import { createIntegrationInput, restSettingsSchema, rotateSecretInput, updateIntegrationInput, webhookSettingsSchema, type WebhookSettings } from "./settings";
@@ -30,6 +30,14 @@ export async function loadIntegration(slug: string, id: string, db: Prisma.Trans
   return row;
 }
 
+async function assertOrganization(tx: Prisma.TransactionClient, organizationId: string | null | undefined): Promise<void> {
+  if (!organizationId) return;
+  if (!(await tx.organization.findUnique({ where: { id: organizationId }, select: { id: true } })))
+    throw new AppError("bad_request", "Invalid integration: organizationId names no organization of this tenant.", [
+      { path: "organizationId", message: "no organization with this id" },
+    ]);
+}
+
 async function assertForwardTarget(tx: Prisma.TransactionClient, settings: WebhookSettings): Promise<void> {
   if (!settings.forwardTo) return;
   const target = await tx.integration.findUnique({ where: { id: settings.forwardTo.integrationId }, select: { kind: true } });
@@ -40,8 +48,13 @@ async function assertForwardTarget(tx: Prisma.TransactionClient, settings: Webho
   }
 }
 
-export async function listIntegrations(slug: string): Promise<IntegrationView[]> {
-  const rows = await tenantDb(slug).integration.findMany({ orderBy: { createdAt: "asc" }, take: maxIntegrations });
+/** Every integration, or (`organizationId`) only that organization's, for a key scoped to it. */
+export async function listIntegrations(slug: string, organizationId: string | null = null): Promise<IntegrationView[]> {
+  const rows = await tenantDb(slug).integration.findMany({
+    where: organizationId ? { organizationId } : {},
+    orderBy: { createdAt: "asc" },
+    take: maxIntegrations,
+  });
   return rows.map(toIntegrationView);
 }
 
@@ -51,12 +64,13 @@ export async function getIntegration(slug: string, id: string): Promise<Integrat
 
 /** Creates an integration. A webhook integration's signing secret is generated and returned here only. */
 export async function createIntegration(slug: string, raw: unknown, ctx: AuditContext): Promise<{ integration: IntegrationView; secret: string | null }> {
-  const input = parseOrThrow(createIntegrationInput, raw, "integration");
+  const input = parseOnce(createIntegrationInput, raw, "integration");
   const id = randomUUID();
   const secret = input.kind === "webhook" ? generateSecret(input.scheme) : (input.token ?? null);
   const row = await withAudit(slug, ctx, async (tx) => {
     if ((await tx.integration.count()) >= maxIntegrations) throw new AppError("conflict", `A tenant can have at most ${maxIntegrations} integrations.`);
     if (input.kind === "webhook") await assertForwardTarget(tx, input.settings);
+    await assertOrganization(tx, input.organizationId);
     return tx.integration.create({
       data: {
         id,
@@ -65,6 +79,7 @@ export async function createIntegration(slug: string, raw: unknown, ctx: AuditCo
         scheme: input.kind === "webhook" ? input.scheme : null,
         settings: input.settings,
         secretSealed: secret === null ? null : sealIntegrationSecret(slug, id, "secret_sealed", secret),
+        organizationId: input.organizationId ?? null,
       },
     });
   });
@@ -73,12 +88,16 @@ export async function createIntegration(slug: string, raw: unknown, ctx: AuditCo
 }
 
 export async function updateIntegration(slug: string, id: string, raw: unknown, ctx: AuditContext): Promise<IntegrationView> {
-  const input = parseOrThrow(updateIntegrationInput, raw, "integration");
+  const input = parseOnce(updateIntegrationInput, raw, "integration");
   const row = await withAudit(slug, ctx, async (tx) => {
     const current = await loadIntegration(slug, id, tx);
     const data: Prisma.IntegrationUpdateInput = {};
     if (input.name !== undefined) data.name = input.name;
     if (input.status !== undefined) data.status = input.status;
+    if (input.organizationId !== undefined) {
+      await assertOrganization(tx, input.organizationId);
+      data.organization = input.organizationId === null ? { disconnect: true } : { connect: { id: input.organizationId } };
+    }
     if (input.settings !== undefined) {
       if (current.kind === "webhook") {
         const settings = parseOrThrow(webhookSettingsSchema, input.settings, "integration settings");
@@ -110,7 +129,7 @@ export async function rotateWebhookSecret(
   raw: unknown,
   ctx: AuditContext,
 ): Promise<{ integration: IntegrationView; secret: string }> {
-  const input = parseOrThrow(rotateSecretInput, raw ?? {}, "rotation");
+  const input = parseOnce(rotateSecretInput, raw ?? {}, "rotation");
   let secret = "";
   const row = await withAudit(slug, ctx, async (tx, audit) => {
     const current = await loadIntegration(slug, id, tx);

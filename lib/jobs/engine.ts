@@ -3,11 +3,23 @@
 // code never imports inngest/ (which only defines functions).
 import { Inngest } from "inngest";
 import { serverEnv } from "@/lib/env";
+import { log } from "@/lib/observability/logger";
+import { WorkflowObservability } from "@/lib/observability/workflows";
 import { StepTracingMiddleware } from "@/lib/observability/tracing/workflow-steps";
 
 export const appId = "tenant-platform";
 
 let client: Inngest | undefined;
+
+function sdkLine(level: "warn" | "error", args: unknown[]): void {
+  const err = args.find((a) => a instanceof Error);
+  const text = args.filter((a) => typeof a === "string").join(" ");
+  const detail = args.filter((a) => a !== err && typeof a !== "string");
+  log()[level](
+    { component: "inngest", ...(err ? { err } : {}), ...(detail.length ? { detail: detail.length === 1 ? detail[0] : detail } : {}) },
+    text || "inngest SDK",
+  );
+}
 
 export function getInngest(): Inngest {
   if (!client) {
@@ -24,12 +36,15 @@ export function getInngest(): Inngest {
       // Steps report back over the documented request/response protocol (SDK_SPEC.md),
       // which the local runner implements, not over the checkpoint API.
       checkpointing: false,
+      // Log context (function, run id, step, attempt) and run outcomes (lib/observability/workflows.ts);
+      // a span per step (lib/observability/tracing/workflow-steps.ts).
+      middleware: [WorkflowObservability, StepTracingMiddleware],
       // Each request to the engine gives up after 2 s: an unsent event is picked up by
       // the reconciler anyway.
       fetch: (input, init) =>
         fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) }),
-      logger: { info() {}, debug() {}, warn: console.warn, error: console.error },
-      middleware: [StepTracingMiddleware],
+      // The SDK's own warnings and errors, through our logger (its info/debug chatter is dropped).
+      logger: { info() {}, debug() {}, warn: (...args: unknown[]) => sdkLine("warn", args), error: (...args: unknown[]) => sdkLine("error", args) },
     });
   }
   return client;

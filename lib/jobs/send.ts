@@ -5,6 +5,7 @@
 import { withTimeout } from "@/lib/async/with-timeout";
 import { coalescer, type Coalescer } from "@/lib/async/coalescer";
 import { getInngest } from "./engine";
+import { log } from "@/lib/observability/logger";
 
 /** What `<eventType>.create(data, { id })` returns: an event ready for the engine. */
 export interface JobEvent {
@@ -47,7 +48,7 @@ function sender(): Coalescer<JobEvent> {
           try {
             listener();
           } catch (err) {
-            console.warn(`[jobs] a send-recovered listener failed: ${err instanceof Error ? err.message : String(err)}`);
+            log().warn({ err, component: "jobs" }, "a send-recovered listener failed");
           }
         }
       }

@@ -1,6 +1,8 @@
 // Failed messages are counted, and reported at most once a minute (one line naming how
 // many failed since the last one and the latest reason), so a dead SMTP server never
 // floods the log. Counts are per process. Recipients are never logged.
+import { log } from "@/lib/observability/logger";
+
 const REPORT_EVERY_MS = 60_000;
 
 let total = 0;
@@ -22,7 +24,7 @@ export function recordMailFailure(gist: string, now = Date.now()): void {
   sinceReport++;
   if (now - lastReportAt < REPORT_EVERY_MS) return;
   const more = sinceReport > 1 ? ` (${sinceReport} messages failed since the last report)` : "";
-  console.warn(`[mail] a message was not sent: ${gist}${more}`);
+  log().warn({ component: "mail", failed_since_last_report: sinceReport }, `a message was not sent: ${gist}${more}`);
   lastReportAt = now;
   sinceReport = 0;
 }

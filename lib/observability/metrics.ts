@@ -30,6 +30,11 @@ interface Definition<L extends string> {
   name: string;
   help: string;
   labels?: Record<L, LabelSpec>;
+  /**
+   * A cap on label combinations where open labels go together (a circuit's tenant and
+   * integration): past it, a new combination has its open labels recorded as "other".
+   */
+  seriesLimit?: number;
 }
 
 /** How workers' values combine under `npm start` (prom-client's AggregatorRegistry): "sum" by default. */
@@ -37,7 +42,17 @@ export type Aggregator = "sum" | "first" | "min" | "max" | "average" | "omit";
 
 class LabelGuard<L extends string> {
   private readonly seen = new Map<string, Set<string>>();
-  constructor(private readonly spec: Record<string, LabelSpec>) {}
+  private readonly combos = new Set<string>();
+  constructor(
+    private readonly spec: Record<string, LabelSpec>,
+    private readonly seriesLimit?: number,
+  ) {}
+
+  /** A gauge refilled on each scrape starts its bound afresh (what left is not kept counting). */
+  forget(): void {
+    this.seen.clear();
+    this.combos.clear();
+  }
 
   clean(labels: Labels<L> = {}): Partial<Record<L, string>> {
     const out: Partial<Record<L, string>> = {};
@@ -56,6 +71,12 @@ class LabelGuard<L extends string> {
         }
       } else out[key] = spec.includes(value) ? value : OTHER;
     }
+    if (this.seriesLimit !== undefined) {
+      const combo = JSON.stringify(Object.entries(out).sort());
+      if (!this.combos.has(combo) && this.combos.size >= this.seriesLimit) {
+        for (const [key, spec] of Object.entries(this.spec)) if (isOpen(spec) && key in out) out[key as L] = OTHER;
+      } else this.combos.add(combo);
+    }
     return out;
   }
 }
@@ -65,13 +86,23 @@ function isOpen(spec: LabelSpec): spec is OpenLabel {
 }
 
 /** The most series one metric can have: every combination of its labels' bounded values, "other" included. */
-export function maxSeries(labels: Record<string, LabelSpec> = {}, kind: "counter" | "gauge" | "histogram" = "counter", buckets = 0): number {
-  const combos = Object.values(labels).reduce((n, spec) => n * ((isOpen(spec) ? spec.limit : spec.length) + 1), 1);
+export function maxSeries(
+  labels: Record<string, LabelSpec> = {},
+  kind: "counter" | "gauge" | "histogram" = "counter",
+  buckets = 0,
+  seriesLimit?: number,
+): number {
+  let combos = Object.values(labels).reduce((n, spec) => n * ((isOpen(spec) ? spec.limit : spec.length) + 1), 1);
+  // Past the cap, open labels are "other": at most one more combination per value of the listed labels.
+  if (seriesLimit !== undefined) {
+    const listed = Object.values(labels).reduce((n, spec) => n * (isOpen(spec) ? 1 : spec.length + 1), 1);
+    combos = Math.min(combos, seriesLimit + listed);
+  }
   // A histogram writes a series per bucket, plus +Inf, _sum and _count.
   return kind === "histogram" ? combos * (buckets + 3) : combos;
 }
 
-type Declaration = { kind: "counter" | "gauge" | "histogram"; labels: Record<string, LabelSpec>; buckets: number };
+type Declaration = { kind: "counter" | "gauge" | "histogram"; labels: Record<string, LabelSpec>; buckets: number; seriesLimit?: number };
 
 // Next may evaluate this module once per route bundle: a second declaration of a name
 // returns the first metric (prom-client refuses duplicate names), so both maps live on globalThis.
@@ -93,7 +124,7 @@ export interface BoundedGauge<L extends string> {
   set(labels: Labels<L>, value: number): void;
   inc(labels?: Labels<L>, value?: number): void;
   dec(labels?: Labels<L>, value?: number): void;
-  /** Forgets every series (a gauge refilled on each scrape). */
+  /** Forgets every series, and the values its bound has counted (a gauge refilled on each scrape). */
   reset(): void;
 }
 export interface BoundedHistogram<L extends string> {
@@ -103,8 +134,8 @@ export interface BoundedHistogram<L extends string> {
 export function counter<L extends string = never>(def: Definition<L>): BoundedCounter<L> {
   return once(def.name, () => {
     const labels = (def.labels ?? {}) as Record<string, LabelSpec>;
-    declared.set(def.name, { kind: "counter", labels, buckets: 0 });
-    const guard = new LabelGuard<L>(labels);
+    declared.set(def.name, { kind: "counter", labels, buckets: 0, seriesLimit: def.seriesLimit });
+    const guard = new LabelGuard<L>(labels, def.seriesLimit);
     const metric = new client.Counter({ name: def.name, help: def.help, labelNames: Object.keys(labels), registers: [registry] });
     return { inc: (l = {}, v = 1) => metric.inc(guard.clean(l), v) };
   });
@@ -119,8 +150,8 @@ export function gauge<L extends string = never>(
 ): BoundedGauge<L> {
   return once(def.name, () => {
     const labels = (def.labels ?? {}) as Record<string, LabelSpec>;
-    declared.set(def.name, { kind: "gauge", labels, buckets: 0 });
-    const guard = new LabelGuard<L>(labels);
+    declared.set(def.name, { kind: "gauge", labels, buckets: 0, seriesLimit: def.seriesLimit });
+    const guard = new LabelGuard<L>(labels, def.seriesLimit);
     let wrapper: BoundedGauge<L> | undefined;
     const metric = new client.Gauge({
       name: def.name,
@@ -134,7 +165,10 @@ export function gauge<L extends string = never>(
       set: (l, v) => metric.set(guard.clean(l), v),
       inc: (l = {}, v = 1) => metric.inc(guard.clean(l), v),
       dec: (l = {}, v = 1) => metric.dec(guard.clean(l), v),
-      reset: () => metric.reset(),
+      reset: () => {
+        metric.reset();
+        guard.forget();
+      },
     };
     return wrapper;
   });
@@ -147,8 +181,8 @@ export function histogram<L extends string = never>(def: Definition<L> & { bucke
   return once(def.name, () => {
     const labels = (def.labels ?? {}) as Record<string, LabelSpec>;
     const buckets = def.buckets ?? latencyBuckets;
-    declared.set(def.name, { kind: "histogram", labels, buckets: buckets.length });
-    const guard = new LabelGuard<L>(labels);
+    declared.set(def.name, { kind: "histogram", labels, buckets: buckets.length, seriesLimit: def.seriesLimit });
+    const guard = new LabelGuard<L>(labels, def.seriesLimit);
     const metric = new client.Histogram({ name: def.name, help: def.help, labelNames: Object.keys(labels), buckets, registers: [registry] });
     return { observe: (l, v) => metric.observe(guard.clean(l), v) };
   });

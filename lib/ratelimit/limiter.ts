@@ -18,6 +18,7 @@ import { withTimeout } from "@/lib/async/with-timeout";
 import { tcpRedis } from "@/lib/redis/tcp-client";
 import { ratelimitRedis } from "./ratelimit-redis";
 import { rateLimitGate as gate } from "./redis-gate";
+import { log } from "@/lib/observability/logger";
 
 export interface RateLimitResult {
   allowed: boolean;
@@ -102,14 +103,14 @@ function backend(opts: ConsumeOptions): { limiter: Ratelimit } | { answer: RateL
     // Production has no business running without Redis (/api/ready says 503): the
     // strict limits (sign-in) stay closed rather than silently off.
     if (!loggedDisabled) {
-      console.error("[ratelimit] Redis is not configured in production: sign-in is refused until it is (UPSTASH_REDIS_REST_URL).");
+      log().error({ component: "ratelimit" }, "Redis is not configured in production: sign-in is refused until it is (UPSTASH_REDIS_REST_URL).");
       loggedDisabled = true;
     }
     return { answer: { allowed: false, limit: opts.limit, remaining: 0, resetSeconds: 5, skipped: "unavailable" } };
   }
   if (!redis) {
     if (!loggedDisabled) {
-      console.warn("[ratelimit] Redis is not configured (UPSTASH_REDIS_REST_URL): rate limits are disabled.");
+      log().warn({ component: "ratelimit" }, "Redis is not configured (UPSTASH_REDIS_REST_URL): rate limits are disabled.");
       loggedDisabled = true;
     }
     return { answer: { allowed: true, limit: opts.limit, remaining: opts.limit, resetSeconds: 0, skipped: "disabled" } };

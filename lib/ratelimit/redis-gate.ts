@@ -4,6 +4,7 @@
 import { BACKOFF_MS, RedisOutageGate } from "@/lib/redis/outage-gate";
 
 export const rateLimitGate = new RedisOutageGate(
+  "ratelimit",
   (gist, more) =>
     `[ratelimit] Redis unavailable: ${gist}. Limits fail open for API traffic and closed for sign-in; Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
 );

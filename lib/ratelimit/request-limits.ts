@@ -1,6 +1,7 @@
 // The buckets an API request is counted in: the tenant's (all of its /api traffic) and,
 // once known, the principal's or the webhook integration's. takeRequestLimits takes
 // them in one Redis round trip (./hot-limits.ts) and throws the 429 when one is empty.
+import { rateLimitRefusals } from "./metrics";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { rateLimitedError, tighter } from "./headers";
 import { takeLimits, type Bucket } from "./hot-limits";
@@ -33,6 +34,7 @@ export async function takeRequestLimits(buckets: Bucket[]): Promise<RateLimitRes
   let speaking: RateLimitResult | undefined;
   results.forEach((result, i) => {
     if (!result.allowed) {
+      rateLimitRefusals.inc({ bucket: buckets[i]!.bucket });
       const what = refusalMessage[buckets[i]!.bucket] ?? "Too many requests";
       throw rateLimitedError(result, `${what}; retry in ${Math.max(1, result.resetSeconds)} s.`);
     }

@@ -2,6 +2,7 @@
 // inside one tenant, and per tenant on failed sign-ins across all emails (spraying one
 // password over many accounts from many addresses). Fails CLOSED when Redis is configured but not answering, so an
 // outage cannot be used to guess passwords without limit. Node only (HMAC, AUTH_SECRET).
+import { rateLimitRefusals } from "./metrics";
 import { createHmac, hkdfSync } from "node:crypto";
 import { z } from "zod";
 import { serverEnv } from "@/lib/env";
@@ -30,7 +31,7 @@ let hashKey: { secret: string; key: Buffer } | undefined;
  * Keyed hash of a value that must not sit in Redis in clear (emails, malformed IPs).
  * Keyed, not a plain SHA-256, so someone reading Redis cannot test guessed addresses.
  */
-function pseudonym(value: string): string {
+export function pseudonym(value: string): string {
   const secret = serverEnv().AUTH_SECRET;
   if (hashKey?.secret !== secret) {
     hashKey = { secret, key: Buffer.from(hkdfSync("sha256", secret, "tenant-platform", "rate-limit-key", 32)) };
@@ -71,7 +72,8 @@ export function ipBucketKey(ip: string): string {
   return `x-${pseudonym(value)}`;
 }
 
-function check(result: RateLimitResult): void {
+function check(result: RateLimitResult, bucket: string): void {
+  if (!result.allowed) rateLimitRefusals.inc({ bucket });
   if (result.skipped === "unavailable") {
     throw new AppError("unavailable", "Sign-in is briefly unavailable; try again in a few seconds.", [], { headers: { "Retry-After": "5" } });
   }
@@ -121,7 +123,7 @@ export async function limitSignIn(tenantSlug: string, who: { ip?: string; email?
       windowSeconds: rateLimitWindows.signIn,
       onFailure: "closed",
     });
-    check(byIp);
+    check(byIp, "sign-in-ip");
   }
   if (input.email) {
     byEmail = await consume({
@@ -131,11 +133,11 @@ export async function limitSignIn(tenantSlug: string, who: { ip?: string; email?
       windowSeconds: rateLimitWindows.signIn,
       onFailure: "closed",
     });
-    check(byEmail);
+    check(byEmail, "sign-in-email");
   }
   // Only failures count here (countFailedSignIn), so a look is enough: a tenant's users
   // signing in correctly never use it up.
-  check(await peek(tenantFailures(input.tenantSlug, settings)));
+  check(await peek(tenantFailures(input.tenantSlug, settings)), "sign-in-fail-tenant");
   // Neither given: nothing to count by (the caller should always pass the IP).
   return (
     tighter(byIp, byEmail) ?? {

@@ -18,6 +18,7 @@ import { Redis } from "ioredis";
 import { BridgeError, isBlocking, parseCommand, parseCommandList, prepare, type Prepared } from "./bridge/commands";
 import { encodeReply, type Json } from "./bridge/encode-reply";
 import { ScriptShas } from "./bridge/scripts";
+import { log } from "@/lib/observability/logger";
 
 export { rewriteScript } from "./bridge/scripts";
 
@@ -88,7 +89,7 @@ export async function startRedisRestBridge(opts: RedisRestBridgeOptions): Promis
     // Only the message (never the URL, which may hold a password), once per kind.
     if (err.message === lastRedisError) return;
     lastRedisError = err.message;
-    console.error(`[redis-bridge] redis error: ${err.message}`);
+    log().error({ component: "redis-bridge", reason: err.message }, "redis error");
   });
   redis.on("ready", () => (lastRedisError = ""));
   try {
@@ -193,7 +194,7 @@ export async function startRedisRestBridge(opts: RedisRestBridgeOptions): Promis
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       // Message only: it never contains command arguments or the token.
-      console.error(`[redis-bridge] internal error: ${errorMessage(err)}`);
+      log().error({ component: "redis-bridge", reason: errorMessage(err) }, "internal error");
       if (!res.headersSent) send(res, 500, { error: "ERR internal bridge error" });
       else res.destroy();
     });

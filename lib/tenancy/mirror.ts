@@ -5,6 +5,7 @@ import type { Redis } from "@upstash/redis";
 import { platformDb } from "@/lib/db/platform-client";
 import { getRedis } from "@/lib/redis/client";
 import { mirrorKeys } from "./mirror-keys";
+import { log } from "@/lib/observability/logger";
 
 export interface MirrorResult {
   ok: boolean;
@@ -19,7 +20,7 @@ async function attempt(what: string, fn: (redis: Redis) => Promise<unknown>): Pr
     return { ok: true };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    console.warn(`[tenancy] Redis mirror not updated for ${what} (${message}); run npm run domains:rebuild once Redis is back`);
+    log().warn({ component: "tenancy", what, reason: message }, "Redis mirror not updated; run npm run domains:rebuild once Redis is back");
     return { ok: false, error: message };
   }
 }

@@ -19,9 +19,14 @@ export type Resolution =
   | { type: "not-found"; detail: string }
   | { type: "bad-request"; detail: string };
 
-/** Paths that belong to the platform whatever the host: health, readiness, workflow engine. */
+/** Paths that belong to the platform whatever the host: health, readiness, workflow engine, the API description. */
 export function isPlatformApiPath(pathname: string): boolean {
-  return /^\/api\/(health|ready|inngest)(\/|$)/.test(pathname);
+  return /^\/api\/(health|ready|inngest)(\/|$)/.test(pathname) || pathname === "/api/v1/openapi.json";
+}
+
+/** Prometheus' endpoint: the platform's, on the root host (or a bare IP) only, never on a tenant's host. */
+export function isMetricsPath(pathname: string): boolean {
+  return /^\/api\/metrics\/?$/.test(pathname);
 }
 
 export function isApiPath(pathname: string): boolean {
@@ -41,6 +46,9 @@ export async function resolveRequest(
 ): Promise<Resolution> {
   const api = isApiPath(input.pathname);
   if (api && isPlatformApiPath(input.pathname)) return { type: "platform" };
+  if (isMetricsPath(input.pathname)) {
+    return classifyHost(input.host, rootDomain).kind === "root" ? { type: "platform" } : { type: "not-found", detail: "No such API endpoint." };
+  }
 
   const host = classifyHost(input.host, rootDomain);
   const rawHeader = api ? input.tenantIdHeader?.trim().toLowerCase() || null : null;

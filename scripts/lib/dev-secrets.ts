@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { toolingEnv } from "@/lib/env";
 
-const names = ["AUTH_SECRET", "ENCRYPTION_KEYS", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY"] as const;
+// METRICS_TOKEN: the Bearer token of GET /api/metrics (Prometheus).
+const names = ["AUTH_SECRET", "ENCRYPTION_KEYS", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "METRICS_TOKEN"] as const;
 type DevSecrets = Record<(typeof names)[number], string>;
 
 function fresh(mode: "dev" | "test"): DevSecrets {
@@ -18,6 +19,7 @@ function fresh(mode: "dev" | "test"): DevSecrets {
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
     INNGEST_SIGNING_KEY: `signkey-${mode}-${randomBytes(32).toString("hex")}`,
     INNGEST_EVENT_KEY: randomBytes(24).toString("hex"),
+    METRICS_TOKEN: randomBytes(32).toString("hex"),
   };
 }
 

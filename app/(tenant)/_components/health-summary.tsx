@@ -5,6 +5,7 @@ import Link from "next/link";
 import { can, type UserPrincipal } from "@/lib/auth/principal";
 import { healthSummary, type HealthSummary } from "@/lib/integrations/health-summary";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { log } from "@/lib/observability/logger";
 
 function Figure({ label, value, testId, bad }: { label: string; value: number; testId: string; bad: boolean }) {
   return (
@@ -23,7 +24,7 @@ export async function HealthSummaryPanel({ tenant, principal }: { tenant: Tenant
   try {
     summary = await healthSummary(tenant.slug);
   } catch (err) {
-    console.error("[integrations] health summary failed:", err instanceof Error ? err.message : err);
+    log().error({ component: "integrations", reason: err instanceof Error ? err.message : String(err) }, "health summary failed");
     return (
       <p role="alert" className="mt-8 text-sm text-amber-800" data-testid="health-summary-unavailable">
         Integration health is not available right now; reload the page to try again.

@@ -7,6 +7,7 @@ import { can, type UserPrincipal } from "@/lib/auth/principal";
 import { listNotices, type NoticeView } from "@/lib/integrations/notices";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { DismissNoticeButton } from "./dismiss-notice-button";
+import { log } from "@/lib/observability/logger";
 
 export async function Notices({ tenant, principal }: { tenant: TenantRecord; principal: UserPrincipal }) {
   if (!can(principal, "integrations:read")) return null;
@@ -15,7 +16,7 @@ export async function Notices({ tenant, principal }: { tenant: TenantRecord; pri
     notices = await listNotices(tenant.slug, { unreadOnly: true, limit: 10 });
   } catch (err) {
     // Notices are an aid: a failure to read them must not take the page down.
-    console.error("[notices] could not list notices:", err instanceof Error ? err.message : err);
+    log().error({ err, component: "notices" }, "could not list notices");
     return null;
   }
   if (notices.length === 0) return null;

@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import { recoveryCodesLeft } from "@/lib/auth/account";
 import { adminRoles } from "@/lib/auth/permissions";
-import { can } from "@/lib/auth/principal";
 import { listSessions } from "@/lib/auth/sessions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
 import { formatUtc } from "@/components/format-time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
-import { ChangePasswordForm, MfaSection, RevokeSessionButton, SecuritySettingsForm } from "./account-forms";
+import { ChangePasswordForm, MfaSection, RevokeSessionButton } from "./account-forms";
+import { ChangeEmailForm } from "./email-form";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My account" };
@@ -78,6 +78,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <ChangePasswordForm />
           </Section>
 
+          <Section id="email-heading" title="Email address">
+            <ChangeEmailForm current={principal.email} />
+          </Section>
+
           <Section id="sessions-heading" title="Where you are signed in">
             <p className="mb-3 text-sm text-slate-600">Revoking a session signs that browser or API client out on its next request.</p>
             <DataTable
@@ -109,12 +113,6 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
               })}
             </DataTable>
           </Section>
-
-          {can(principal, "settings:write") ? (
-            <Section id="org-security-heading" title={`${tenant.name} security`}>
-              <SecuritySettingsForm mfaRequiredForAdmins={settings.mfaRequiredForAdmins} selfHasMfa={principal.mfaEnabled} />
-            </Section>
-          ) : null}
         </>
       )}
     </TenantShell>

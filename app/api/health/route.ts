@@ -1,6 +1,6 @@
 // Liveness: answers without touching any dependency.
+import { withObservation } from "@/lib/observability/http";
+
 export const dynamic = "force-dynamic";
 
-export function GET(): Response {
-  return Response.json({ status: "ok" }, { headers: { "cache-control": "no-store" } });
-}
+export const GET = withObservation("/api/health", () => Response.json({ status: "ok" }, { headers: { "cache-control": "no-store" } }));

@@ -8,7 +8,8 @@ import { getInngest } from "@/inngest/client";
 import { platformFunctions } from "@/inngest/functions";
 import { serverEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
-import { problemFromError } from "@/lib/http/problem";
+import { problemFromError } from "@/lib/http/problem-from-error";
+import { withObservation } from "@/lib/observability/http";
 
 type Handlers = ReturnType<typeof serve>;
 let handlers: Handlers | undefined;
@@ -22,7 +23,7 @@ function serveHandlers(): Handlers {
 }
 
 function handle(method: "GET" | "POST" | "PUT") {
-  return async (request: Request, ctx: unknown): Promise<Response> => {
+  return withObservation("/api/inngest", async (request: Request, ctx: unknown): Promise<Response> => {
     let h: Handlers;
     try {
       h = serveHandlers();
@@ -30,7 +31,7 @@ function handle(method: "GET" | "POST" | "PUT") {
       return problemFromError(err, crypto.randomUUID());
     }
     return (h[method] as (req: Request, ctx: unknown) => Promise<Response>)(request, ctx);
-  };
+  });
 }
 
 export const GET = handle("GET");

@@ -1,5 +1,6 @@
 // Least privilege where a separate application role is used (DATABASE_APP_ROLE): the
-// app may read the platform tables (and change a tenant's settings) and read and write tenant data, but may only
+// app may read the platform tables (and change a tenant's name, settings and custom
+// domains, from the Settings page) and read and write tenant data, but may only
 // INSERT and SELECT audit rows and never touch the chain head or retention anchors
 // (the chain's trigger functions are SECURITY DEFINER). It owns nothing, so it can
 // neither disable triggers nor change the schema. Migrations run as the owning role.
@@ -11,7 +12,8 @@ export function appRoleGrantsSql(schema: string, role: string): string {
   if (schema === "public") {
     return `GRANT USAGE ON SCHEMA public TO ${r};
       GRANT SELECT ON public.tenants, public.domains TO ${r};
-      GRANT UPDATE (settings, updated_at) ON public.tenants TO ${r};`;
+      GRANT UPDATE (name, settings, updated_at) ON public.tenants TO ${r};
+      GRANT INSERT, UPDATE, DELETE ON public.domains TO ${r};`;
   }
   const s = quoteIdent(schema);
   return `GRANT USAGE ON SCHEMA ${s} TO ${r};

@@ -12,6 +12,7 @@ import { webhookReceived } from "@/lib/jobs/events";
 import { sendJobs } from "@/lib/jobs/send";
 import { markDispatched } from "./mark-dispatched";
 import { scheduleRecovery } from "./recovery";
+import { log } from "@/lib/observability/logger";
 
 export interface InboxRef {
   id: string;
@@ -48,7 +49,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 /** Logging must not make the function throw either. */
 function warn(message: string): void {
   try {
-    console.warn(`[inbox] ${message}`);
+    log().warn({ component: "inbox" }, message);
   } catch {
     // nothing to do
   }

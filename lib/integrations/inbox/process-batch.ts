@@ -10,6 +10,7 @@
 // transaction, and only the events that fail are handed on. An event that forwards to a
 // rest integration, or whose attempt failed, goes to the per-event workflow (retries,
 // dead letter); one that can never be processed is dead-lettered here, alone.
+import { observeProcessed } from "./metrics";
 import { withAudit } from "@/lib/audit/with-audit";
 import { quoteIdent } from "@/lib/db/identifier";
 import { tenantDb } from "@/lib/db/tenant-client";
@@ -17,6 +18,7 @@ import { schemaNameFor } from "@/lib/tenancy/slug";
 import { upsertRecord } from "../records/upsert-record";
 import { webhookSettingsSchema } from "../settings";
 import { markAttemptFailed, markDead, objectOfEvent, processorContext } from "./process-webhook";
+import { log } from "@/lib/observability/logger";
 
 export interface BatchOutcome {
   /** Rows applied and marked processed by this call. */
@@ -34,6 +36,7 @@ export interface BatchOutcome {
 interface Applicable {
   id: string;
   integrationId: string;
+  receivedAt: Date;
   externalId: string;
   data: unknown;
 }
@@ -84,7 +87,15 @@ export async function applyWebhookBatch(slug: string, eventIds: string[]): Promi
   const ids = [...new Set(eventIds)];
   const rows = await tenantDb(slug).webhookEvent.findMany({
     where: { id: { in: ids } },
-    select: { id: true, status: true, body: true, providerEventId: true, integrationId: true, integration: { select: { scheme: true, settings: true } } },
+    select: {
+      id: true,
+      status: true,
+      body: true,
+      providerEventId: true,
+      integrationId: true,
+      receivedAt: true,
+      integration: { select: { scheme: true, settings: true } },
+    },
   });
   const byId = new Map(rows.map((r) => [r.id, r]));
   const applicable: Applicable[] = [];
@@ -113,7 +124,7 @@ export async function applyWebhookBatch(slug: string, eventIds: string[]): Promi
       continue;
     }
     const { externalId, data } = objectOfEvent(row.integration.scheme ?? "", payload, row.providerEventId);
-    applicable.push({ id, integrationId: row.integrationId, externalId, data });
+    applicable.push({ id, integrationId: row.integrationId, receivedAt: row.receivedAt, externalId, data });
   }
   // Chunks in order (so the later event about an object still wins), each one short
   // transaction: sealing waits for open transactions, and row locks are held until commit.
@@ -121,14 +132,16 @@ export async function applyWebhookBatch(slug: string, eventIds: string[]): Promi
     const chunk = applicable.slice(i, i + rowsPerTransaction);
     try {
       await applyAll(slug, chunk);
+      observeProcessed(chunk.map((a) => a.receivedAt));
       out.processed.push(...chunk.map((a) => a.id));
       continue;
     } catch (err) {
-      console.warn(`[inbox] ${chunk.length} event(s) of ${slug} failed as a group (${errorText(err)}); applying them one by one`);
+      log().warn({ component: "inbox", tenant: slug, events: chunk.length, reason: errorText(err) }, "events failed as a group; applying them one by one");
     }
     for (const it of chunk) {
       try {
         await applyOne(slug, it);
+        observeProcessed(it.receivedAt);
         out.processed.push(it.id);
       } catch (err) {
         // Its attempt is written on the row; the per-event workflow retries it, and

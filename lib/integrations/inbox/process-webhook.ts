@@ -7,6 +7,7 @@
 // engine retries; the failure handler marks the row dead.
 import { raiseIntegrationAlert } from "@/lib/alerts/incidents";
 import { systemContext, type AuditContext } from "@/lib/audit/context";
+import { observeProcessed } from "./metrics";
 import { withAudit } from "@/lib/audit/with-audit";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { callIntegration } from "../outbound/client";
@@ -57,7 +58,14 @@ export interface Applied {
 export async function applyWebhookEvent(slug: string, eventId: string): Promise<Applied> {
   const row = await tenantDb(slug).webhookEvent.findUnique({
     where: { id: eventId },
-    select: { status: true, body: true, providerEventId: true, integrationId: true, integration: { select: { scheme: true, settings: true } } },
+    select: {
+      status: true,
+      body: true,
+      providerEventId: true,
+      integrationId: true,
+      receivedAt: true,
+      integration: { select: { scheme: true, settings: true } },
+    },
   });
   if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist (integration deleted?)`);
   if (row.status === "processed") return { alreadyProcessed: true, forwards: false, externalId: null, outcome: null };
@@ -77,6 +85,7 @@ export async function applyWebhookEvent(slug: string, eventId: string): Promise<
     });
     return result;
   });
+  if (!forwards) observeProcessed(row.receivedAt);
   return { alreadyProcessed: false, forwards, externalId, outcome };
 }
 
@@ -129,9 +138,12 @@ function processedUpdate() {
 }
 
 export async function markProcessed(slug: string, eventId: string): Promise<void> {
-  await withAudit(slug, processorContext, (tx) =>
-    tx.webhookEvent.updateMany({ where: { id: eventId, status: { not: "processed" } }, data: processedUpdate() }),
-  );
+  const receivedAt = await withAudit(slug, processorContext, async (tx) => {
+    const { count } = await tx.webhookEvent.updateMany({ where: { id: eventId, status: { not: "processed" } }, data: processedUpdate() });
+    if (!count) return null;
+    return (await tx.webhookEvent.findUnique({ where: { id: eventId }, select: { receivedAt: true } }))?.receivedAt ?? null;
+  });
+  if (receivedAt) observeProcessed(receivedAt);
 }
 
 /** The dead-letter state: retries are exhausted or the event cannot be processed; an admin may replay it. */

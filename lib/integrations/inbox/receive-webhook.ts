@@ -19,6 +19,7 @@ import { eventTypeOf, keptHeadersOf } from "./event-type";
 import { isMissingIntegration, storeInboxEvent } from "./store-event";
 import { webhookTarget, type IntegrationSummary } from "./webhook-target";
 import { replaceControlCharacters } from "@/lib/zod/text";
+import { log } from "@/lib/observability/logger";
 
 export const maxWebhookBytes = 1024 * 1024;
 
@@ -49,7 +50,7 @@ async function reject(slug: string, meta: RequestMeta, integrationId: string, in
     targetId: replaceControlCharacters(integrationId.slice(0, 200)),
     summary: `webhook refused: ${error.message}`,
     metadata: { reason: error.reason ?? error.code, status: error.status },
-  }).catch((err: unknown) => console.error("[webhooks] could not audit a refused webhook:", err instanceof Error ? err.message : err));
+  }).catch((err: unknown) => log().error({ err, component: "webhooks" }, "could not audit a refused webhook"));
   throw error;
 }
 

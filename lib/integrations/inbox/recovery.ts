@@ -7,6 +7,7 @@
 // once. The tenant leaves the loop when nothing of it waits any more. The cron stays the
 // safety net for what this process never saw (another instance, a restart).
 import { onSendsRecovered } from "@/lib/jobs/send";
+import { log } from "@/lib/observability/logger";
 import { reconcileInbox, redispatchAfterMs, reopenStuckRows, unsettledRows } from "./reconcile";
 
 /** Rows younger than this may still be in their own request's send (send timeout 3 s + the mark). */
@@ -61,7 +62,7 @@ async function tick(): Promise<void> {
       } catch (err) {
         if (errors + 1 >= maxConsecutiveErrors) s.pending.delete(slug);
         else s.pending.set(slug, errors + 1);
-        console.warn(`[inbox] recovery pass for ${slug} failed: ${err instanceof Error ? err.message : String(err)}`);
+        log().warn({ err, component: "inbox", tenant: slug }, "inbox recovery pass failed");
       }
     }
   } finally {

@@ -7,6 +7,7 @@ import { recordEvent } from "@/lib/audit/with-audit";
 import type { CircuitStateName } from "./circuit-breaker";
 import type { OutboundError } from "./errors";
 import type { ParsedTarget } from "./types";
+import { log } from "@/lib/observability/logger";
 
 export interface CallRecord {
   method: string;
@@ -51,6 +52,6 @@ export async function auditCall(target: ParsedTarget, ctx: AuditContext, call: C
   } catch (err) {
     // The call itself happened (a POST may have taken effect): failing it now would
     // invite a duplicate. Say so loudly instead.
-    console.error(`[outbound] could not audit ${call.method} ${call.url} for ${target.tenantSlug}: ${err instanceof Error ? err.message : String(err)}`);
+    log().error({ err, component: "outbound", tenant: target.tenantSlug, call: `${call.method} ${call.url}` }, "could not audit an outbound call");
   }
 }

@@ -97,6 +97,7 @@ return {'none', 'closed'}
 `;
 
 const gate = new RedisOutageGate(
+  "circuit",
   (gist, more) => `[circuit] Redis unavailable: ${gist}. Circuit breakers step aside (calls go through); Redis is retried every ${BACKOFF_MS / 1000} s${more}.`,
 );
 

@@ -3,6 +3,7 @@
 // addresses, then per attempt ask the circuit breaker and the rate limit, make the
 // request, record the outcome, and retry only what is safe to repeat. One audit row at
 // the end, whatever happened.
+import { observeCall } from "./metrics";
 import { auditContextSchema, type AuditContext } from "@/lib/audit/context";
 import { serverEnv } from "@/lib/env";
 import { parseOrThrow } from "@/lib/errors/from-zod";
@@ -26,6 +27,7 @@ import {
   type ParsedRequest,
   type ParsedTarget,
 } from "./types";
+import { log } from "@/lib/observability/logger";
 
 export { circuitState, resetCircuit } from "./circuit-breaker";
 
@@ -115,7 +117,7 @@ async function quietly(what: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    console.error(`[outbound] ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log().error({ err, component: "outbound", what }, "outbound bookkeeping failed");
   }
 }
 
@@ -225,6 +227,7 @@ async function callTraced(target: ParsedTarget, request: ParsedRequest, ctx: Aud
   try {
     const res = await execute(target, request, ctx, opts, call);
     call.latencyMs = Math.round(performance.now() - started);
+    observeCall(null, performance.now() - started);
     await auditCall(target, ctx, call);
     const body = res.body;
     return {
@@ -243,6 +246,7 @@ async function callTraced(target: ParsedTarget, request: ParsedRequest, ctx: Aud
         : new OutboundError(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, { reason: "network", retriable: false, cause: err });
     error.attempts = call.attempts;
     call.error = error;
+    observeCall(error, performance.now() - started);
     await auditCall(target, ctx, call);
     throw err instanceof OutboundError ? error : err;
   }

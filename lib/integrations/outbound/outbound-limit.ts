@@ -1,6 +1,7 @@
 // The per-integration outbound rate limit, over the shared limiter. A short wait (the
 // window turns within a couple of seconds) is cheaper than failing the whole call; a
 // long one is the caller's to schedule (RateLimitedError.retryAfterSeconds).
+import { rateLimitRefusals } from "@/lib/ratelimit/metrics";
 import { consume } from "@/lib/ratelimit/limiter";
 import { RateLimitedError } from "./errors";
 import type { ParsedTarget } from "./types";
@@ -19,7 +20,10 @@ export async function takeOutboundToken(target: ParsedTarget, sleep: (ms: number
       onFailure: "open",
     });
     if (result.allowed) return null;
-    if (result.resetSeconds > MAX_WAIT_SECONDS || waits >= MAX_WAITS) return new RateLimitedError(Math.max(1, result.resetSeconds));
+    if (result.resetSeconds > MAX_WAIT_SECONDS || waits >= MAX_WAITS) {
+      rateLimitRefusals.inc({ bucket: "outbound" });
+      return new RateLimitedError(Math.max(1, result.resetSeconds));
+    }
     await sleep(Math.max(100, result.resetSeconds * 1000));
   }
 }

@@ -6,6 +6,7 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { listTenants } from "@/lib/tenancy/list-tenants";
 import { loadIntegration } from "../integrations";
 import { syncSettingsOf } from "../settings";
+import { log } from "@/lib/observability/logger";
 
 export async function requestSync(slug: string, integrationId: string, trigger: "manual" | "schedule"): Promise<{ eventId: string }> {
   const integration = await loadIntegration(slug, integrationId);
@@ -17,9 +18,7 @@ export async function requestSync(slug: string, integrationId: string, trigger: 
     const { ids } = await getInngest().send(syncRequested.create({ tenant: slug, integrationId, trigger }));
     return { eventId: ids[0] ?? "" };
   } catch (err) {
-    console.warn(
-      `[sync] sync of ${slug} integration ${integrationId} not requested, the workflow engine is not reachable: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    log().warn({ err, component: "sync", tenant: slug, integration: integrationId }, "sync not requested: the workflow engine is not reachable");
     throw new AppError("unavailable", "The workflow engine is not reachable; try again shortly.", [], { headers: { "Retry-After": "30" } });
   }
 }

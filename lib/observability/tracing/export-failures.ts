@@ -3,6 +3,7 @@
 // any failed, one line says how many and the last error. The count is also a metric.
 // (Mail failures have their own reporter, lib/mail/failures.ts.)
 import { counter } from "@/lib/observability/metrics";
+import { log } from "@/lib/observability/logger";
 
 export const exportFailureReportMs = 60_000;
 
@@ -18,7 +19,7 @@ let timer: NodeJS.Timeout | undefined;
 
 function report(): void {
   if (sinceReport === 0) return;
-  console.warn(`[tracing] ${sinceReport} span export(s) failed in the last minute (${total} since start); last: ${last}`);
+  log().warn({ component: "tracing", failed: sinceReport, total }, `span exports failed in the last minute; last: ${last}`);
   sinceReport = 0;
 }
 

@@ -7,7 +7,7 @@ import { parseExportParams } from "@/lib/audit/query-params";
 import { principalAuditContext } from "@/lib/auth/principal";
 import { tenantPool } from "@/lib/db/tenant-pool";
 import { AppError } from "@/lib/errors/app-error";
-import { problemFromError } from "@/lib/http/problem";
+import { problemFromError } from "@/lib/http/problem-from-error";
 import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import { isDenial, recordDenial } from "@/lib/http/guard";
 import { requirePagePrincipal } from "@/lib/http/page-principal";

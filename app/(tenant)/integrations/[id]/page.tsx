@@ -34,6 +34,7 @@ import {
 import { kindLabels, schemeLabels } from "../_components/labels";
 import { orNotFound } from "../_components/or-not-found";
 import { StatusBadge } from "../_components/status-badge";
+import { log } from "@/lib/observability/logger";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Integration" };
@@ -79,11 +80,11 @@ export default async function IntegrationPage({ params, searchParams }: { params
 
   const [health, history, inbox, runs, records] = await Promise.all([
     integrationHealth(tenant.slug, integration.id).catch((err: unknown) => {
-      console.error("[integrations] health failed:", err instanceof Error ? err.message : err);
+      log().error({ err, component: "integrations", integration: integration.id }, "integration health failed");
       return null;
     }),
     integrationHistory(tenant.slug, integration.id).catch((err: unknown) => {
-      console.error("[integrations] health history failed:", err instanceof Error ? err.message : err);
+      log().error({ component: "integrations", reason: err instanceof Error ? err.message : String(err) }, "health history failed");
       return null;
     }),
     isWebhook
