@@ -30,6 +30,7 @@ export async function middleware(request: NextRequest): Promise<Response> {
   headers.delete(internalHeaders.tenant);
   headers.delete(internalHeaders.tenantHost);
   headers.set(internalHeaders.requestId, requestId);
+  headers.set(internalHeaders.path, `${pathname}${request.nextUrl.search}`);
   const api = isApiPath(pathname);
   // Pages get a CSP with a fresh nonce: on the request, where Next reads the nonce for
   // its scripts, and on the response. API answers are JSON: only the static headers.

@@ -69,10 +69,10 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** GET / with a chosen Host header (fetch does not let a caller set Host). */
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
+/** GET `path` with a chosen Host header (fetch does not let a caller set Host). */
+function get(port: number, host: string, path = "/", headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
+    request({ host: "127.0.0.1", port, path, headers: { host, ...headers } }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (d: string) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -115,6 +115,8 @@ describe("npm run dev", () => {
       "HOST",
       "SMTP_URL",
       "MAIL_CATCHER_URL",
+      "METRICS_TOKEN",
+      "LOG_FORMAT",
     ])
       delete env[name];
     // The dev stack starts its own bridge in front of REDIS_URL.
@@ -201,6 +203,22 @@ describe("npm run dev", () => {
     const secrets = JSON.parse(readFileSync(path.join(dataDir, "dev-secrets.json"), "utf8")) as Record<string, string>;
     expect(secrets.INNGEST_SIGNING_KEY).toMatch(/^signkey-dev-[0-9a-f]{64}$/);
     expect(secrets.INNGEST_EVENT_KEY).toMatch(/^[0-9a-f]{32,}$/);
+
+    // ---- metrics: a generated token, the URL printed, the endpoint on the platform's host only
+    expect(secrets.METRICS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    expect(output).toContain(`Metrics:   http://localhost:${port}/api/metrics`);
+    expect(output).not.toContain(secrets.METRICS_TOKEN);
+    const metrics = await get(port, `localhost:${port}`, "/api/metrics", { authorization: `Bearer ${secrets.METRICS_TOKEN}` });
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain("platform_http_requests_total");
+    expect((await get(port, `localhost:${port}`, "/api/metrics")).status).toBe(401);
+    expect((await get(port, `acme.localhost:${port}`, "/api/metrics", { authorization: `Bearer ${secrets.METRICS_TOKEN}` })).status).toBe(404);
+    // Pretty log lines under npm run dev (pino-pretty), not JSON; only the Edge
+    // middleware's own lines (the 404 above) stay JSON, as the Edge has no pino.
+    expect(output).toMatch(/INFO.*request/);
+    const jsonAccess = output.split("\n").filter((l) => l.includes('"msg":"request"'));
+    expect(jsonAccess.length).toBeGreaterThan(0);
+    for (const line of jsonAccess) expect(line).toContain('"route":"(middleware)"');
     const external = Object.values(networkInterfaces())
       .flat()
       .filter((a) => a && !a.internal && a.family === "IPv4")

@@ -214,7 +214,7 @@ describe("INTEGRATIONS_ALLOWED_HOSTS", () => {
 describe("edgeEnv", () => {
   it("needs no server variables", () => {
     setEnv({});
-    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost", REDIS_KEY_PREFIX: "", REDIS_TIMEOUT_MS: 750, RATELIMIT_TIMEOUT_MS: 250 });
+    expect(edgeEnv()).toEqual({ APP_ROOT_DOMAIN: "localhost", REDIS_KEY_PREFIX: "", REDIS_TIMEOUT_MS: 750, RATELIMIT_TIMEOUT_MS: 250, LOG_LEVEL: "info" });
   });
 
   it("refuses a Redis timeout outside 50-10000 ms, naming it", () => {

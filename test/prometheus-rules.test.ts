@@ -7,6 +7,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import "@/lib/audit/metrics";
+import "@/lib/auth/metrics";
+import "@/lib/integrations/inbox/metrics";
+import "@/lib/integrations/outbound/metrics";
+import "@/lib/observability/collectors";
+import "@/lib/observability/http";
+import "@/lib/observability/workflows";
+import "@/lib/ratelimit/metrics";
+import "@/lib/redis/outage-gate";
+import { declared } from "@/lib/observability/metrics";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dir = path.join(root, "ops/prometheus");
@@ -50,6 +60,38 @@ describe("Prometheus rules and scrape config", () => {
     const r = promtool(["test", "rules", "tests/alerts.test.yml"]);
     expect(r.output, r.output).toContain("SUCCESS");
     expect(r.code).toBe(0);
+  });
+
+  it("the Grafana dashboard's queries parse, and they and the rules only name series the app declares", () => {
+    const dashboard = JSON.parse(readFileSync(path.join(root, "ops/grafana/tenant-platform.json"), "utf8")) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr.replaceAll("$instance", ".*")));
+    expect(exprs.length).toBeGreaterThan(20);
+    // PromQL syntax, checked by promtool: each query as a recording rule.
+    const tmp = mkdtempSync(path.join(tmpdir(), "prom-dash-"));
+    const rules = [
+      "groups:",
+      "  - name: dashboard",
+      "    rules:",
+      ...exprs.flatMap((e, i) => [`      - record: dashboard_query_${i}`, `        expr: ${JSON.stringify(e)}`]),
+    ];
+    writeFileSync(path.join(tmp, "rules.yml"), `${rules.join("\n")}\n`);
+    const r = spawnSync("promtool", ["check", "rules", path.join(tmp, "rules.yml")], { encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toContain("SUCCESS");
+    // Series names: declared by the app (suffixes of histograms aside), or prom-client's process metrics.
+    const names = new Set([...declared.keys()]);
+    const alerts = readFileSync(path.join(dir, "alerts.yml"), "utf8");
+    for (const used of [...`${exprs.join(" ")} ${alerts}`.matchAll(/\bplatform_[a-z_]+/g)].map((m) => m[0])) {
+      expect(names.has(used.replace(/_(bucket|count|sum)$/, "")), `${used} is declared`).toBe(true);
+    }
+    // Every platform series is on the dashboard.
+    for (const name of [...names].filter((n) => n.startsWith("platform_"))) {
+      expect(
+        exprs.some((e) => e.includes(name)),
+        `${name} on the dashboard`,
+      ).toBe(true);
+    }
   });
 
   it("promtool check config accepts the scrape config (with a token file in place)", () => {

@@ -21,10 +21,18 @@ export const auditActions = {
   circuitOpened: "integration.circuit_opened",
   circuitClosed: "integration.circuit_closed",
   syncFinished: "integration.sync_finished",
+  alertRaised: "integration.alert_raised",
   secretRotated: "integration.secret_rotated",
   secretsReencrypted: "secrets.reencrypted",
   exported: "audit.exported",
   retentionPurged: "audit.retention_purged",
+  passwordResetRequested: "auth.password_reset_requested",
+  passwordReset: "auth.password_reset",
+  emailChangeRequested: "auth.email_change_requested",
+  emailChanged: "auth.email_changed",
+  invitationSent: "member.invitation_sent",
+  invitationRevoked: "member.invitation_revoked",
+  tenantMoved: "tenant.moved",
 } as const;
 
 /**

@@ -15,7 +15,8 @@ import { tenantCaches } from "@/lib/cache/tenant-write-tracking";
 import { safeEqual, sha256Hex } from "@/lib/crypto/compare";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
-import { parseOrThrow } from "@/lib/errors/from-zod";
+import { parseOnce } from "@/lib/errors/from-zod";
+import { isTenantWriteHold } from "@/lib/tenancy/move/write-hold-error";
 import { permissionSchema, permissionsOf, roleSchema, type Permission } from "./permissions";
 import type { ApiKeyPrincipal, Principal } from "./principal";
 
@@ -82,7 +83,7 @@ export async function createApiKey(slug: string, creator: Principal, raw: unknow
   // A key cannot mint keys: a leaked one could otherwise outlive its own revocation.
   if (creator.kind !== "user")
     throw new AppError("forbidden", "API keys are created by signed-in people, not by other API keys.", [], { reason: "permission_denied" });
-  const input = parseOrThrow(createApiKeyInput, raw, "API key");
+  const input = parseOnce(createApiKeyInput, raw, "API key");
   const beyond = input.scopes.filter((s) => !creator.permissions.includes(s));
   if (beyond.length) throw new AppError("forbidden", `You cannot grant permissions you do not hold: ${beyond.join(", ")}.`, [], { reason: "scope_not_held" });
   const prefix = `tpk_${randomBytes(6).toString("hex")}`;
@@ -196,7 +197,10 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
         }
       },
       { keepCaches: true },
-    );
+    ).catch((err: unknown) => {
+      // Housekeeping: while a move holds the tenant read-only, a read goes on without it.
+      if (!isTenantWriteHold(err)) throw err;
+    });
   }
   return principal;
 }

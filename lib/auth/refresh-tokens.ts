@@ -7,6 +7,7 @@
 //  - the same token again after that: theft is assumed, the whole family is revoked.
 // Rows are locked (FOR UPDATE) so two racing refreshes are serialised.
 import { createHmac } from "node:crypto";
+import { z } from "zod";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -18,11 +19,18 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { schemaNameFor } from "@/lib/tenancy/slug";
+import { text } from "@/lib/zod/text";
 import { accessTokenTtlSeconds, signAccessToken } from "./access-tokens";
 import { signedInContext } from "./authenticate";
 
 export const refreshGraceMs = 30_000;
 export const refreshTokenTtlMs = 30 * 24 * 3600_000;
+
+/** The body of POST /api/v1/auth/refresh and /revoke. */
+export const refreshTokenInput = z
+  .object({ refresh_token: text().min(1).max(200) })
+  .strict()
+  .meta({ id: "RefreshTokenRequest" });
 
 export interface TokenPair {
   access_token: string;

@@ -5,8 +5,8 @@ import { AppError } from "@/lib/errors/app-error";
 import { clusterNames, isConfiguredCluster } from "./clusters";
 import { getPool } from "./pool";
 
-/** Adds a cluster to the registry (idempotent), in the caller's platform transaction. */
-export async function registerCluster(platform: pg.ClientBase, name: string): Promise<void> {
+/** Adds a cluster to the registry (idempotent), in the caller's platform transaction or autocommit on the pool. */
+export async function registerCluster(platform: pg.ClientBase | pg.Pool, name: string): Promise<void> {
   await platform.query("INSERT INTO public.db_clusters (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", [name]);
 }
 

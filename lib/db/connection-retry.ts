@@ -47,13 +47,23 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 // Connecting failed: the server is down, unreachable, or not accepting connections yet.
-const unreachableCodes = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "57P03"]);
+// (P1001/P1002: Prisma's "can't reach" / "timed out reaching" the database server.)
+const unreachableCodes = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "57P03", "P1001", "P1002"]);
 const unreachableMessages = [/timeout exceeded when trying to connect/i, /Connection terminated due to connection timeout/i, /ECONNREFUSED/];
 
 function unreachable(e: unknown, depth: number): boolean {
   if (!e || typeof e !== "object" || depth > 4) return false;
-  const o = e as { code?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown; errors?: unknown; meta?: { driverAdapterError?: unknown } };
+  const o = e as {
+    code?: unknown;
+    originalCode?: unknown;
+    kind?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+    meta?: { driverAdapterError?: unknown };
+  };
   if (typeof o.code === "string" && unreachableCodes.has(o.code)) return true;
+  if (o.kind === "DatabaseNotReachable") return true;
   if (typeof o.originalCode === "string" && unreachableCodes.has(o.originalCode)) return true;
   if (typeof o.message === "string" && unreachableMessages.some((m) => m.test(o.message as string))) return true;
   // Node's AggregateError (a host with several addresses) lists one error per address.

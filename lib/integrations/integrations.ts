@@ -8,7 +8,7 @@ import { withAudit } from "@/lib/audit/with-audit";
 import type { Integration, Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
-import { parseOrThrow } from "@/lib/errors/from-zod";
+import { parseOnce, parseOrThrow } from "@/lib/errors/from-zod";
 import { resetCircuit } from "./outbound/circuit-breaker";
 import { openIntegrationSecret, sealIntegrationSecret } from "./secrets";
 import { createIntegrationInput, restSettingsSchema, rotateSecretInput, updateIntegrationInput, webhookSettingsSchema, type WebhookSettings } from "./settings";
@@ -64,7 +64,7 @@ export async function getIntegration(slug: string, id: string): Promise<Integrat
 
 /** Creates an integration. A webhook integration's signing secret is generated and returned here only. */
 export async function createIntegration(slug: string, raw: unknown, ctx: AuditContext): Promise<{ integration: IntegrationView; secret: string | null }> {
-  const input = parseOrThrow(createIntegrationInput, raw, "integration");
+  const input = parseOnce(createIntegrationInput, raw, "integration");
   const id = randomUUID();
   const secret = input.kind === "webhook" ? generateSecret(input.scheme) : (input.token ?? null);
   const row = await withAudit(slug, ctx, async (tx) => {
@@ -88,7 +88,7 @@ export async function createIntegration(slug: string, raw: unknown, ctx: AuditCo
 }
 
 export async function updateIntegration(slug: string, id: string, raw: unknown, ctx: AuditContext): Promise<IntegrationView> {
-  const input = parseOrThrow(updateIntegrationInput, raw, "integration");
+  const input = parseOnce(updateIntegrationInput, raw, "integration");
   const row = await withAudit(slug, ctx, async (tx) => {
     const current = await loadIntegration(slug, id, tx);
     const data: Prisma.IntegrationUpdateInput = {};
@@ -129,7 +129,7 @@ export async function rotateWebhookSecret(
   raw: unknown,
   ctx: AuditContext,
 ): Promise<{ integration: IntegrationView; secret: string }> {
-  const input = parseOrThrow(rotateSecretInput, raw ?? {}, "rotation");
+  const input = parseOnce(rotateSecretInput, raw ?? {}, "rotation");
   let secret = "";
   const row = await withAudit(slug, ctx, async (tx, audit) => {
     const current = await loadIntegration(slug, id, tx);

@@ -5,6 +5,7 @@ import { Inngest } from "inngest";
 import { serverEnv } from "@/lib/env";
 import { log } from "@/lib/observability/logger";
 import { WorkflowObservability } from "@/lib/observability/workflows";
+import { StepTracingMiddleware } from "@/lib/observability/tracing/workflow-steps";
 
 export const appId = "tenant-platform";
 
@@ -12,11 +13,12 @@ let client: Inngest | undefined;
 
 function sdkLine(level: "warn" | "error", args: unknown[]): void {
   const err = args.find((a) => a instanceof Error);
-  const text = args
-    .filter((a) => !(a instanceof Error))
-    .map((a) => (typeof a === "string" ? a : JSON.stringify(a)))
-    .join(" ");
-  log()[level]({ component: "inngest", ...(err ? { err } : {}) }, text || "inngest SDK");
+  const text = args.filter((a) => typeof a === "string").join(" ");
+  const detail = args.filter((a) => a !== err && typeof a !== "string");
+  log()[level](
+    { component: "inngest", ...(err ? { err } : {}), ...(detail.length ? { detail: detail.length === 1 ? detail[0] : detail } : {}) },
+    text || "inngest SDK",
+  );
 }
 
 export function getInngest(): Inngest {
@@ -34,8 +36,9 @@ export function getInngest(): Inngest {
       // Steps report back over the documented request/response protocol (SDK_SPEC.md),
       // which the local runner implements, not over the checkpoint API.
       checkpointing: false,
-      // Log context (function, run id, step, attempt) and run outcomes (lib/observability/workflows.ts).
-      middleware: [WorkflowObservability],
+      // Log context (function, run id, step, attempt) and run outcomes (lib/observability/workflows.ts);
+      // a span per step (lib/observability/tracing/workflow-steps.ts).
+      middleware: [WorkflowObservability, StepTracingMiddleware],
       // Each request to the engine gives up after 2 s: an unsent event is picked up by
       // the reconciler anyway.
       fetch: (input, init) =>

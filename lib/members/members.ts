@@ -16,7 +16,7 @@ import { quoteIdent } from "@/lib/db/identifier";
 import { tenantPool } from "@/lib/db/tenant-pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
-import { parseOrThrow } from "@/lib/errors/from-zod";
+import { parseOnce, parseOrThrow } from "@/lib/errors/from-zod";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { emailSchema } from "@/lib/tenancy/tenant-input";
 import { assertMayEditProfile, assertMayManage, lastOwnerMessage } from "./policy";
@@ -124,14 +124,16 @@ export interface CreatedMember {
   member: MemberView;
   /** Present when no password was given: the invitation link's token, shown once. */
   invitationToken?: string;
+  invitationExpiresAt?: Date;
 }
 
 export async function createMember(slug: string, actor: Principal, raw: unknown, ctx: AuditContext): Promise<CreatedMember> {
-  const input = parseOrThrow(createMemberInput, raw, "member");
+  const input = parseOnce(createMemberInput, raw, "member");
   assertMayManage(actor, null, input.role);
   if (input.password !== undefined) parseOrThrow(z.object({ password: newPasswordSchema(input.email) }), { password: input.password }, "member");
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   const invitationToken = passwordHash ? undefined : randomBytes(32).toString("base64url");
+  const invitationExpiresAt = invitationToken ? new Date(Date.now() + invitationTtlMs) : undefined;
   try {
     const member = await withAudit(slug, ctx, async (tx) => {
       const user = await tx.user.create({
@@ -151,13 +153,13 @@ export async function createMember(slug: string, actor: Principal, raw: unknown,
             userId: user.id,
             tokenHash: sha256Hex(invitationToken),
             invitedById: actor.kind === "user" ? actor.id : null,
-            expiresAt: new Date(Date.now() + invitationTtlMs),
+            expiresAt: invitationExpiresAt!,
           },
         });
       }
       return toMemberView(user);
     });
-    return { member, invitationToken };
+    return { member, invitationToken, invitationExpiresAt };
   } catch (err) {
     if ((err as { code?: string }).code === "P2002") throw new AppError("conflict", `${input.email} is already a member of this organisation.`);
     throw err;
@@ -174,7 +176,7 @@ async function ownerCount(tx: Prisma.TransactionClient, slug: string): Promise<n
 
 export async function updateMember(slug: string, actor: Principal, id: string, raw: unknown, ctx: AuditContext): Promise<MemberView> {
   assertId(id);
-  const input = parseOrThrow(updateMemberInput, raw, "member");
+  const input = parseOnce(updateMemberInput, raw, "member");
   assertMayEditProfile(actor, id, input);
   return withAudit(slug, ctx, async (tx) => {
     const target = await tx.user.findUnique({ where: { id }, select: memberSelect });
@@ -222,7 +224,12 @@ export async function unlockMember(slug: string, id: string, ctx: AuditContext):
 }
 
 /** Accepts an invitation: sets the password and activates the account. */
-export async function acceptInvitation(slug: string, token: string, raw: { name?: string; password: string }, ctx: AuditContext): Promise<{ email: string }> {
+export async function acceptInvitation(
+  slug: string,
+  token: string,
+  raw: { name?: string; password: string },
+  ctx: AuditContext,
+): Promise<{ email: string; userId: string }> {
   const invitation = await tenantDb(slug).invitation.findUnique({
     where: { tokenHash: sha256Hex(token) },
     select: { id: true, acceptedAt: true, expiresAt: true, user: { select: { id: true, email: true, status: true } } },
@@ -245,7 +252,7 @@ export async function acceptInvitation(slug: string, token: string, raw: { name?
       data: { status: "active", passwordHash, passwordChangedAt: new Date(), ...(input.name ? { name: input.name } : {}) },
     });
   });
-  return { email: invitation.user.email };
+  return { email: invitation.user.email, userId: invitation.user.id };
 }
 
 export async function invitationEmail(slug: string, token: string): Promise<string | null> {

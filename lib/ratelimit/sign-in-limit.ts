@@ -31,7 +31,7 @@ let hashKey: { secret: string; key: Buffer } | undefined;
  * Keyed hash of a value that must not sit in Redis in clear (emails, malformed IPs).
  * Keyed, not a plain SHA-256, so someone reading Redis cannot test guessed addresses.
  */
-function pseudonym(value: string): string {
+export function pseudonym(value: string): string {
   const secret = serverEnv().AUTH_SECRET;
   if (hashKey?.secret !== secret) {
     hashKey = { secret, key: Buffer.from(hkdfSync("sha256", secret, "tenant-platform", "rate-limit-key", 32)) };

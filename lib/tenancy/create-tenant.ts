@@ -135,9 +135,6 @@ async function prepareCluster(name: string, pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
     await ensureLedger(client);
-  } catch (err) {
-    // Two first creates at once: the other made it.
-    if ((err as { code?: string }).code !== "23505") throw err;
   } finally {
     client.release();
   }

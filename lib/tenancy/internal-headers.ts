@@ -6,6 +6,8 @@ export const internalHeaders = {
   /** Custom hostname the Edge could not resolve (no Redis): the Node side looks it up. */
   tenantHost: "x-platform-tenant-host",
   requestId: "x-request-id",
+  /** The page's path and query as requested, so sign-in can come back to it (lib/http/return-path.ts). */
+  path: "x-platform-path",
   /**
    * The socket's peer address, set by our launcher (scripts/start.mjs) before Next runs,
    * overwriting any incoming copy. The middleware passes it on untouched (it runs after

@@ -19,9 +19,9 @@ export type Resolution =
   | { type: "not-found"; detail: string }
   | { type: "bad-request"; detail: string };
 
-/** Paths that belong to the platform whatever the host: health, readiness, workflow engine. */
+/** Paths that belong to the platform whatever the host: health, readiness, workflow engine, the API description. */
 export function isPlatformApiPath(pathname: string): boolean {
-  return /^\/api\/(health|ready|inngest)(\/|$)/.test(pathname);
+  return /^\/api\/(health|ready|inngest)(\/|$)/.test(pathname) || pathname === "/api/v1/openapi.json";
 }
 
 /** Prometheus' endpoint: the platform's, on the root host (or a bare IP) only, never on a tenant's host. */

@@ -8,6 +8,7 @@ import { formatUtc } from "@/components/format-time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { ChangePasswordForm, MfaSection, RevokeSessionButton } from "./account-forms";
+import { ChangeEmailForm } from "./email-form";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "My account" };
@@ -75,6 +76,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         <>
           <Section id="password-heading" title="Password">
             <ChangePasswordForm />
+          </Section>
+
+          <Section id="email-heading" title="Email address">
+            <ChangeEmailForm current={principal.email} />
           </Section>
 
           <Section id="sessions-heading" title="Where you are signed in">

@@ -6,7 +6,8 @@ import { headers } from "next/headers";
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
 import { tenantAction } from "@/lib/http/tenant-action";
-import { invitationUrl } from "@/lib/http/tenant-url";
+import { tenantOrigin } from "@/lib/http/tenant-url";
+import { deliverInvitation, resendInvitation, revokeInvitation } from "@/lib/members/invitations";
 import { createMember, removeMember, unlockMember, updateMember } from "@/lib/members/members";
 
 const optionalText = text()
@@ -14,15 +15,27 @@ const optionalText = text()
   .optional()
   .transform((v) => v?.trim() || undefined);
 
-export type InviteResult = { email: string; link: string };
+export type InviteResult = { email: string; link: string; sent: boolean };
 
 export const inviteMemberAction = tenantAction(
   { permission: "members:write", input: z.object({ email: text().max(300), name: optionalText, role: text().max(40) }), what: "member invitation" },
   async (ctx, v): Promise<InviteResult> => {
     // No password: the member is created as invited, with a one-time link.
-    const { member, invitationToken } = await createMember(ctx.tenant.slug, ctx.principal, { email: v.email, name: v.name, role: v.role }, ctx.actor);
+    const { member, invitationToken, invitationExpiresAt } = await createMember(
+      ctx.tenant.slug,
+      ctx.principal,
+      { email: v.email, name: v.name, role: v.role },
+      ctx.actor,
+    );
+    // No password was given, so there is always an invitation.
+    if (!invitationToken || !invitationExpiresAt) throw new Error("createMember made no invitation");
+    const delivery = await deliverInvitation(
+      ctx.tenant,
+      { email: member.email, token: invitationToken, expiresAt: invitationExpiresAt, invitedBy: ctx.principal.email },
+      tenantOrigin(await headers(), ctx.tenant.slug),
+    );
     revalidatePath("/members");
-    return { email: member.email, link: invitationUrl(await headers(), ctx.tenant.slug, invitationToken ?? "") };
+    return { email: member.email, link: delivery.url, sent: delivery.sent };
   },
 );
 
@@ -47,4 +60,19 @@ export const unlockMemberAction = tenantAction({ permission: "members:unlock", i
   await unlockMember(ctx.tenant.slug, v.id, ctx.actor);
   revalidatePath("/members");
   return { unlocked: true };
+});
+
+export const resendInvitationAction = tenantAction(
+  { permission: "members:write", input: z.object(idInput), what: "invitation resend" },
+  async (ctx, v): Promise<InviteResult> => {
+    const delivery = await resendInvitation(ctx.tenant, ctx.principal, v.id, tenantOrigin(await headers(), ctx.tenant.slug), ctx.actor);
+    revalidatePath("/members");
+    return { email: delivery.email, link: delivery.url, sent: delivery.sent };
+  },
+);
+
+export const revokeInvitationAction = tenantAction({ permission: "members:write", input: z.object(idInput), what: "invitation revocation" }, async (ctx, v) => {
+  await revokeInvitation(ctx.tenant.slug, ctx.principal, v.id, ctx.actor);
+  revalidatePath("/members");
+  return { revoked: true };
 });

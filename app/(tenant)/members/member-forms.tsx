@@ -4,7 +4,15 @@ import { Field, FormMessage, initialFormState, SelectField, SubmitButton, type F
 import { CopyField } from "@/components/copy-field";
 import type { ActionState } from "@/lib/http/tenant-action";
 import type { MemberView } from "@/lib/members/members";
-import { changeRoleAction, inviteMemberAction, removeMemberAction, unlockMemberAction, type InviteResult } from "./actions";
+import {
+  changeRoleAction,
+  inviteMemberAction,
+  removeMemberAction,
+  resendInvitationAction,
+  revokeInvitationAction,
+  unlockMemberAction,
+  type InviteResult,
+} from "./actions";
 
 const roleOptions = (roles: readonly string[]) => roles.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
 
@@ -42,8 +50,18 @@ export function InviteForm({ roles }: { roles: readonly string[] }) {
       <FormMessage state={state} fields={["email", "name", "role"]} testId="invite-error" />
       {invited ? (
         <div role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900" data-testid="invite-result">
-          <p>
-            <strong>{invited.email}</strong> is invited. Send them this link; it is shown only once and works for 7 days.
+          <p data-testid="invite-sent">
+            {invited.sent ? (
+              <>
+                <strong>{invited.email}</strong> is invited: the invitation email is on its way. The link works once, for 7 days; it is also shown here, once,
+                in case the email does not arrive.
+              </>
+            ) : (
+              <>
+                <strong>{invited.email}</strong> is invited, but the invitation email could not be sent. Send them this link yourself; it is shown only once and
+                works for 7 days.
+              </>
+            )}
           </p>
           <CopyField label="Invitation link" value={invited.link} testId="invitation-link" />
         </div>
@@ -74,7 +92,19 @@ export function MemberActions({
   const [roleState, roleAction] = useActionState(changeRoleAction, initialFormState);
   const [removeState, removeAction] = useActionState(removeMemberAction, initialFormState);
   const [unlockState, unlockAction] = useActionState(unlockMemberAction, initialFormState);
-  const last = latest({ state: roleState, verb: "Role changed." }, { state: removeState, verb: "Removed." }, { state: unlockState, verb: "Unlocked." });
+  const [resendState, resendAction] = useActionState(resendInvitationAction, initialFormState as ActionState<InviteResult>);
+  const [revokeState, revokeAction] = useActionState(revokeInvitationAction, initialFormState);
+  const resent = resendState.ok ? resendState.result : undefined;
+  const last = latest(
+    { state: roleState, verb: "Role changed." },
+    { state: removeState, verb: "Removed." },
+    { state: unlockState, verb: "Unlocked." },
+    {
+      state: resendState,
+      verb: resent?.sent ? "Invitation sent again; the previous link no longer works." : "A new link was made, but the email could not be sent.",
+    },
+    { state: revokeState, verb: "Invitation revoked." },
+  );
   const slug = member.email;
   return (
     <div className="space-y-2">
@@ -110,6 +140,27 @@ export function MemberActions({
               Unlock
             </SubmitButton>
           </form>
+        ) : null}
+        {canWrite && member.status === "invited" ? (
+          <>
+            <form action={resendAction}>
+              <input type="hidden" name="id" value={member.id} />
+              <SubmitButton variant="secondary" className="px-2 py-1" aria-label={`Resend the invitation to ${member.email}`}>
+                Resend invitation
+              </SubmitButton>
+            </form>
+            <form
+              action={revokeAction}
+              onSubmit={(e) => {
+                if (!window.confirm(`Revoke the invitation of ${member.email}? The link stops working and they are removed.`)) e.preventDefault();
+              }}
+            >
+              <input type="hidden" name="id" value={member.id} />
+              <SubmitButton variant="danger" className="px-2 py-1" aria-label={`Revoke the invitation of ${member.email}`}>
+                Revoke invitation
+              </SubmitButton>
+            </form>
+          </>
         ) : null}
         {canWrite ? (
           <form

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { optionalPagePrincipal } from "@/lib/http/page-principal";
+import { safeReturnPath } from "@/lib/http/return-path";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { SignInForm } from "./sign-in-form";
 
@@ -10,6 +11,7 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { tenant, principal } = await optionalPagePrincipal();
   const params = await searchParams;
+  const next = safeReturnPath(params.next);
   return (
     <TenantShell tenant={tenant} principal={principal}>
       <div className="mx-auto max-w-md">
@@ -23,13 +25,13 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             , or sign in below as someone else.
           </div>
         ) : null}
-        {params.accepted ? (
-          <p role="status" className="mb-6 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800" data-testid="invitation-accepted">
-            Your account is ready. Sign in with your email address and the password you chose.
+        {params.reset ? (
+          <p role="status" className="mb-6 rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800" data-testid="password-reset-done">
+            Your password is changed and every session was signed out. Sign in with the new password.
           </p>
         ) : null}
         <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-          <SignInForm />
+          <SignInForm next={next} />
         </div>
       </div>
     </TenantShell>

@@ -8,7 +8,8 @@ import { codeStepAction, passwordStepAction, type SignInResult } from "./actions
 
 const initial: ActionState<SignInResult> = initialFormState;
 
-export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
+/** `next`: the same-host path to open after signing in (checked again on the server). */
+export function SignInForm({ defaultEmail, next = "/" }: { defaultEmail?: string; next?: string }) {
   const [passwordState, passwordAction] = useActionState(followRedirect(passwordStepAction), initial);
   const [codeState, codeAction] = useActionState(followRedirect(codeStepAction), initial);
   // Controlled, so a failed attempt (React resets uncontrolled fields after an action) keeps the address.
@@ -25,6 +26,7 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
           This account uses two-factor authentication. Enter the 6-digit code from your authenticator app, or one of your recovery codes.
         </p>
         <input type="hidden" name="challenge" value={challenge} />
+        <input type="hidden" name="next" value={next} />
         <Field
           label="Authentication code"
           name="code"
@@ -47,6 +49,7 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
 
   return (
     <form action={passwordAction} className="space-y-4" data-testid="password-step" noValidate>
+      <input type="hidden" name="next" value={next} />
       <Field
         label="Email"
         name="email"
@@ -68,7 +71,12 @@ export function SignInForm({ defaultEmail }: { defaultEmail?: string }) {
         required
       />
       <FormMessage state={passwordState} fields={["email", "password"]} testId="sign-in-error" />
-      <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+      <div className="flex items-center justify-between gap-3">
+        <SubmitButton pendingText="Signing in…">Sign in</SubmitButton>
+        <a href="/forgot-password" className="text-sm text-slate-600 underline" data-testid="forgot-password-link">
+          Forgot your password?
+        </a>
+      </div>
     </form>
   );
 }

@@ -21,7 +21,12 @@ export interface LedgerRow {
 }
 
 export async function ensureLedger(client: pg.ClientBase): Promise<void> {
-  await client.query(ledgerDdl);
+  try {
+    await client.query(ledgerDdl);
+  } catch (err) {
+    // Two first runs at once: the other one created it (unique_violation on its type).
+    if ((err as { code?: string }).code !== "23505") throw err;
+  }
 }
 
 /** All ledger rows grouped by schema: schema -> (migration name -> checksum). */

@@ -119,6 +119,7 @@ async function openCluster(run: ClusterRun, lockWaitMs: number): Promise<void> {
     return;
   }
   try {
+    await ensureLedger(run.lockClient);
     await acquireMigrationLock(run.lockClient, lockWaitMs);
   } catch (err) {
     run.lockClient.release();
@@ -128,7 +129,6 @@ async function openCluster(run: ClusterRun, lockWaitMs: number): Promise<void> {
     return;
   }
   try {
-    await ensureLedger(run.lockClient);
     run.ledger = await readLedger(run.lockClient);
   } catch (err) {
     run.error = describe(err);
@@ -157,9 +157,10 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
   const lockWaitMs = options.lockWaitMs ?? 0;
   const lockClient = await pool.connect();
   try {
+    // Outside the lock's transaction: the runs' other connections must see the table.
+    await ensureLedger(lockClient);
     await acquireMigrationLock(lockClient, lockWaitMs);
     try {
-      await ensureLedger(lockClient);
       let ledger = await readLedger(lockClient);
       await Promise.all(runs.map((run) => openCluster(run, lockWaitMs)));
 
@@ -181,7 +182,8 @@ export async function migrateAll(pool: pg.Pool, options: MigrateOptions): Promis
       await applyToSchema(pool, "public", platformPending, options.appRole);
       const platform: SchemaResult = { schema: "public", applied: platformPending.map((m) => m.name) };
       if (platformPending.length) ledger = await readLedger(lockClient);
-      for (const name of names) await registerCluster(lockClient, name);
+      // Autocommit on the pool: the lock's transaction only reads.
+      for (const name of names) await registerCluster(pool, name);
 
       const { rows: allTenants } = await lockClient.query<{ slug: string; schema_name: string; cluster: string }>(
         "SELECT slug, schema_name, cluster FROM public.tenants ORDER BY slug",

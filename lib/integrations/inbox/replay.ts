@@ -6,7 +6,7 @@ import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { AppError } from "@/lib/errors/app-error";
-import { parseOrThrow } from "@/lib/errors/from-zod";
+import { parseOnce } from "@/lib/errors/from-zod";
 import { loadIntegration } from "../integrations";
 import { dispatchInboxRows, type InboxRef } from "./dispatch";
 import { redispatchAfterMs } from "./reconcile";
@@ -31,7 +31,7 @@ export async function replayEvents(
   raw: unknown,
   ctx: AuditContext,
 ): Promise<{ replayed: number; dispatched: number; ids: string[]; skipped: string[] }> {
-  const input = parseOrThrow(replayInput, raw ?? {}, "replay");
+  const input = parseOnce(replayInput, raw ?? {}, "replay");
   const integration = await loadIntegration(slug, integrationId);
   if (integration.status !== "active") throw new AppError("conflict", "This integration is paused; resume it before replaying.");
   const ids = await withAudit(slug, ctx, async (tx, audit) => {

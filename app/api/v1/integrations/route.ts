@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { readJson } from "@/lib/http/read-json";
 import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
 import { createIntegration, listIntegrations } from "@/lib/integrations/integrations";
+import { createIntegrationInput } from "@/lib/integrations/settings";
 import { confineToScope, scopedOrganization } from "@/lib/organizations/scope";
 
 // Keys scoped to an organization see and create only that organization's integrations.
@@ -14,7 +14,7 @@ export const GET = withPrincipal(
 export const POST = withPrincipal(
   "integrations:write",
   async ({ tenant, request, principal, actor }) => {
-    const body = confineToScope(principal, (await readJson(request, z.record(z.string(), z.unknown()), "integration")) as { organizationId?: string | null });
+    const body = confineToScope(principal, await readJson(request, createIntegrationInput, "integration"));
     const { integration, secret } = await createIntegration(tenant.slug, body, actor);
     // A webhook signing secret appears in this response only.
     return Response.json(

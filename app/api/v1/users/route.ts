@@ -1,6 +1,7 @@
 import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
 import { queryObject, readJson } from "@/lib/http/read-json";
-import { invitationUrl } from "@/lib/http/tenant-url";
+import { tenantOrigin } from "@/lib/http/tenant-url";
+import { deliverInvitation } from "@/lib/members/invitations";
 import { createMember, createMemberInput, listMembers } from "@/lib/members/members";
 
 export const GET = withPrincipal("members:read", async ({ tenant, request }) => {
@@ -10,8 +11,19 @@ export const GET = withPrincipal("members:read", async ({ tenant, request }) => 
 
 export const POST = withPrincipal("members:write", async ({ tenant, request, principal, actor }) => {
   const input = await readJson(request, createMemberInput, "member");
-  const { member, invitationToken } = await createMember(tenant.slug, principal, input, actor);
-  const body = invitationToken ? { ...member, invitation_url: invitationUrl(request.headers, tenant.slug, invitationToken) } : member;
+  const { member, invitationToken, invitationExpiresAt } = await createMember(tenant.slug, principal, input, actor);
+  // An invited member gets the link by email; the caller gets it too, once, for when the mail did not go out.
+  const delivery =
+    invitationToken && invitationExpiresAt
+      ? await deliverInvitation(
+          tenant,
+          { email: member.email, token: invitationToken, expiresAt: invitationExpiresAt, invitedBy: principal.kind === "user" ? principal.email : null },
+          tenantOrigin(request.headers, tenant.slug),
+        )
+      : undefined;
+  const body = delivery
+    ? { ...member, invitation_url: delivery.url, invitation_sent: delivery.sent, invitation_expires_at: delivery.expiresAt.toISOString() }
+    : member;
   // The invitation link is a one-time secret: never cached.
   return Response.json(body, { status: 201, headers: { location: `/api/v1/users/${member.id}`, "cache-control": "no-store" } });
 });

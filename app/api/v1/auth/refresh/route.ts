@@ -1,15 +1,11 @@
-import { z } from "zod";
-import { text } from "@/lib/zod/text";
-import { rotateRefreshToken } from "@/lib/auth/refresh-tokens";
+import { rotateRefreshToken, refreshTokenInput } from "@/lib/auth/refresh-tokens";
 import { readJson } from "@/lib/http/read-json";
 import { corsPreflight, withTenant } from "@/lib/http/with-tenant";
-
-const input = z.object({ refresh_token: text().min(1).max(200) }).strict();
 
 // Not under the strict sign-in limit: refresh tokens are unguessable (MAC), and many
 // clients behind one address refresh often. The per-tenant API limit applies.
 export const POST = withTenant(async (ctx) => {
-  const { refresh_token } = await readJson(ctx.request, input);
+  const { refresh_token } = await readJson(ctx.request, refreshTokenInput);
   const pair = await rotateRefreshToken(ctx.tenant.slug, refresh_token, ctx.meta);
   return Response.json(pair, { headers: { "cache-control": "no-store" } });
 });

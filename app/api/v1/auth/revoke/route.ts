@@ -1,14 +1,10 @@
-import { z } from "zod";
-import { text } from "@/lib/zod/text";
-import { revokeRefreshToken } from "@/lib/auth/refresh-tokens";
+import { revokeRefreshToken, refreshTokenInput } from "@/lib/auth/refresh-tokens";
 import { readJson } from "@/lib/http/read-json";
 import { corsPreflight, withTenant } from "@/lib/http/with-tenant";
 
-const input = z.object({ refresh_token: text().min(1).max(200) }).strict();
-
 // Like RFC 7009: 200 whether or not the token was live, so the answer reveals nothing.
 export const POST = withTenant(async (ctx) => {
-  const { refresh_token } = await readJson(ctx.request, input);
+  const { refresh_token } = await readJson(ctx.request, refreshTokenInput);
   await revokeRefreshToken(ctx.tenant.slug, refresh_token, ctx.meta);
   return Response.json({ revoked: true });
 });

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { readJson } from "@/lib/http/read-json";
 import { corsPreflight, withPrincipal } from "@/lib/http/with-tenant";
 import { deleteIntegration, getIntegration, updateIntegration } from "@/lib/integrations/integrations";
+import { updateIntegrationInput } from "@/lib/integrations/settings";
 import { assertIntegrationInScope, confineToScope } from "@/lib/organizations/scope";
 
 const idOf = async (route: { params: Promise<Record<string, string | string[]>> }) => String((await route.params).id);
@@ -22,8 +22,8 @@ export const PATCH = withPrincipal(
   async ({ tenant, request, principal, actor }, route) => {
     const id = await idOf(route);
     await assertIntegrationInScope(tenant.slug, principal, id);
-    const raw = await readJson(request, z.record(z.string(), z.unknown()), "integration");
-    const body = "organizationId" in raw ? confineToScope(principal, raw as { organizationId?: string | null }) : raw;
+    const parsed = await readJson(request, updateIntegrationInput, "integration");
+    const body = "organizationId" in parsed ? confineToScope(principal, parsed) : parsed;
     return Response.json(await updateIntegration(tenant.slug, id, body, actor));
   },
   { organizationScope: true },
