@@ -266,6 +266,17 @@ const serverSchema = z
     MAIL_FROM: mailFrom.optional(),
     /** How long one message may take to hand over to SMTP before it counts as failed. */
     MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /**
+     * OpenTelemetry traces go to this OTLP/HTTP collector (`<endpoint>/v1/traces`, JSON).
+     * Unset: tracing is off and its SDK is never loaded (lib/observability/tracing/).
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318" })
+      .optional(),
+    /** The `service.name` resource attribute of exported spans. */
+    OTEL_SERVICE_NAME: z.string().min(1).max(100).default("tenant-platform"),
+    /** How long one span export may take before it is abandoned (and counted as failed). */
+    OTEL_EXPORTER_OTLP_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(5_000),
   })
   .refine((e) => e.TENANT_PLACEMENT === "least-loaded" || e.TENANT_PLACEMENT === "default" || e.DATABASE_CLUSTERS.some((c) => c.name === e.TENANT_PLACEMENT), {
     message: "must be least-loaded, default or a cluster named in DATABASE_CLUSTERS",

@@ -16,6 +16,7 @@ import { safeEqual, sha256Hex } from "@/lib/crypto/compare";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOnce } from "@/lib/errors/from-zod";
+import { isTenantWriteHold } from "@/lib/tenancy/move/write-hold-error";
 import { permissionSchema, permissionsOf, roleSchema, type Permission } from "./permissions";
 import type { ApiKeyPrincipal, Principal } from "./principal";
 
@@ -196,7 +197,10 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
         }
       },
       { keepCaches: true },
-    );
+    ).catch((err: unknown) => {
+      // Housekeeping: while a move holds the tenant read-only, a read goes on without it.
+      if (!isTenantWriteHold(err)) throw err;
+    });
   }
   return principal;
 }

@@ -26,7 +26,10 @@ function cache(): LRUCache<string, Entry> {
     globalForTenants.__tenantClients = new LRUCache<string, Entry>({
       max: serverEnv().TENANT_CLIENT_CACHE_SIZE,
       // The adapter leaves the shared pool open on disconnect; this only drops the client.
-      dispose: (entry) => void entry.client.$disconnect().catch(() => undefined),
+      // Later, not now: a request may be inside a transaction on it (a moved tenant's
+      // client is dropped at the switch, mid-request), and $disconnect would end that
+      // transaction under it. 20 s: past withAudit's maxWait (5 s) + timeout (10 s).
+      dispose: (entry) => void setTimeout(() => void entry.client.$disconnect().catch(() => undefined), 20_000).unref(),
     });
     // A moved tenant's client is bound to the old cluster's pool: drop it everywhere. (null,
     // "everything may have changed", comes when the bus reconnects: clients in use are

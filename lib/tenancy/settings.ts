@@ -55,6 +55,10 @@ export const tenantSettingsSchema = z
      * to sessions already open too: a shorter lifetime ends older sessions at once.
      */
     sessionLifetimeHours: z.number().int().min(1).max(168).default(168),
+    /**
+     * Who gets alert emails (a circuit opened, dead letters, a sync failing three times):
+     * members holding these roles, and these addresses (lib/alerts/).
+     */
     alertRecipients: alertRecipientsSchema.default({ roles: ["owner"], addresses: [] }),
   })
   .strict();
