@@ -9,11 +9,15 @@
 // hash chain by it within about a second (lib/audit/sealer-loop.ts).
 // A tenant placed on a database cluster missing from DATABASE_CLUSTERS stops the start
 // too, with the cluster's name (a platform database that cannot be reached does not:
-// /api/ready says so).
+// /api/ready says so). OpenTelemetry tracing starts before all of that, when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { serverEnv } = await import("@/lib/env");
-  serverEnv();
+  const env = serverEnv();
+  // Tracing first, so its pg and ioredis instrumentations see those modules load. Off
+  // (OTEL_EXPORTER_OTLP_ENDPOINT unset), the SDK is not even imported.
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) (await import("@/lib/observability/tracing/start")).startTracing(env);
   const { log } = await import("@/lib/observability/logger");
   const { checkTenantClusters } = await import("@/lib/db/cluster-registry");
   const { AppError } = await import("@/lib/errors/app-error");

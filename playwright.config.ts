@@ -12,7 +12,7 @@
 // and no test touches a tenant host until globalSetup has seeded the data.
 import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
-import { externalApiPort, runnerPort } from "./e2e/ports";
+import { dnsPort, externalApiPort, runnerPort } from "./e2e/ports";
 import { toolingEnv } from "./lib/env";
 import { resolveChromium } from "./scripts/lib/chromium";
 
@@ -34,6 +34,8 @@ const engineEnv = {
   INNGEST_EVENT_KEY: eventKey,
   // REST integrations in the specs call one fake API on loopback: only that host:port is let through.
   INTEGRATIONS_ALLOWED_HOSTS: `127.0.0.1:${externalApiPort}`,
+  // Custom-domain verification asks the DNS server e2e/settings.spec.ts starts.
+  DNS_RESOLVERS: `127.0.0.1:${dnsPort}`,
 };
 
 // The browser: the system Chromium, or the one from the @sparticuz/chromium package when

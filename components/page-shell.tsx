@@ -1,10 +1,15 @@
 import type { ReactNode } from "react";
 
-/** The frame every page sits in: a top bar with a title, then the content. */
-export function PageShell({ brand, nav, children }: { brand: ReactNode; nav?: ReactNode; children: ReactNode }) {
+/** The frame every page sits in: a top bar with a title, then the content. `accent`: a #rrggbb bar above it. */
+export function PageShell({ brand, nav, accent, children }: { brand: ReactNode; nav?: ReactNode; accent?: string | null; children: ReactNode }) {
   return (
     <div className="flex min-h-screen flex-col">
-      <header className="border-b border-slate-200 bg-white">
+      <header
+        className={`border-b border-slate-200 bg-white${accent ? " border-t-4" : ""}`}
+        style={accent ? { borderTopColor: accent } : undefined}
+        data-testid="page-header"
+        data-accent={accent ?? undefined}
+      >
         <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3 sm:px-6">
           <div className="text-lg font-semibold tracking-tight">{brand}</div>
           {nav ? <nav className="flex gap-4 text-sm text-slate-600">{nav}</nav> : null}

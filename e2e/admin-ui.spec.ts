@@ -256,11 +256,13 @@ test.describe("require MFA for admins", () => {
     test.slow();
     const tenant = await createTestTenant("mfareq");
     await signIn(page, tenant, tenant.ownerEmail);
-    await page.goto(tenant.url("/account"));
+    // The policy is on the Settings page (it was under My account).
+    await page.goto(tenant.url("/settings"));
     const toggle = page.getByLabel("Require two-factor authentication for owners and admins");
     await expect(toggle).not.toBeChecked();
     await toggle.check();
-    await page.getByTestId("security-settings-form").getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("settings-security-form").getByRole("button", { name: "Save" }).click();
+    await expect(page).toHaveURL(tenant.url("/account?mfa=required"));
     await expect(page.getByTestId("mfa-required-notice")).toContainText("requires two-factor authentication");
 
     // Other pages now send the owner to the set-up.

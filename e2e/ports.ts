@@ -6,3 +6,8 @@ export const runnerPort = 3190;
  * exactly this host:port (INTEGRATIONS_ALLOWED_HOSTS): the SSRF guard stays on.
  */
 export const externalApiPort = 3191;
+/**
+ * UDP: the DNS server the custom-domain spec starts (test/support/dns-server.ts); the
+ * 3100 server asks it for TXT records (DNS_RESOLVERS).
+ */
+export const dnsPort = 3192;

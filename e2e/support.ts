@@ -77,7 +77,15 @@ export async function addTestMember(
   slug: string,
   member: { email: string; role: "owner" | "admin" | "member" | "viewer"; name?: string; password?: string | null },
 ): Promise<{ id: string; invitationToken?: string }> {
-  const actor = { kind: "api_key" as const, id: randomUUID(), name: "e2e setup", prefix: "tpk_e2e", permissions: permissionsOf("owner"), createdById: null };
+  const actor = {
+    kind: "api_key" as const,
+    id: randomUUID(),
+    name: "e2e setup",
+    prefix: "tpk_e2e",
+    permissions: permissionsOf("owner"),
+    createdById: null,
+    organizationId: null,
+  };
   const password = member.password === null ? undefined : (member.password ?? testPassword);
   const created = await createMember(slug, actor, { email: member.email, role: member.role, name: member.name, password }, systemContext("e2e setup"));
   return { id: created.member.id, invitationToken: created.invitationToken };

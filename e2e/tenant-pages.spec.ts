@@ -117,12 +117,19 @@ test.describe("tenant API", () => {
     expect(await res.json()).toEqual({ status: "ok" });
   });
 
-  test("/api/ready reports database and redis ok", async ({ request }) => {
+  test("/api/ready reports database and redis ok, with each probe's latency", async ({ request }) => {
     const res = await request.get(`${server}/api/ready`);
     expect(res.status()).toBe(200);
-    const body = (await res.json()) as { status: string; components: Record<string, { status: string }> };
+    const body = (await res.json()) as { status: string; components: Record<string, { status: string; latencyMs?: number }> };
     expect(body.components.database?.status).toBe("ok");
     expect(body.components.redis?.status).toBe("ok");
+    for (const name of ["database", "redis"]) {
+      const latency = body.components[name]?.latencyMs;
+      expect(typeof latency, name).toBe("number");
+      expect(latency!).toBeGreaterThan(0);
+    }
+    // The local runner is configured on 3100: it is probed and timed too.
+    expect(typeof body.components.workflows?.latencyMs).toBe("number");
     // Workflows are optional: only a configured engine that is down degrades readiness.
     expect(["ok", "disabled", "down"]).toContain(body.components.workflows?.status);
     expect(body.status).toBe(body.components.workflows?.status === "down" ? "degraded" : "ok");

@@ -75,6 +75,8 @@ const redisUrl = z
   .regex(/^rediss?:\/\//, "must be a redis:// URL")
   .default("redis://127.0.0.1:6379");
 const port = z.coerce.number().int().min(0).max(65_535);
+const dnsServerPattern =
+  /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?|\[[0-9a-fA-F:.]+\](?::\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]+)$/;
 
 const smtpUrl = z.string().refine(
   (raw) => {
@@ -180,6 +182,26 @@ const serverSchema = z
       .optional(),
     LOG_SQL: booleanFlag.default(false),
     /**
+     * DNS servers that custom-domain verification asks for TXT records, comma-separated
+     * `ip` or `ip:port` (`[ipv6]:port`). Unset: the machine's resolvers.
+     */
+    DNS_RESOLVERS: z
+      .string()
+      .transform((raw, ctx) => {
+        const servers = raw
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean);
+        for (const entry of servers) {
+          if (!dnsServerPattern.test(entry)) {
+            ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address with an optional port (1.2.3.4, 1.2.3.4:5353, [::1]:5353)` });
+            return z.NEVER;
+          }
+        }
+        return servers;
+      })
+      .optional(),
+    /**
      * A separate least-privilege role the application connects as (its DATABASE_URL),
      * granted access by migrations and tenant creation, which run as the owning role.
      */
@@ -244,6 +266,17 @@ const serverSchema = z
     MAIL_FROM: mailFrom.optional(),
     /** How long one message may take to hand over to SMTP before it counts as failed. */
     MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /**
+     * OpenTelemetry traces go to this OTLP/HTTP collector (`<endpoint>/v1/traces`, JSON).
+     * Unset: tracing is off and its SDK is never loaded (lib/observability/tracing/).
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318" })
+      .optional(),
+    /** The `service.name` resource attribute of exported spans. */
+    OTEL_SERVICE_NAME: z.string().min(1).max(100).default("tenant-platform"),
+    /** How long one span export may take before it is abandoned (and counted as failed). */
+    OTEL_EXPORTER_OTLP_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(5_000),
   })
   .refine((e) => e.TENANT_PLACEMENT === "least-loaded" || e.TENANT_PLACEMENT === "default" || e.DATABASE_CLUSTERS.some((c) => c.name === e.TENANT_PLACEMENT), {
     message: "must be least-loaded, default or a cluster named in DATABASE_CLUSTERS",

@@ -9,6 +9,8 @@ import { createTenant } from "@/lib/tenancy/create-tenant";
 import { addDomain, removeDomain } from "@/lib/tenancy/domains";
 import { dropTenant } from "@/lib/tenancy/drop-tenant";
 import { listTenants } from "@/lib/tenancy/list-tenants";
+import { listMoves } from "@/lib/tenancy/move/move-record";
+import { moveSteps, moveTenant, type MoveStep } from "@/lib/tenancy/move/move-tenant";
 import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
 import { runCli, UsageError } from "./lib/run-cli";
@@ -20,6 +22,9 @@ const usage = `usage: npm run tenants -- <command>
   migrate [--concurrency N]
   suspend <slug> | resume <slug> | archive <slug>
   drop <slug> --confirm <slug>
+  move <slug> --to <cluster>   copy the tenant to another cluster while it stays writable, then switch
+       [--pause-after <step>]  (fault drills: stop after a step until killed; steps: ${moveSteps.join(", ")})
+  moves <slug> [--json]        the tenant's moves, their steps and outcome
   domain add <slug> <hostname> [--primary] [--unverified]
   domain remove <slug> <hostname>
   domain rebuild            rebuild the Redis hostname/tenant mirror from PostgreSQL`;
@@ -99,6 +104,57 @@ await runCli(usage, async () => {
       if (typeof a.values.confirm !== "string") throw new UsageError("--confirm <slug> is required to drop a tenant");
       const { domains } = await dropTenant(slug!, a.values.confirm);
       console.log(`dropped tenant ${slug}${domains.length ? ` and its domains ${domains.join(", ")}` : ""}`);
+      return;
+    }
+    case "move": {
+      const a = parse(rest, { to: { type: "string" }, "pause-after": { type: "string" } });
+      const [slug] = positionals(a, 1, "move <slug> --to <cluster>");
+      if (typeof a.values.to !== "string") throw new UsageError("--to <cluster> is required");
+      const pauseAfter = a.values["pause-after"];
+      if (pauseAfter !== undefined && (typeof pauseAfter !== "string" || !(moveSteps as readonly string[]).includes(pauseAfter))) {
+        throw new UsageError(`--pause-after must be one of ${moveSteps.join(", ")}`);
+      }
+      // Ctrl-C before the switch puts everything back (a kill -9 leaves that to a rerun).
+      const abort = new AbortController();
+      for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => abort.abort());
+      const outcome = await moveTenant({
+        slug: slug!,
+        to: a.values.to,
+        signal: abort.signal,
+        async onStep(step: MoveStep, figures) {
+          console.log(`  ${new Date().toISOString().slice(11, 23)} ${step}${Object.keys(figures).length ? ` ${JSON.stringify(figures)}` : ""}`);
+          if (step === pauseAfter) {
+            console.log(`paused after ${step} (--pause-after): kill this process to drill a failure`);
+            await new Promise<never>((_, reject) => {
+              const keepAlive = setInterval(() => undefined, 60_000);
+              abort.signal.addEventListener("abort", () => (clearInterval(keepAlive), reject(new Error("interrupted while paused"))), { once: true });
+            });
+          }
+        },
+      });
+      if (outcome.recovered) console.log(outcome.recovered);
+      if (outcome.rounds) {
+        console.log(
+          `moved ${outcome.slug} from ${outcome.from} to ${outcome.to}: ${outcome.rowsCopied} rows in ${outcome.rounds} rounds, read-only for ${outcome.holdMs} ms (move ${outcome.moveId})`,
+        );
+      }
+      return;
+    }
+    case "moves": {
+      const a = parse(rest, { json: { type: "boolean" } });
+      const [slug] = positionals(a, 1, "moves <slug>");
+      const moves = await listMoves(getPool(), String(slug));
+      if (a.values.json) {
+        console.log(JSON.stringify(moves, null, 2));
+        return;
+      }
+      if (!moves.length) console.log(`no moves of ${slug}`);
+      for (const m of moves) {
+        const started = m.steps[0]?.at ?? "";
+        console.log(
+          `${started}  ${m.sourceCluster} -> ${m.targetCluster}  ${m.state}${m.holdMs !== null ? `  read-only ${m.holdMs} ms` : ""}${m.error ? `  (${m.error})` : ""}`,
+        );
+      }
       return;
     }
     case "domain": {

@@ -68,9 +68,10 @@ describe("row changes", () => {
 
   it("records every row of a bulk write", async () => {
     const before = await count("audit_log");
-    await withAudit(slug, actor, (tx) => tx.organization.createMany({ data: [{ name: "A" }, { name: "B" }, { name: "C" }] }));
-    await withAudit(slug, actor, (tx) => tx.organization.updateMany({ data: { name: "Same" } }));
-    await withAudit(slug, actor, (tx) => tx.organization.deleteMany());
+    // Notices: a table whose rows may share every value (organization names are unique).
+    await withAudit(slug, actor, (tx) => tx.notice.createMany({ data: ["A", "B", "C"].map((title) => ({ kind: "test", title, body: "bulk" })) }));
+    await withAudit(slug, actor, (tx) => tx.notice.updateMany({ data: { title: "Same" } }));
+    await withAudit(slug, actor, (tx) => tx.notice.deleteMany());
     expect((await count("audit_log")) - before).toBe(9);
   });
 

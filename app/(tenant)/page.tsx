@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Card } from "@/components/card";
 import { optionalPagePrincipal } from "@/lib/http/page-principal";
 import { requireTenant } from "@/lib/tenancy/current-tenant";
+import { HealthSummaryPanel } from "./_components/health-summary";
 import { navItems, TenantShell } from "./_components/tenant-shell";
 
 export const dynamic = "force-dynamic";
@@ -59,6 +60,7 @@ export default async function TenantHome() {
               </Link>
             ))}
           </nav>
+          <HealthSummaryPanel tenant={tenant} principal={principal} />
         </>
       ) : (
         <>

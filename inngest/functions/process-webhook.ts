@@ -14,6 +14,7 @@ import { NonRetriableError } from "inngest";
 import { applyWebhookBatch } from "@/lib/integrations/inbox/process-batch";
 import { applyWebhookEvent, forwardWebhookEvent, markAttemptFailed, markDead, markProcessed } from "@/lib/integrations/inbox/process-webhook";
 import { workflowRuns } from "@/lib/observability/workflows";
+import { isTenantWriteHold } from "@/lib/tenancy/move/write-hold-error";
 import { webhookReceived, webhookSingle } from "../client";
 import { errorMessage, toStepError } from "./step-errors";
 
@@ -32,6 +33,8 @@ async function attempt<T>(tenant: string, eventId: string, work: () => Promise<T
   try {
     return await work();
   } catch (err) {
+    // A tenant move's read-only hold is no attempt of the event: come back when it is over.
+    if (isTenantWriteHold(err)) throw toStepError(err);
     const attempts = await markAttemptFailed(tenant, eventId, errorMessage(err));
     const stepError = toStepError(err);
     // The row's count is the truth: attempts a batch already made count too.

@@ -8,6 +8,7 @@
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { UnprocessableEventError } from "@/lib/integrations/inbox/process-webhook";
 import { OutboundError } from "@/lib/integrations/outbound/errors";
+import { isTenantWriteHold, WRITE_HOLD_RETRY_AFTER_SECONDS } from "@/lib/tenancy/move/write-hold-error";
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -20,6 +21,8 @@ function isPermanent(err: OutboundError): boolean {
 
 export function toStepError(err: unknown): Error {
   if (err instanceof UnprocessableEventError) return new NonRetriableError(err.message, { cause: err });
+  // The tenant is being moved: its writes resume within seconds, on the new cluster.
+  if (isTenantWriteHold(err)) return new RetryAfterError(errorMessage(err), `${WRITE_HOLD_RETRY_AFTER_SECONDS}s`, { cause: err });
   if (err instanceof OutboundError) {
     if (isPermanent(err)) return new NonRetriableError(err.message, { cause: err });
     if (err.retryAfterSeconds) return new RetryAfterError(err.message, `${Math.ceil(err.retryAfterSeconds)}s`, { cause: err });

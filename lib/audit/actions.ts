@@ -21,6 +21,7 @@ export const auditActions = {
   circuitOpened: "integration.circuit_opened",
   circuitClosed: "integration.circuit_closed",
   syncFinished: "integration.sync_finished",
+  alertRaised: "integration.alert_raised",
   secretRotated: "integration.secret_rotated",
   secretsReencrypted: "secrets.reencrypted",
   exported: "audit.exported",
@@ -31,6 +32,7 @@ export const auditActions = {
   emailChanged: "auth.email_changed",
   invitationSent: "member.invitation_sent",
   invitationRevoked: "member.invitation_revoked",
+  tenantMoved: "tenant.moved",
 } as const;
 
 /**

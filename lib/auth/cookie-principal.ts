@@ -5,7 +5,7 @@ import type { TenantSettings } from "@/lib/tenancy/settings";
 import { cookieSession } from "./next-auth";
 import type { UserPrincipal } from "./principal";
 import { userPrincipal } from "./resolve-principal";
-import { liveSession } from "./sessions";
+import { liveSession, withinBrowserLifetime } from "./sessions";
 
 /** The signed-in user of the session cookie on this tenant's host, or null. */
 export async function principalFromCookie(tenant: string, meta: RequestMeta, settings: TenantSettings): Promise<UserPrincipal | null> {
@@ -19,5 +19,6 @@ export async function principalFromCookie(tenant: string, meta: RequestMeta, set
     userAgent: meta.userAgent,
   });
   if (!live || live.user.id !== claims.userId || live.kind !== "browser") return null;
+  if (!withinBrowserLifetime(live, settings.sessionLifetimeHours)) return null;
   return userPrincipal(live, settings);
 }

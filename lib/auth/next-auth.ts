@@ -11,6 +11,7 @@ import { serverEnv } from "@/lib/env";
 import { requestMeta } from "@/lib/http/request-meta";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
+import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { recordSignIn, signedInContext } from "./authenticate";
 import type { Role } from "./permissions";
@@ -59,10 +60,11 @@ function build(): NextAuthResult {
           });
           if (!found || found.status !== "active") return null;
           const user = { id: found.id, email: found.email, role: found.role as Role, mfaEnabled: found.mfaEnabledAt !== null };
+          const lifetimeHours = (await getTenantSettings(tenant.slug)).sessionLifetimeHours;
           // One transaction: the session, the lockout reset and the audit event. The
           // ticket's id becomes the session's id, so a ticket redeemed twice fails on the key.
           const opened = await withAudit(tenant.slug, signedInContext(user, meta), async (tx, audit) => {
-            const session = await createSession(tx, { id: ticket.jti, userId: user.id, kind: "browser", meta });
+            const session = await createSession(tx, { id: ticket.jti, userId: user.id, kind: "browser", meta, lifetimeMs: lifetimeHours * 3_600_000 });
             await recordSignIn(tx, audit, user, "browser");
             return { user, sessionId: session.id };
           }).catch((err: unknown) => {

@@ -17,14 +17,28 @@ export const permissions = [
   "audit:read",
   "settings:read",
   "settings:write",
+  "organizations:read",
+  "organizations:write",
 ] as const;
 export type Permission = (typeof permissions)[number];
 export const permissionSchema = z.enum(permissions);
 
 const rolePermissions: Record<Role, readonly Permission[]> = {
   owner: permissions,
-  admin: ["members:read", "members:write", "api_keys:read", "api_keys:write", "integrations:read", "integrations:write", "audit:read", "settings:read"],
-  member: ["members:read", "integrations:read", "settings:read"],
+  admin: [
+    "members:read",
+    "members:write",
+    "api_keys:read",
+    "api_keys:write",
+    "integrations:read",
+    "integrations:write",
+    "audit:read",
+    "settings:read",
+    "organizations:read",
+    "organizations:write",
+  ],
+  // Tenant settings are read by admins and changed by owners only.
+  member: ["members:read", "integrations:read", "organizations:read"],
   viewer: ["members:read"],
 };
 

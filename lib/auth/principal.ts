@@ -24,6 +24,8 @@ export interface ApiKeyPrincipal {
   prefix: string;
   permissions: readonly Permission[];
   createdById: string | null;
+  /** Set for a key scoped to one organization: it sees only that organization's objects (lib/organizations/scope.ts). */
+  organizationId: string | null;
 }
 
 export type Principal = UserPrincipal | ApiKeyPrincipal;

@@ -20,10 +20,11 @@ export type SessionKind = keyof typeof sessionLifetimeMs;
 
 export async function createSession(
   tx: Prisma.TransactionClient,
-  input: { id?: string; userId: string; kind: SessionKind; meta: RequestMeta; now?: Date },
+  input: { id?: string; userId: string; kind: SessionKind; meta: RequestMeta; now?: Date; lifetimeMs?: number },
 ): Promise<{ id: string; expiresAt: Date }> {
   const now = input.now ?? new Date();
-  const expiresAt = new Date(now.getTime() + sessionLifetimeMs[input.kind]);
+  // A tenant's shorter lifetime (settings.sessionLifetimeHours) never extends the platform's.
+  const expiresAt = new Date(now.getTime() + Math.min(input.lifetimeMs ?? Infinity, sessionLifetimeMs[input.kind]));
   const row = await tx.session.create({
     data: {
       id: input.id ?? crypto.randomUUID(),
@@ -43,12 +44,14 @@ export async function createSession(
 export interface LiveSession {
   id: string;
   kind: string;
+  createdAt: Date;
   user: { id: string; email: string; name: string | null; role: string; status: string; mfaEnabledAt: Date | null };
 }
 
 interface SessionRow {
   id: string;
   kind: string;
+  createdAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
   lastSeenAt: Date;
@@ -68,6 +71,7 @@ export async function liveSession(slug: string, sessionId: string, ctx: AuditCon
         select: {
           id: true,
           kind: true,
+          createdAt: true,
           expiresAt: true,
           revokedAt: true,
           lastSeenAt: true,
@@ -85,7 +89,15 @@ export async function liveSession(slug: string, sessionId: string, ctx: AuditCon
       () => undefined,
     );
   }
-  return { id: row.id, kind: row.kind, user: row.user };
+  return { id: row.id, kind: row.kind, createdAt: row.createdAt, user: row.user };
+}
+
+/**
+ * A browser session older than the tenant's current session lifetime has ended, even if
+ * it was opened under a longer one: shortening the lifetime ends older sessions at once.
+ */
+export function withinBrowserLifetime(live: Pick<LiveSession, "createdAt">, lifetimeHours: number, now = Date.now()): boolean {
+  return now - live.createdAt.getTime() < lifetimeHours * 3_600_000;
 }
 
 export interface SessionView {

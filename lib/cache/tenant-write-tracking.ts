@@ -17,7 +17,8 @@ interface CacheReads {
 /** The per-tenant caches (grouped by tenant slug) and the tenant tables each one reads. */
 export const tenantCaches = {
   sessions: { cache: "sessions", models: ["user", "session", "refreshToken"], tables: ["users", "sessions", "refresh_tokens"] },
-  apiKeys: { cache: "api-keys", models: ["user", "apiKey"], tables: ["users", "api_keys"] },
+  // Deleting an organization deletes its scoped keys by cascade: that must drop them too.
+  apiKeys: { cache: "api-keys", models: ["user", "apiKey", "organization"], tables: ["users", "api_keys", "organizations"] },
   integrations: { cache: "integrations", models: ["integration"], tables: ["integrations"] },
 } as const satisfies Record<string, CacheReads>;
 

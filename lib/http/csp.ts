@@ -19,7 +19,9 @@ export function contentSecurityPolicy(nonce: string, dev: boolean): string {
     // Styles: our stylesheet, and React's style attributes. A nonce here would switch
     // 'unsafe-inline' off for them; styles cannot run code, scripts are what matters.
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    // https: for the tenant's logo (Settings: branding.logoUrl, any https host). An image
+    // cannot run code; the page sends no referrer with it.
+    "img-src 'self' data: blob: https:",
     "font-src 'self'",
     // The dev server's hot reload speaks WebSocket to the same host.
     `connect-src 'self'${dev ? " ws: wss:" : ""}`,

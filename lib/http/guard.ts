@@ -11,10 +11,17 @@ import type { Permission } from "@/lib/auth/permissions";
 import { can, type Principal } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors/app-error";
 import { log } from "@/lib/observability/logger";
+import { scopeDenied } from "@/lib/organizations/scope";
 
 export interface GuardOptions {
   /** Reachable while the tenant's MFA requirement is still unmet (the MFA enrolment itself). */
   allowMfaSetup?: boolean;
+  /**
+   * The route serves keys scoped to one organization and confines them to it itself
+   * (lib/organizations/scope.ts). Without it such a key is refused: new routes are
+   * tenant-wide, hence closed to scoped keys, until they opt in.
+   */
+  organizationScope?: boolean;
 }
 
 export function authorize(principal: Principal, permission: Permission | null, options: GuardOptions = {}): void {
@@ -23,6 +30,7 @@ export function authorize(principal: Principal, permission: Permission | null, o
       reason: "mfa_setup_required",
     });
   }
+  if (principal.kind === "api_key" && principal.organizationId !== null && !options.organizationScope) throw scopeDenied();
   if (permission === null || can(principal, permission)) return;
   throw new AppError(
     "forbidden",

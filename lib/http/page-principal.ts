@@ -11,6 +11,7 @@ import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { AppError } from "@/lib/errors/app-error";
+import { setRequestTenant, traced } from "@/lib/observability/tracing/spans";
 import { recordDenial } from "./guard";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { requestMeta } from "./request-meta";
@@ -26,8 +27,13 @@ export async function optionalPagePrincipal(): Promise<{ tenant: TenantRecord; s
   const h = await headers();
   const tenant = await tenantFromHeaders(h).catch(() => null);
   if (!tenant) notFound();
+  setRequestTenant(tenant.slug);
   const settings = await getTenantSettings(tenant.slug);
-  const principal = await principalFromCookie(tenant.slug, requestMeta(h), settings);
+  const principal = await traced("principal.check", { "principal.permission": "session" }, async (span) => {
+    const found = await principalFromCookie(tenant.slug, requestMeta(h), settings);
+    span.setAttribute("principal.type", found ? "user" : "none");
+    return found;
+  });
   return { tenant, settings, principal };
 }
 

@@ -15,6 +15,7 @@ import { limitPrincipal } from "@/lib/ratelimit/principal-limit";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
+import { isTenantWriteHold, tenantMovingError } from "@/lib/tenancy/move/write-hold-error";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { authorize, isDenial, recordDenial, type GuardOptions } from "./guard";
 import { anonymousContext, requestMeta, type RequestMeta } from "./request-meta";
@@ -41,8 +42,9 @@ export interface ActionContext extends PublicActionContext {
 }
 
 /** What a failed action answers; a 403 is audited first (the one place for server actions). */
-async function failure(err: unknown, base: PublicActionContext | undefined, actor: AuditContext | undefined, what: string): Promise<ActionState<never>> {
-  unstable_rethrow(err); // redirect() and notFound() are not failures
+async function failure(caught: unknown, base: PublicActionContext | undefined, actor: AuditContext | undefined, what: string): Promise<ActionState<never>> {
+  unstable_rethrow(caught); // redirect() and notFound() are not failures
+  const err = isTenantWriteHold(caught) ? tenantMovingError() : caught;
   if (isDenial(err) && base) await recordDenial(base.tenant.slug, actor ?? anonymousContext(base.meta), err, `action: ${what}`);
   if (err instanceof AppError) {
     const fieldErrors = Object.fromEntries(err.fieldErrors.map((f) => [f.path || "form", f.message]));

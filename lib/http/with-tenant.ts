@@ -10,11 +10,13 @@ import { principalFromBearer } from "@/lib/auth/resolve-principal";
 import { AppError } from "@/lib/errors/app-error";
 import { observeRequest, routeTemplate } from "@/lib/observability/http";
 import { addLogContext } from "@/lib/observability/logger";
+import { setRequestTenant, traced, withRequestAttributes } from "@/lib/observability/tracing/spans";
 import { applyRateLimitHeaders, tighter } from "@/lib/ratelimit/headers";
 import type { Bucket } from "@/lib/ratelimit/hot-limits";
 import type { RateLimitResult } from "@/lib/ratelimit/limiter";
 import { principalBucket, takeRequestLimits, tenantApiBucket } from "@/lib/ratelimit/request-limits";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
+import { isTenantWriteHold, tenantMovingError } from "@/lib/tenancy/move/write-hold-error";
 import type { TenantSettings } from "@/lib/tenancy/settings";
 import { tenantFromHeaders } from "@/lib/tenancy/tenant-from-headers";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
@@ -56,7 +58,12 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
   return async (request: Request, route: RouteParams): Promise<Response> => {
     const requestId = request.headers.get(internalHeaders.requestId) ?? crypto.randomUUID();
     const template = routeTemplate(new URL(request.url).pathname, await route?.params);
-    return observeRequest(request, template, { request_id: requestId }, () => answer(request, route, requestId));
+    // Every span of this request (Next's, the principal check, queries, Redis) carries tenant and request id;
+    // the tenant the middleware named until it is confirmed (its own lookup query included).
+    const tenant = request.headers.get(internalHeaders.tenant) ?? undefined;
+    return withRequestAttributes({ requestId, tenant }, () =>
+      observeRequest(request, template, { request_id: requestId }, () => answer(request, route, requestId)),
+    );
   };
 
   async function answer(request: Request, route: RouteParams, requestId: string): Promise<Response> {
@@ -71,6 +78,7 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       if (!tenant) throw new AppError("not_found", "Unknown tenant.");
       tenantSlug = tenant.slug;
       addLogContext({ tenant: tenant.slug });
+      setRequestTenant(tenant.slug);
       const settings = await getTenantSettings(tenant.slug);
       origin = allowedOrigin(request, settings);
       let taken = false;
@@ -96,7 +104,9 @@ function run<C extends TenantRequestContext>(prepare: (base: TenantRequestContex
       // A route that takes its own limits and returned early (a refusal) still counts.
       if (!taken) await base.takeLimits().catch(() => undefined);
       limits = tighter(limits, ctx.rateLimit);
-    } catch (err) {
+    } catch (caught) {
+      // A write refused by a tenant move's read-only hold: 503 + Retry-After, for API and webhook alike.
+      const err = isTenantWriteHold(caught) ? tenantMovingError() : caught;
       if (err instanceof AppError && err.code === "rate_limited") limits = undefined; // the error carries its own headers
       // Every 403 of a tenant route is audited here, once, whoever raised it.
       if (isDenial(err) && tenantSlug)
@@ -128,7 +138,11 @@ export function withTenant(handler: Handler<TenantRequestContext>, options: Tena
 /** A tenant route for a principal (Bearer access token or API key) holding `permission` (null: any principal). */
 export function withPrincipal(permission: Permission | null, handler: Handler<PrincipalRequestContext>, options: GuardOptions = {}) {
   return run(async (base, identify) => {
-    const principal = await principalFromBearer(base.tenant.slug, base.request.headers.get("authorization"), base.meta, base.settings);
+    const principal = await traced("principal.check", { "principal.permission": permission ?? "any" }, async (span) => {
+      const found = await principalFromBearer(base.tenant.slug, base.request.headers.get("authorization"), base.meta, base.settings);
+      span.setAttribute("principal.type", found?.kind ?? "none");
+      return found;
+    });
     if (!principal) {
       throw new AppError("unauthorized", "Authenticate with `Authorization: Bearer <access token or API key>`.", [], {
         headers: { "WWW-Authenticate": "Bearer" },

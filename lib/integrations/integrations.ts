@@ -30,6 +30,14 @@ export async function loadIntegration(slug: string, id: string, db: Prisma.Trans
   return row;
 }
 
+async function assertOrganization(tx: Prisma.TransactionClient, organizationId: string | null | undefined): Promise<void> {
+  if (!organizationId) return;
+  if (!(await tx.organization.findUnique({ where: { id: organizationId }, select: { id: true } })))
+    throw new AppError("bad_request", "Invalid integration: organizationId names no organization of this tenant.", [
+      { path: "organizationId", message: "no organization with this id" },
+    ]);
+}
+
 async function assertForwardTarget(tx: Prisma.TransactionClient, settings: WebhookSettings): Promise<void> {
   if (!settings.forwardTo) return;
   const target = await tx.integration.findUnique({ where: { id: settings.forwardTo.integrationId }, select: { kind: true } });
@@ -40,8 +48,13 @@ async function assertForwardTarget(tx: Prisma.TransactionClient, settings: Webho
   }
 }
 
-export async function listIntegrations(slug: string): Promise<IntegrationView[]> {
-  const rows = await tenantDb(slug).integration.findMany({ orderBy: { createdAt: "asc" }, take: maxIntegrations });
+/** Every integration, or (`organizationId`) only that organization's, for a key scoped to it. */
+export async function listIntegrations(slug: string, organizationId: string | null = null): Promise<IntegrationView[]> {
+  const rows = await tenantDb(slug).integration.findMany({
+    where: organizationId ? { organizationId } : {},
+    orderBy: { createdAt: "asc" },
+    take: maxIntegrations,
+  });
   return rows.map(toIntegrationView);
 }
 
@@ -57,6 +70,7 @@ export async function createIntegration(slug: string, raw: unknown, ctx: AuditCo
   const row = await withAudit(slug, ctx, async (tx) => {
     if ((await tx.integration.count()) >= maxIntegrations) throw new AppError("conflict", `A tenant can have at most ${maxIntegrations} integrations.`);
     if (input.kind === "webhook") await assertForwardTarget(tx, input.settings);
+    await assertOrganization(tx, input.organizationId);
     return tx.integration.create({
       data: {
         id,
@@ -65,6 +79,7 @@ export async function createIntegration(slug: string, raw: unknown, ctx: AuditCo
         scheme: input.kind === "webhook" ? input.scheme : null,
         settings: input.settings,
         secretSealed: secret === null ? null : sealIntegrationSecret(slug, id, "secret_sealed", secret),
+        organizationId: input.organizationId ?? null,
       },
     });
   });
@@ -79,6 +94,10 @@ export async function updateIntegration(slug: string, id: string, raw: unknown, 
     const data: Prisma.IntegrationUpdateInput = {};
     if (input.name !== undefined) data.name = input.name;
     if (input.status !== undefined) data.status = input.status;
+    if (input.organizationId !== undefined) {
+      await assertOrganization(tx, input.organizationId);
+      data.organization = input.organizationId === null ? { disconnect: true } : { connect: { id: input.organizationId } };
+    }
     if (input.settings !== undefined) {
       if (current.kind === "webhook") {
         const settings = parseOrThrow(webhookSettingsSchema, input.settings, "integration settings");

@@ -95,6 +95,8 @@ export type RestSettings = z.infer<typeof restSettingsSchema>;
 export type SyncSettings = z.infer<typeof syncSettingsSchema>;
 
 const name = text().trim().min(1, "Give the integration a name.").max(100);
+/** The organization the integration belongs to (keys scoped to it see it); null: the whole tenant's. */
+const organizationId = z.uuid("must be an organization's id").nullable().optional();
 
 export const createIntegrationInput = z.discriminatedUnion("kind", [
   z
@@ -103,6 +105,7 @@ export const createIntegrationInput = z.discriminatedUnion("kind", [
       kind: z.literal("webhook"),
       scheme: webhookSchemeSchema,
       settings: webhookSettingsSchema.default(webhookSettingsSchema.parse({})),
+      organizationId,
     })
     .strict(),
   z
@@ -112,6 +115,7 @@ export const createIntegrationInput = z.discriminatedUnion("kind", [
       settings: restSettingsSchema,
       /** The external API's token, sent as `Authorization: Bearer`; optional for open APIs. */
       token: text().min(1).max(4000).optional(),
+      organizationId,
     })
     .strict(),
 ]);
@@ -124,6 +128,7 @@ export const updateIntegrationInput = z
     status: z.enum(["active", "paused"]).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
     token: text().min(1).max(4000).nullable().optional(),
+    organizationId,
   })
   .strict()
   .refine((v) => Object.values(v).some((x) => x !== undefined), "Give at least one field to change.");

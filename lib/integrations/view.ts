@@ -15,6 +15,8 @@ export interface IntegrationView {
   secretRotatedAt: string | null;
   /** Where the provider delivers (webhook integrations), on the tenant's host. */
   webhookPath: string | null;
+  /** The organization it belongs to, or null (the whole tenant's). */
+  organizationId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -33,6 +35,7 @@ export function toIntegrationView(row: Integration): IntegrationView {
     previousSecretExpiresAt: row.previousSecretExpiresAt && row.previousSecretExpiresAt > now ? row.previousSecretExpiresAt.toISOString() : null,
     secretRotatedAt: row.secretRotatedAt?.toISOString() ?? null,
     webhookPath: kind === "webhook" ? `/api/webhooks/${row.id}` : null,
+    organizationId: row.organizationId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

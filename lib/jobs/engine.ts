@@ -5,6 +5,7 @@ import { Inngest } from "inngest";
 import { serverEnv } from "@/lib/env";
 import { log } from "@/lib/observability/logger";
 import { WorkflowObservability } from "@/lib/observability/workflows";
+import { StepTracingMiddleware } from "@/lib/observability/tracing/workflow-steps";
 
 export const appId = "tenant-platform";
 
@@ -35,8 +36,9 @@ export function getInngest(): Inngest {
       // Steps report back over the documented request/response protocol (SDK_SPEC.md),
       // which the local runner implements, not over the checkpoint API.
       checkpointing: false,
-      // Log context (function, run id, step, attempt) and run outcomes (lib/observability/workflows.ts).
-      middleware: [WorkflowObservability],
+      // Log context (function, run id, step, attempt) and run outcomes (lib/observability/workflows.ts);
+      // a span per step (lib/observability/tracing/workflow-steps.ts).
+      middleware: [WorkflowObservability, StepTracingMiddleware],
       // Each request to the engine gives up after 2 s: an unsent event is picked up by
       // the reconciler anyway.
       fetch: (input, init) =>

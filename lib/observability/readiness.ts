@@ -1,5 +1,6 @@
-// Readiness of each component, for /api/ready and the dev console. Each probe is
-// bounded by a short timeout so a dead dependency answers "down", not a hang.
+// Readiness of each component, for /api/ready and the dev console, with how long each
+// probe took. Each probe is bounded by a short timeout so a dead dependency answers
+// "down", not a hang.
 import { withTimeout } from "@/lib/async/with-timeout";
 import { getPool } from "@/lib/db/pool";
 import { serverEnv } from "@/lib/env";
@@ -7,19 +8,28 @@ import { getRedis } from "@/lib/redis/client";
 
 export type ComponentStatus = "ok" | "down" | "disabled";
 
+export interface ComponentReadiness {
+  status: ComponentStatus;
+  /** How long the probe took (a down dependency: until it failed or timed out); absent when not probed. */
+  latencyMs?: number;
+  detail?: string;
+}
+
 export interface Readiness {
   status: "ok" | "degraded" | "down";
-  components: Record<"database" | "redis" | "workflows", { status: ComponentStatus; detail?: string }>;
+  components: Record<"database" | "redis" | "workflows", ComponentReadiness>;
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
 
-async function probe(fn: () => Promise<unknown>): Promise<{ status: ComponentStatus; detail?: string }> {
+async function probe(fn: () => Promise<unknown>): Promise<ComponentReadiness> {
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   try {
     await withTimeout(fn(), PROBE_TIMEOUT_MS, () => new Error("timed out"));
-    return { status: "ok" };
+    return { status: "ok", latencyMs: elapsed() };
   } catch (err) {
-    return { status: "down", detail: err instanceof Error ? err.message : String(err) };
+    return { status: "down", latencyMs: elapsed(), detail: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -5,6 +5,12 @@ import { mirrorKeys } from "./mirror-keys";
 import type { EdgeLookups, Lookup } from "./resolve-request";
 
 const TTL_MS = 5_000;
+/**
+ * A hostname Redis does not know is remembered only this long (half the bound): a domain verified a
+ * moment ago must route within the platform's 1 s bound. (A known one may stay cached
+ * longer: the Node side re-checks it against PostgreSQL, whose cache follows every change.)
+ */
+const MISS_TTL_MS = 500;
 /** After a Redis failure, requests skip Redis this long instead of each waiting for its timeout. */
 const BACKOFF_MS = 5_000;
 const isolateCache = new Map<string, { value: Lookup<string>; expires: number }>();
@@ -25,7 +31,7 @@ async function cachedGet(key: string): Promise<Lookup<string>> {
     return "unknown";
   }
   if (isolateCache.size > 10_000) isolateCache.clear();
-  isolateCache.set(key, { value, expires: now + TTL_MS });
+  isolateCache.set(key, { value, expires: now + (value === null ? MISS_TTL_MS : TTL_MS) });
   return value;
 }
 

@@ -2,16 +2,7 @@
 import { useActionState, useState } from "react";
 import { Field, FormMessage, initialFormState, NewPasswordFields, SubmitButton, type FormState } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
-import {
-  changePasswordAction,
-  confirmMfaAction,
-  disableMfaAction,
-  regenerateCodesAction,
-  revokeSessionAction,
-  securitySettingsAction,
-  startMfaAction,
-  type MfaSetup,
-} from "./actions";
+import { changePasswordAction, confirmMfaAction, disableMfaAction, regenerateCodesAction, revokeSessionAction, startMfaAction, type MfaSetup } from "./actions";
 
 export function ChangePasswordForm() {
   const [state, action] = useActionState(changePasswordAction, initialFormState as ActionState<{ otherSessionsRevoked: number }>);
@@ -178,35 +169,6 @@ export function RevokeSessionButton({ id, label }: { id: string; label: string }
         Revoke
       </SubmitButton>
       <FormMessage state={state} testId="revoke-session-error" />
-    </form>
-  );
-}
-
-export function SecuritySettingsForm({ mfaRequiredForAdmins, selfHasMfa }: { mfaRequiredForAdmins: boolean; selfHasMfa: boolean }) {
-  const [state, action] = useActionState(securitySettingsAction, initialFormState);
-  return (
-    <form action={action} className="space-y-3" data-testid="security-settings-form">
-      <div className="flex items-start gap-2">
-        <input
-          id="mfaRequiredForAdmins"
-          name="mfaRequiredForAdmins"
-          type="checkbox"
-          key={String(mfaRequiredForAdmins)}
-          defaultChecked={mfaRequiredForAdmins}
-          className="mt-1 h-4 w-4 rounded border-slate-300"
-        />
-        <label htmlFor="mfaRequiredForAdmins" className="text-sm text-slate-800">
-          Require two-factor authentication for owners and admins
-          <span className="block text-xs text-slate-500">
-            Owners and admins without it must set it up before they can do anything else.
-            {!selfHasMfa ? " That includes you: you will be asked to set it up right after saving." : ""}
-          </span>
-        </label>
-      </div>
-      <FormMessage state={state} testId="security-settings-message" success="Saved." />
-      <SubmitButton variant="secondary" pendingText="Saving…">
-        Save
-      </SubmitButton>
     </form>
   );
 }

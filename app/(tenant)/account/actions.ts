@@ -8,7 +8,6 @@ import { changePassword, confirmMfaEnrolment, disableMfa, regenerateRecoveryCode
 import { adminRoles } from "@/lib/auth/permissions";
 import { revokeSession } from "@/lib/auth/sessions";
 import { tenantAction } from "@/lib/http/tenant-action";
-import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 
 const code = text().trim().min(1, "Enter the 6-digit code from your app.").max(32);
 
@@ -68,13 +67,3 @@ export const revokeSessionAction = tenantAction({ permission: null, input: z.obj
   revalidatePath("/account");
   return { revoked: v.id };
 });
-
-export const securitySettingsAction = tenantAction(
-  // An unchecked checkbox sends nothing: absent means off.
-  { permission: "settings:write", input: z.object({ mfaRequiredForAdmins: z.literal("on").optional() }), what: "security settings" },
-  async (ctx, v) => {
-    const next = await updateTenantSettings(ctx.tenant.slug, { mfaRequiredForAdmins: v.mfaRequiredForAdmins === "on" }, ctx.actor);
-    revalidatePath("/", "layout");
-    return { mfaRequiredForAdmins: next.mfaRequiredForAdmins };
-  },
-);

@@ -1,14 +1,13 @@
 import type { Metadata } from "next";
 import { recoveryCodesLeft } from "@/lib/auth/account";
 import { adminRoles } from "@/lib/auth/permissions";
-import { can } from "@/lib/auth/principal";
 import { listSessions } from "@/lib/auth/sessions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
 import { formatUtc } from "@/components/format-time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
-import { ChangePasswordForm, MfaSection, RevokeSessionButton, SecuritySettingsForm } from "./account-forms";
+import { ChangePasswordForm, MfaSection, RevokeSessionButton } from "./account-forms";
 import { ChangeEmailForm } from "./email-form";
 
 export const dynamic = "force-dynamic";
@@ -114,12 +113,6 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
               })}
             </DataTable>
           </Section>
-
-          {can(principal, "settings:write") ? (
-            <Section id="org-security-heading" title={`${tenant.name} security`}>
-              <SecuritySettingsForm mfaRequiredForAdmins={settings.mfaRequiredForAdmins} selfHasMfa={principal.mfaEnabled} />
-            </Section>
-          ) : null}
         </>
       )}
     </TenantShell>

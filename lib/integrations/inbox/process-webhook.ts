@@ -5,6 +5,7 @@
 // key) and complete.
 // A failed attempt is written on the row (failed, attempts, last error) before the
 // engine retries; the failure handler marks the row dead.
+import { raiseIntegrationAlert } from "@/lib/alerts/incidents";
 import { systemContext, type AuditContext } from "@/lib/audit/context";
 import { observeProcessed } from "./metrics";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -147,10 +148,27 @@ export async function markProcessed(slug: string, eventId: string): Promise<void
 
 /** The dead-letter state: retries are exhausted or the event cannot be processed; an admin may replay it. */
 export async function markDead(slug: string, eventId: string, error: string): Promise<void> {
-  await withAudit(slug, processorContext, (tx) =>
-    tx.webhookEvent.updateMany({
+  const dead = await withAudit(slug, processorContext, async (tx) => {
+    const before = await tx.webhookEvent.findUnique({
+      where: { id: eventId },
+      select: { status: true, providerEventId: true, integration: { select: { id: true, name: true } } },
+    });
+    const done = await tx.webhookEvent.updateMany({
       where: { id: eventId, status: { not: "processed" } },
       data: { status: "dead", lastError: error.slice(0, maxErrorLength) },
-    }),
-  );
+    });
+    // Newly dead only: marking a dead row again (a repeated failure handler) alerts nothing.
+    return done.count && before && before.status !== "dead" ? before : null;
+  });
+  // Dead letters are an alert (lib/alerts/): a notice and an email, once per incident.
+  if (dead)
+    await raiseIntegrationAlert(slug, processorContext, {
+      kind: "dead_letters",
+      integrationId: dead.integration.id,
+      integrationName: dead.integration.name,
+      title: `Integration "${dead.integration.name}" has dead letters`,
+      body:
+        `Event ${dead.providerEventId} could not be processed and was set aside (last error: ${error.slice(0, 300)}). ` +
+        "Further events are still processed. Replay the dead events from the integration's inbox once the cause is fixed.",
+    });
 }

@@ -1,10 +1,12 @@
-// Tells a tenant's admins when an integration's circuit opens (an in-app notice and an
-// audit event, in one transaction) and records when it closes again. Called only by the
+// Tells a tenant's admins when an integration's circuit opens (an audit event and an
+// alert incident: the in-app notice, in one transaction, then the email; lib/alerts/)
+// and records when it closes again. Called only by the
 // caller whose failure actually opened the circuit (the breaker's script decides), so
 // concurrent failures produce one notice.
 import type { AuditContext } from "@/lib/audit/context";
 import { auditActions } from "@/lib/audit/actions";
 import { recordEvent, withAudit } from "@/lib/audit/with-audit";
+import { alertAfterCommit, openIncident } from "@/lib/alerts/incidents";
 import type { ParsedTarget } from "./types";
 
 export async function notifyCircuitOpened(target: ParsedTarget, ctx: AuditContext, lastError: string): Promise<void> {
@@ -12,8 +14,7 @@ export async function notifyCircuitOpened(target: ParsedTarget, ctx: AuditContex
   const body =
     `Calls to ${new URL(target.baseUrl).origin} failed ${target.failureThreshold} times in a row (last: ${lastError}). ` +
     `Outbound calls are paused and retried in ${target.openSeconds} s.`;
-  await withAudit(target.tenantSlug, ctx, async (tx, audit) => {
-    await tx.notice.create({ data: { kind: "circuit_open", title, body: body.slice(0, 2000), integrationId: target.integrationId } });
+  const incident = await withAudit(target.tenantSlug, ctx, async (tx, audit) => {
     await audit.record({
       action: auditActions.circuitOpened,
       targetType: "integration",
@@ -21,7 +22,9 @@ export async function notifyCircuitOpened(target: ParsedTarget, ctx: AuditContex
       summary: `Circuit opened for ${target.integrationName} after ${target.failureThreshold} consecutive failures`.slice(0, 1000),
       metadata: { failureThreshold: target.failureThreshold, openSeconds: target.openSeconds, lastError },
     });
+    return openIncident(tx, audit, { kind: "circuit_open", integrationId: target.integrationId, integrationName: target.integrationName, title, body });
   });
+  alertAfterCommit(target.tenantSlug, incident);
 }
 
 export async function notifyCircuitClosed(target: ParsedTarget, ctx: AuditContext): Promise<void> {

@@ -7,6 +7,7 @@ import { observeCall } from "./metrics";
 import { auditContextSchema, type AuditContext } from "@/lib/audit/context";
 import { serverEnv } from "@/lib/env";
 import { parseOrThrow } from "@/lib/errors/from-zod";
+import { attributeNames, traced } from "@/lib/observability/tracing/spans";
 import { auditCall, type CallRecord } from "./call-audit";
 import { admit, recordOutcome, releaseTrial, type Admission } from "./circuit-breaker";
 import { notifyCircuitClosed, notifyCircuitOpened } from "./circuit-notify";
@@ -204,8 +205,25 @@ export async function callIntegration(
   const target = parseOrThrow(outboundTargetSchema, rawTarget, "outbound target");
   const request = parseOrThrow(outboundRequestSchema, rawRequest, "outbound request");
   const ctx = parseOrThrow(auditContextSchema, rawCtx, "audit context");
-  const started = performance.now();
   const call: CallRecord = { method: request.method, url: baseDisplay(target.baseUrl), status: null, latencyMs: 0, attempts: 0, circuit: "unknown" };
+  // One span per logical call (retries included), named by method; origin and path only, as audited.
+  const attributes = { "http.request.method": request.method, "integration.id": target.integrationId, [attributeNames.tenant]: target.tenantSlug };
+  return traced(`outbound ${request.method}`, attributes, async (span) => {
+    try {
+      return await callTraced(target, request, ctx, opts, call);
+    } finally {
+      span.setAttributes({
+        "url.full": call.url,
+        "outbound.attempts": call.attempts,
+        "outbound.circuit": call.circuit,
+        ...(call.status !== null ? { "http.response.status_code": call.status } : {}),
+      });
+    }
+  });
+}
+
+async function callTraced(target: ParsedTarget, request: ParsedRequest, ctx: AuditContext, opts: OutboundOptions, call: CallRecord): Promise<OutboundResponse> {
+  const started = performance.now();
   try {
     const res = await execute(target, request, ctx, opts, call);
     call.latencyMs = Math.round(performance.now() - started);

@@ -1,5 +1,6 @@
 // Sync runs of a rest integration: started (resuming from where a failed or stopped run
 // got to), finished with counts and audited, listed.
+import { raiseIntegrationAlert } from "@/lib/alerts/incidents";
 import { auditActions } from "@/lib/audit/actions";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -62,6 +63,32 @@ export async function finishSyncRun(slug: string, runId: string, status: "succee
         error: error ?? null,
       },
     });
+  });
+  if (status === "failed") await alertOnRepeatedFailure(slug, runId);
+}
+
+/** Failed runs in a row that make an alert. */
+export const syncFailuresToAlert = 3;
+
+/** After a failed run: the integration's last `syncFailuresToAlert` runs all failed -> an alert (once per incident, lib/alerts/). */
+async function alertOnRepeatedFailure(slug: string, runId: string): Promise<void> {
+  const db = tenantDb(slug);
+  const run = await db.syncRun.findUnique({ where: { id: runId }, select: { integrationId: true, integration: { select: { name: true } } } });
+  if (!run) return;
+  const last = await db.syncRun.findMany({
+    where: { integrationId: run.integrationId, status: { not: "running" } },
+    orderBy: { startedAt: "desc" },
+    take: syncFailuresToAlert,
+    select: { status: true, error: true },
+  });
+  if (last.length < syncFailuresToAlert || last.some((r) => r.status !== "failed")) return;
+  const name = run.integration.name;
+  await raiseIntegrationAlert(slug, syncContext, {
+    kind: "sync_failed",
+    integrationId: run.integrationId,
+    integrationName: name,
+    title: `Sync of "${name}" failed ${syncFailuresToAlert} times in a row`,
+    body: `The last ${syncFailuresToAlert} syncs of ${name} failed (latest: ${(last[0]?.error ?? "unknown error").slice(0, 300)}). Its records are not being updated until a sync succeeds.`,
   });
 }
 

@@ -12,6 +12,7 @@ import { AppError } from "@/lib/errors/app-error";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { tenantOrigin } from "@/lib/http/tenant-url";
 import { integrationHealth } from "@/lib/integrations/health";
+import { integrationHistory } from "@/lib/integrations/health-history";
 import { redispatchAfterMs } from "@/lib/integrations/inbox/reconcile";
 import { inboxStatuses, listInboxEvents } from "@/lib/integrations/inbox/list-events";
 import { getIntegration } from "@/lib/integrations/integrations";
@@ -19,6 +20,7 @@ import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings"
 import { listSyncedRecords } from "@/lib/integrations/records/list-records";
 import { listSyncRuns } from "@/lib/integrations/sync/sync-runs";
 import { TenantShell } from "../../_components/tenant-shell";
+import { HealthCharts } from "../_components/health-charts";
 import { HealthPanel } from "../_components/health-panel";
 import {
   DeleteIntegrationButton,
@@ -76,9 +78,13 @@ export default async function IntegrationPage({ params, searchParams }: { params
   // A received event this old was lost by the engine (INBOX_REDISPATCH_AFTER_SECONDS): admins may replay it.
   const stuckBefore = Date.now() - redispatchAfterMs();
 
-  const [health, inbox, runs, records] = await Promise.all([
+  const [health, history, inbox, runs, records] = await Promise.all([
     integrationHealth(tenant.slug, integration.id).catch((err: unknown) => {
       log().error({ err, component: "integrations", integration: integration.id }, "integration health failed");
+      return null;
+    }),
+    integrationHistory(tenant.slug, integration.id).catch((err: unknown) => {
+      log().error({ component: "integrations", reason: err instanceof Error ? err.message : String(err) }, "health history failed");
       return null;
     }),
     isWebhook
@@ -145,6 +151,15 @@ export default async function IntegrationPage({ params, searchParams }: { params
 
       <Section id="health-heading" title="Health">
         <HealthPanel health={health} kind={integration.kind} inboxHref={base} />
+        <div className="mt-6">
+          {history ? (
+            <HealthCharts history={history} />
+          ) : (
+            <p role="alert" className="text-sm text-amber-800" data-testid="health-history-unavailable">
+              The last 24 hours cannot be shown right now; reload the page to try again.
+            </p>
+          )}
+        </div>
       </Section>
 
       {inbox ? (
