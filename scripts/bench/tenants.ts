@@ -1,9 +1,9 @@
 // npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 15 --connections 32]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
-// latest migration, ledger, Redis mirror), then measures:
-//   - a no-op migrate over all of them; the test stack has two clusters (the platform's
-//     and a second PostgreSQL): tenants are placed on them in turn, and creation and
-//     migrate times are reported per cluster;
+// latest migration, ledger, Redis mirror), placed in turn on the test stack's two clusters
+// (the platform's and a second PostgreSQL; creation and no-op migrate times are also
+// reported per cluster), then measures:
+//   - a no-op migrate over all of them;
 //   - many tenants in one process (a fresh child process, scripts/bench/lib/tenant-memory.ts):
 //     RSS and heap growth per active tenant after one query on each, the latency of a
 //     cold tenant's first query, and of a warm one;
@@ -150,11 +150,10 @@ try {
   console.log(`no-op migrate, ${noop.tenantCount} tenants: ${noop.durationMs} ms (second run ${noopAgain.durationMs} ms; target < 5000)`);
   for (const name of clusters) {
     const own = pctOf(perCluster.get(name)!);
-    const list = perCluster.get(name)!;
-    const mean = list.reduce((a, b) => a + b, 0) / Math.max(1, list.length);
+    const mean = perCluster.get(name)!.reduce((a, b) => a + b, 0) / Math.max(1, perCluster.get(name)!.length);
     const run = (r: typeof noop) => r.clusters.find((c) => c.name === name);
     console.log(
-      `cluster ${name.padEnd(10)} ${list.length} tenants, create mean ${mean.toFixed(1)} ms p95 ${own(0.95).toFixed(1)} ms; ` +
+      `  cluster ${name.padEnd(10)} ${perCluster.get(name)!.length} tenants, create mean ${mean.toFixed(1)} ms, p95 ${own(0.95).toFixed(1)} ms; ` +
         `no-op migrate ${run(noop)?.durationMs ?? "-"} ms (second run ${run(noopAgain)?.durationMs ?? "-"} ms)`,
     );
   }
