@@ -141,7 +141,7 @@ const serverSchema = z
     CLUSTER_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
     /** Where new tenants go without --cluster: `least-loaded` (fewest tenants) or a cluster name. */
     TENANT_PLACEMENT: z.union([z.literal("least-loaded"), clusterNameSchema]).default("least-loaded"),
-    TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(500),
+    TENANT_CLIENT_CACHE_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
     MIGRATION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     REDIS_URL: redisUrl,
     /** The workflow engine: Inngest Cloud when unset in production; the local runner in dev/test. */

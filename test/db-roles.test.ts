@@ -1,7 +1,8 @@
 // Least privilege: with a separate application role (DATABASE_APP_ROLE), the app reads
 // platform tables and reads and writes tenant data (audited by the SECURITY DEFINER
 // triggers), but the database itself refuses it UPDATE, DELETE and TRUNCATE on audit
-// rows, any write to the chain head and anchors, platform writes and DDL.
+// rows, any write to the chain head and anchors, platform writes and DDL (but for the
+// operator console's: tenant status, domains, operators, the platform audit log).
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +62,28 @@ describe("the application role", () => {
     ).rejects.toThrow(/permission denied/);
     expect((await app.query("UPDATE public.tenants SET name = name WHERE slug = $1", [slug])).rowCount).toBe(1);
     await expect(app.query("SELECT * FROM public.schema_migrations")).rejects.toThrow(/permission denied/);
+  });
+
+  it("does what the operator console needs on the platform (status, domains, operators, the platform audit log) and no more", async () => {
+    await app.query("BEGIN");
+    try {
+      await app.query("SELECT status FROM public.tenants WHERE slug = $1 FOR UPDATE", [slug]);
+      await app.query("UPDATE public.tenants SET status = 'active', updated_at = now() WHERE slug = $1", [slug]);
+      await app.query("SELECT count(*) FROM public.operators");
+      await app.query("SELECT count(*) FROM public.operator_sessions");
+      const { rows } = await app.query<{ seq: string }>(
+        `INSERT INTO platform_audit.audit_log (actor_type, action, summary) VALUES ('operator', 'tenant.resumed', 'as the app role') RETURNING seq::text AS seq`,
+      );
+      expect(Number(rows[0]!.seq)).toBeGreaterThan(0);
+    } finally {
+      await app.query("ROLLBACK");
+    }
+    await expect(app.query("UPDATE platform_audit.audit_log SET summary = 'x'")).rejects.toThrow(/permission denied/);
+    await expect(app.query("DELETE FROM platform_audit.audit_log")).rejects.toThrow(/permission denied/);
+    await expect(app.query("UPDATE platform_audit.audit_chain_head SET seq = 0")).rejects.toThrow(/permission denied/);
+    await expect(app.query("DELETE FROM public.operators")).rejects.toThrow(/permission denied/);
+    // Sealing goes through the SECURITY DEFINER function, as for tenants.
+    expect((await app.query("SELECT sealed FROM platform_audit.audit_seal()")).rowCount).toBe(1);
   });
 
   it("reads and writes tenant data, audited in the same transaction", async () => {

@@ -75,7 +75,7 @@ describe("serverEnv", () => {
       NODE_ENV: "development",
       DATABASE_URL: "postgresql://user@db.internal:5432/app",
       DB_POOL_MAX: 10,
-      TENANT_CLIENT_CACHE_SIZE: 500,
+      TENANT_CLIENT_CACHE_SIZE: 5_000,
       MIGRATION_CONCURRENCY: 8,
       REDIS_URL: "redis://127.0.0.1:6379",
       LOG_SQL: false,

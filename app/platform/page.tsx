@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Card } from "@/components/card";
 import { PageShell } from "@/components/page-shell";
 
@@ -17,7 +18,13 @@ export default function PlatformLanding() {
       <div className="mt-8 grid gap-4 sm:grid-cols-3">
         <Card title="Tenancy">Schema per tenant, resolved at the edge from the host name.</Card>
         <Card title="API">Versioned JSON API with problem+json errors.</Card>
-        <Card title="Operators">Create, migrate, suspend and archive tenants with the tenants CLI.</Card>
+        <Card title="Operators">
+          Create, suspend and archive tenants in the{" "}
+          <Link href="/platform/sign-in" className="underline" data-testid="operator-console-link">
+            operator console
+          </Link>{" "}
+          or with the tenants CLI.
+        </Card>
       </div>
     </PageShell>
   );

@@ -1,7 +1,8 @@
 // Who is acting, and from where: attached to every audit row of a transaction.
 import { z } from "zod";
 
-export const actorTypes = ["user", "api_key", "system", "webhook", "anonymous"] as const;
+// "operator": a platform operator, in the platform audit log and in a tenant's when the console acts on it.
+export const actorTypes = ["user", "api_key", "system", "webhook", "anonymous", "operator"] as const;
 
 export const auditContextSchema = z.object({
   actorType: z.enum(actorTypes),

@@ -8,7 +8,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { boundedDate } from "@/lib/zod/dates";
-import { auditTables } from "./audit-table";
+import { auditLogLabel, auditTables, type AuditLogRef } from "./audit-table";
 import type { AuditContext } from "./context";
 import { streamRows, type StoredRow } from "./read-rows";
 import { SealBuilder } from "./seal";
@@ -66,7 +66,7 @@ export interface ExportScope {
   unsealed: number;
 }
 
-export async function exportScope(pool: pg.Pool, slug: string): Promise<ExportScope> {
+export async function exportScope(pool: pg.Pool, slug: AuditLogRef): Promise<ExportScope> {
   await sealNow(slug, { pool, timeoutMs: 2_000 });
   const { rows } = await pool.query<{ seq: string }>(`SELECT "seq"::text AS seq FROM ${auditTables(slug).head} WHERE "id" = 1`);
   return { throughSeq: BigInt(rows[0]?.seq ?? "0"), unsealed: await unsealedCount(pool, slug) };
@@ -78,7 +78,7 @@ export async function exportScope(pool: pg.Pool, slug: string): Promise<ExportSc
  * seq (from the first row at or after `from` to the last one before `to`), so that it is
  * always an unbroken piece of the chain.
  */
-async function seqRange(pool: pg.Pool, slug: string, query: ExportQuery, throughSeq: bigint): Promise<{ afterSeq: bigint; throughSeq: bigint } | null> {
+async function seqRange(pool: pg.Pool, slug: AuditLogRef, query: ExportQuery, throughSeq: bigint): Promise<{ afterSeq: bigint; throughSeq: bigint } | null> {
   if (!query.from && !query.to) return { afterSeq: -1n, throughSeq };
   const { log } = auditTables(slug);
   const { rows } = await pool.query<{ first: string | null; last: string | null }>(
@@ -91,13 +91,13 @@ async function seqRange(pool: pg.Pool, slug: string, query: ExportQuery, through
   return { afterSeq: BigInt(first) - 1n, throughSeq: BigInt(last) };
 }
 
-export async function* exportLines(pool: pg.Pool, slug: string, query: ExportQuery, scope?: ExportScope): AsyncGenerator<string> {
+export async function* exportLines(pool: pg.Pool, slug: AuditLogRef, query: ExportQuery, scope?: ExportScope): AsyncGenerator<string> {
   const { throughSeq, unsealed } = scope ?? (await exportScope(pool, slug));
   if (query.format === "csv") yield csvHeader;
   else {
     const header: ExportHeader = {
       export: {
-        tenant: slug,
+        tenant: auditLogLabel(slug),
         format: "jsonl",
         from: query.from?.toISOString() ?? null,
         to: query.to?.toISOString() ?? null,
@@ -115,7 +115,7 @@ export async function* exportLines(pool: pg.Pool, slug: string, query: ExportQue
       yield query.format === "csv" ? csvLine(row) : sealer.line(row);
     }
   }
-  if (query.format === "jsonl") yield `${JSON.stringify({ seal: sealer.seal(slug) })}\n`;
+  if (query.format === "jsonl") yield `${JSON.stringify({ seal: sealer.seal(auditLogLabel(slug)) })}\n`;
 }
 
 /** The lines of an export, and how many unsealed rows it leaves out. */

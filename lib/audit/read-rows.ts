@@ -2,7 +2,7 @@
 // was hashed: memory stays bounded however many rows there are.
 import type pg from "pg";
 import type { HashedFields } from "./canonical";
-import { auditTables } from "./audit-table";
+import { auditTables, type AuditLogRef } from "./audit-table";
 import { hashedRowColumns } from "./hashed-row-sql";
 
 /** hash and prevHash are NULL while a row is not sealed (see seal-chain.ts). */
@@ -18,7 +18,7 @@ export interface RowRange {
   batchSize?: number;
 }
 
-export async function* streamRows(pool: pg.Pool, slug: string, range: RowRange = {}): AsyncGenerator<StoredRow> {
+export async function* streamRows(pool: pg.Pool, slug: AuditLogRef, range: RowRange = {}): AsyncGenerator<StoredRow> {
   const { log } = auditTables(slug);
   const batch = range.batchSize ?? 2_000;
   let after = range.afterSeq ?? -1n;

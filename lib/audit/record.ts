@@ -5,7 +5,7 @@ import type pg from "pg";
 import { z } from "zod";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { parseOrThrow } from "@/lib/errors/from-zod";
-import { auditTables } from "./audit-table";
+import { auditTables, type AuditLogRef } from "./audit-table";
 import type { AuditContext } from "./context";
 import { redact } from "./redact";
 
@@ -47,7 +47,7 @@ export async function record(tx: Prisma.TransactionClient, ctx: AuditContext, ra
  * Prisma create costs about half a millisecond of CPU per row, which capped appends at
  * a core's worth of Prisma. The table is schema-qualified from the validated slug.
  */
-export async function recordOnPool(pool: pg.Pool, slug: string, ctx: AuditContext, raw: AuditEvent): Promise<bigint> {
+export async function recordOnPool(pool: Pick<pg.Pool, "query">, slug: AuditLogRef, ctx: AuditContext, raw: AuditEvent): Promise<bigint> {
   const event = parseOrThrow(auditEventSchema, raw, "audit event");
   const { rows } = await pool.query<{ seq: string }>(
     `INSERT INTO ${auditTables(slug).log}

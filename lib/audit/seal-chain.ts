@@ -4,8 +4,9 @@
 // transaction has finished, one sealer per tenant at a time. It is SECURITY DEFINER, so
 // the least-privilege application role can call it. One round trip per batch.
 import type pg from "pg";
+import { getPool } from "@/lib/db/pool";
 import { tenantPool } from "@/lib/db/tenant-pool";
-import { auditTables } from "./audit-table";
+import { auditTables, type AuditLogRef } from "./audit-table";
 
 export interface SealStep {
   /** Rows sealed by this call. */
@@ -20,7 +21,7 @@ export interface SealStep {
 /** Rows per audit_seal call: one round trip, a short transaction. */
 export const SEAL_BATCH = 5_000;
 
-export async function sealStep(pool: pg.Pool, slug: string, maxRows = SEAL_BATCH): Promise<SealStep> {
+export async function sealStep(pool: pg.Pool, slug: AuditLogRef, maxRows = SEAL_BATCH): Promise<SealStep> {
   const { schema } = auditTables(slug);
   const { rows } = await pool.query<{ sealed: number; sealed_through: string; drawn: string }>(
     `SELECT "sealed", "sealed_through"::text, "drawn"::text FROM ${schema}.audit_seal($1)`,
@@ -45,8 +46,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * until they finish. Gives up after timeoutMs without progress (a backlog that is being
  * sealed batch by batch does not time out). For tests, CLIs and verification.
  */
-export async function sealNow(slug: string, options: { pool?: pg.Pool; timeoutMs?: number } = {}): Promise<SealNowResult> {
-  const pool = options.pool ?? (await tenantPool(slug));
+export async function sealNow(slug: AuditLogRef, options: { pool?: pg.Pool; timeoutMs?: number } = {}): Promise<SealNowResult> {
+  // A tenant's log is on its cluster; the platform's on the platform cluster.
+  const pool = options.pool ?? (typeof slug === "string" ? await tenantPool(slug) : getPool());
   const timeoutMs = options.timeoutMs ?? 5_000;
   let step = await sealStep(pool, slug);
   const goal = step.drawn;
@@ -66,7 +68,7 @@ export async function sealNow(slug: string, options: { pool?: pg.Pool; timeoutMs
 }
 
 /** Rows not sealed yet (newer than the sealed point): not covered by the chain until they are. */
-export async function unsealedCount(pool: pg.Pool, slug: string): Promise<number> {
+export async function unsealedCount(pool: pg.Pool, slug: AuditLogRef): Promise<number> {
   const t = auditTables(slug);
   const { rows } = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM ${t.log} WHERE "seq" > (SELECT "sealed_through" FROM ${t.head} WHERE "id" = 1)`,

@@ -7,7 +7,7 @@
 import { auditVerifications } from "./metrics";
 import type pg from "pg";
 import { GENESIS_HASH, rowHash } from "./canonical";
-import { auditTables } from "./audit-table";
+import { auditTables, type AuditLogRef } from "./audit-table";
 import { streamRows } from "./read-rows";
 import { sealNow, unsealedCount } from "./seal-chain";
 
@@ -27,13 +27,13 @@ export interface VerifyOptions {
   sealTimeoutMs?: number;
 }
 
-export async function verifyChain(pool: pg.Pool, slug: string, options: VerifyOptions = {}): Promise<ChainReport> {
+export async function verifyChain(pool: pg.Pool, slug: AuditLogRef, options: VerifyOptions = {}): Promise<ChainReport> {
   const report = await walkChain(pool, slug, options);
   auditVerifications.inc({ result: report.ok ? "ok" : "failed" });
   return report;
 }
 
-async function walkChain(pool: pg.Pool, slug: string, options: VerifyOptions): Promise<ChainReport> {
+async function walkChain(pool: pg.Pool, slug: AuditLogRef, options: VerifyOptions): Promise<ChainReport> {
   const t = auditTables(slug);
   if (options.seal ?? true) await sealNow(slug, { pool, timeoutMs: options.sealTimeoutMs ?? 2_000 });
   // a."seq", not "seq": a bare name in ORDER BY is the text output column.

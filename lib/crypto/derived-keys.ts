@@ -5,7 +5,7 @@ import { serverEnv } from "@/lib/env";
 
 const cache = new Map<string, Buffer>();
 
-export type KeyPurpose = "sign-in-ticket" | "refresh-token" | "access-token" | "mfa-challenge" | "recovery-code";
+export type KeyPurpose = "sign-in-ticket" | "refresh-token" | "access-token" | "mfa-challenge" | "recovery-code" | "operator-challenge" | "operator-session";
 
 export function derivedKey(purpose: KeyPurpose, secret = serverEnv().AUTH_SECRET): Buffer {
   const cacheKey = `${purpose}\u0000${secret}`;

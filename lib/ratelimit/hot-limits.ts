@@ -12,6 +12,7 @@ import { z } from "zod";
 import { redisKey, tcpRedis } from "@/lib/redis/tcp-client";
 import type { RateLimitResult } from "./limiter";
 import { rateLimitGate as gate } from "./redis-gate";
+import { tallyHour, tallyKey } from "./request-tally";
 
 export interface Bucket {
   /** Kind of limit ("api", "principal", "webhook"); part of the key. */
@@ -20,6 +21,12 @@ export interface Bucket {
   key: string;
   limit: number;
   windowSeconds: number;
+  /**
+   * Also counts the allowed call in an hourly tally under this name (e.g. api:<slug>), in
+   * the same script call: the operator console's "API requests in the last 24 h" costs
+   * the request no extra round trip (lib/ratelimit/request-tally.ts reads it).
+   */
+  tally?: string;
 }
 
 const bucketSchema = z.object({
@@ -27,13 +34,18 @@ const bucketSchema = z.object({
   key: z.string().min(1).max(300),
   limit: z.number().int().min(1),
   windowSeconds: z.number().int().min(1),
+  tally: z
+    .string()
+    .regex(/^[a-z]+:[a-z0-9-@]{1,64}$/)
+    .optional(),
 });
 
-// KEYS: per bucket, the current and the previous window's counter.
+// KEYS: per bucket, the current and the previous window's counter; then the hourly
+// tally counters, incremented (and kept 25 h) when the call is allowed.
 // ARGV: per bucket, limit, window ms, ms elapsed in the current window.
 // Returns: {allowed (1/0), remaining_1, ..., remaining_n} (remaining after this call).
 const script = `
-local n = #KEYS / 2
+local n = #ARGV / 3
 local ok = 1
 local out = {0}
 for i = 1, n do
@@ -51,6 +63,10 @@ if ok == 1 then
     local window = tonumber(ARGV[i * 3 - 1])
     redis.call('INCR', KEYS[i * 2 - 1])
     redis.call('PEXPIRE', KEYS[i * 2 - 1], window * 2 + 1000)
+  end
+  for j = n * 2 + 1, #KEYS do
+    redis.call('INCR', KEYS[j])
+    redis.call('EXPIRE', KEYS[j], 90000)
   end
 end
 out[1] = ok
@@ -81,6 +97,7 @@ export async function takeLimits(buckets: Bucket[], now = Date.now()): Promise<R
     args.push(b.limit, windowMs, elapsed);
     resets.push(Math.max(1, Math.ceil((windowMs - elapsed) / 1000)));
   }
+  for (const b of buckets) if (b.tally) keys.push(tallyKey(b.tally, tallyHour(now)));
   let reply: number[];
   try {
     reply = (await redis.evalsha(scriptSha, keys.length, ...keys, ...args).catch((err: unknown) => {

@@ -9,7 +9,8 @@ import type { RateLimitResult } from "./limiter";
 import { effectiveRateLimits, rateLimitWindows } from "./limits";
 
 export function tenantApiBucket(slug: string, settings: TenantSettings): Bucket {
-  return { bucket: "api", key: slug, limit: effectiveRateLimits(settings).apiPerMinute, windowSeconds: rateLimitWindows.api };
+  // Tallied per hour for the operator console (every /api request the tenant's limit let through).
+  return { bucket: "api", key: slug, limit: effectiveRateLimits(settings).apiPerMinute, windowSeconds: rateLimitWindows.api, tally: `api:${slug}` };
 }
 
 /** One user or API key inside one tenant (ids are per tenant, so the slug is in the key). */

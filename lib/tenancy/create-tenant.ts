@@ -40,6 +40,8 @@ export interface CreateTenantOptions {
   tenantMigrations?: MigrationFile[];
   /** Test hook: runs inside the tenant cluster's transaction after the schema is built. */
   beforeCommit?: (client: pg.ClientBase) => Promise<void>;
+  /** Runs in the platform transaction right after the tenant's row is written, whatever the cluster (the console's audit event). */
+  inPlatformTransaction?: (client: pg.ClientBase) => Promise<void>;
   /** Test hook: runs in the platform transaction, after the tenant's schema committed on another cluster. */
   beforePlatformCommit?: (client: pg.ClientBase) => Promise<void>;
 }
@@ -99,6 +101,7 @@ export async function createTenant(raw: CreateTenantInput, options: CreateTenant
          VALUES ($1, $2, $3, 'active', $4, $5, $6, now(), now())`,
         [record.id, record.slug, record.name, schemaName, record.cluster, JSON.stringify(defaultTenantSettings())],
       );
+      await options.inPlatformTransaction?.(platform);
       if (record.cluster === DEFAULT_CLUSTER) return buildSchema(platform);
       const pool = clusterPool(record.cluster);
       await prepareCluster(record.cluster, pool);

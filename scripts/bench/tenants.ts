@@ -1,23 +1,99 @@
-// npm run bench:tenants [-- --count 1000 --concurrency 4]
+// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 15 --connections 32]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
-// latest migration, ledger, Redis mirror), then runs a no-op migrate over all of them.
+// latest migration, ledger, Redis mirror), then measures:
+//   - a no-op migrate over all of them;
+//   - many tenants in one process (a fresh child process, scripts/bench/lib/tenant-memory.ts):
+//     RSS and heap growth per active tenant after one query on each, the latency of a
+//     cold tenant's first query, and of a warm one;
+//   - the spread load (scripts/bench/lib/spread-load.ts): W1 of bench:api on the
+//     production build over one tenant, then round-robin over --spread tenants (0: skip).
+import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { migrateAll } from "@/lib/db/migrations/runner";
 import { closePool, getPool } from "@/lib/db/pool";
+import { toolingEnv } from "@/lib/env";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { printParts, startStack } from "../lib/stack";
+import { buildApp } from "./lib/app";
+import { spreadLoad, type SpreadLoadResult } from "./lib/spread-load";
+import type { TenantMemoryResult } from "./lib/tenant-memory";
 
-const { values } = parseArgs({ options: { count: { type: "string" }, concurrency: { type: "string" } } });
-const count = Number(values.count ?? 1000);
+const usage =
+  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 15] [--connections 32]";
+let values: ReturnType<typeof parse>["values"];
+function parse() {
+  return parseArgs({
+    options: {
+      count: { type: "string" },
+      concurrency: { type: "string" },
+      spread: { type: "string" },
+      "no-build": { type: "boolean" },
+      warmup: { type: "string" },
+      duration: { type: "string" },
+      connections: { type: "string" },
+    },
+  });
+}
+try {
+  values = parse().values;
+} catch (err) {
+  console.error(`${(err as Error).message}\n${usage}`);
+  process.exit(2);
+}
+const count = Number(values.count ?? 2000);
 const concurrency = Number(values.concurrency ?? 4);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-  console.error("usage: npm run bench:tenants -- [--count N] [--concurrency C]");
+const spread = Number(values.spread ?? Math.min(2000, count));
+const warmupS = Number(values.warmup ?? 5);
+const durationS = Number(values.duration ?? 15);
+const connections = Number(values.connections ?? 32);
+if (
+  !Number.isInteger(count) ||
+  count < 2 ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1 ||
+  !Number.isInteger(spread) ||
+  spread < 0 ||
+  spread > count ||
+  !(warmupS >= 0) ||
+  !(durationS > 0) ||
+  !Number.isInteger(connections) ||
+  connections < 1
+) {
+  console.error(usage);
   process.exit(2);
 }
 
+/** Runs tenant-memory.ts in a fresh process that keeps every client (the cache holds them all). */
+function measureMemory(slugs: string[]): Promise<TenantMemoryResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "scripts/bench/lib/tenant-memory.ts", ...slugs], {
+      env: { ...process.env, TENANT_CLIENT_CACHE_SIZE: String(Math.max(slugs.length, 1)) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (c: string) => (out += c));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0 || !line.startsWith("{")) reject(new Error(`tenant-memory exited ${code}: ${out.slice(-500)}`));
+      else resolve(JSON.parse(line) as TenantMemoryResult);
+    });
+  });
+}
+
+const pctOf = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+};
+
 const stack = await startStack("test");
 printParts(stack.parts);
+let code = 0;
 try {
+  // Built first, so the long part (creating the tenants) does not hold a stale build.
+  if (spread > 0 && !values["no-build"]) await buildApp({ ...process.env, ...stack.env, NODE_ENV: "production" });
+  const slugs = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(5, "0")}`);
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -26,25 +102,67 @@ try {
       while (next < count) {
         const i = next++;
         const t0 = performance.now();
-        await createTenant({ slug: `bench-${String(i).padStart(5, "0")}`, name: `Bench tenant ${i}` });
+        await createTenant({ slug: slugs[i]!, name: `Bench tenant ${i}` });
         latencies.push(performance.now() - t0);
         if ((i + 1) % 250 === 0) console.log(`  created ${i + 1}/${count}`);
       }
     }),
   );
   const createMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0).toFixed(1);
+  const pct = pctOf(latencies);
 
   const noop = await migrateAll(getPool(), { concurrency: 8 });
   const noopAgain = await migrateAll(getPool(), { concurrency: 8 });
-
-  console.log(`\ntenants created:        ${count} (concurrency ${concurrency})`);
-  console.log(`ms per tenant created:  ${(createMs / count).toFixed(1)} (wall time / count; target < 50)`);
-  console.log(`create latency:         p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${pct(1)} ms`);
-  console.log(`no-op migrate, ${noop.tenantCount} tenants: ${noop.durationMs} ms (second run ${noopAgain.durationMs} ms; target < 5000)`);
   if (noop.tenants.length || noop.failed) throw new Error("the no-op migrate applied something: the bench is invalid");
+
+  console.log(`\nmany tenants in one process: one user.count() on each of ${count - 1} tenants …`);
+  const mem = await measureMemory(slugs);
+  const cold = pctOf(mem.coldMs);
+  const warm = pctOf(mem.warmMs);
+  const create = pctOf(mem.createMs);
+
+  let load: SpreadLoadResult | undefined;
+  if (spread > 0) {
+    console.log(`\nspread load: W1 over 1 and over ${spread} tenants …`);
+    load = await spreadLoad({
+      slugs: slugs.slice(0, spread),
+      rootDomain: toolingEnv().APP_ROOT_DOMAIN,
+      env: { ...process.env, ...stack.env },
+      warmupS,
+      durationS,
+      connections,
+    });
+  }
+
+  const rssGrowth = mem.rssAfterMb - mem.rssBeforeMb;
+  const heapGrowth = mem.heapAfterMb - mem.heapBeforeMb;
+  console.log(`\n== bench:tenants — ${new Date().toISOString()} ==`);
+  console.log(`tenants created:        ${count} (concurrency ${concurrency})`);
+  console.log(`ms per tenant created:  ${(createMs / count).toFixed(1)} (wall time / count; target < 50)`);
+  console.log(`create latency:         p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms, max ${pct(1).toFixed(1)} ms`);
+  console.log(`no-op migrate, ${noop.tenantCount} tenants: ${noop.durationMs} ms (second run ${noopAgain.durationMs} ms; target < 5000)`);
+  console.log(
+    `memory per active tenant: ${((rssGrowth * 1000) / mem.tenants).toFixed(1)} KB RSS, ${((heapGrowth * 1000) / mem.tenants).toFixed(1)} KB heap ` +
+      `(${mem.tenants} tenants touched in one process: RSS +${rssGrowth.toFixed(1)} MB, heap +${heapGrowth.toFixed(1)} MB; target: 5,000 tenants <= +250 MB RSS)`,
+  );
+  console.log(
+    `cold first query:       p50 ${cold(0.5).toFixed(2)} ms, p95 ${cold(0.95).toFixed(2)} ms, max ${cold(1).toFixed(2)} ms ` +
+      `(same query on a warm tenant: p50 ${warm(0.5).toFixed(2)} ms, p95 ${warm(0.95).toFixed(2)} ms; target <= 2 ms)`,
+  );
+  console.log(
+    `  of which the client:   p50 ${(create(0.5) * 1000).toFixed(0)} µs, p95 ${(create(0.95) * 1000).toFixed(0)} µs (tenantDb(slug) on a cache miss)`,
+  );
+  if (load)
+    console.log(
+      `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
+        `p50 ${load.spread.p50Ms.toFixed(1)} ms / one tenant ${load.single.rps.toFixed(0)} req/s, p50 ${load.single.p50Ms.toFixed(1)} ms; ${connections} connections; target >= 0.80)`,
+    );
+  else console.log("spread-load ratio:      skipped (--spread 0)");
+} catch (err) {
+  console.error(err);
+  code = 1;
 } finally {
   await closePool();
   await stack.stop();
 }
+process.exit(code);

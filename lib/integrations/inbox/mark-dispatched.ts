@@ -4,6 +4,7 @@
 // (audit context set inside, one round trip, autocommit). Only the generation that was
 // sent is marked: a replay that raced the send stays undispatched.
 import { auditContextParam, systemContext } from "@/lib/audit/context";
+import { LRUCache } from "lru-cache";
 import { coalescer, type Coalescer } from "@/lib/async/coalescer";
 import { retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { quoteIdent } from "@/lib/db/identifier";
@@ -16,7 +17,7 @@ interface Ref {
 }
 
 const context = auditContextParam(systemContext("inbox dispatch"));
-const globalForMarks = globalThis as unknown as { __inboxMarks?: Map<string, Coalescer<Ref>> };
+const globalForMarks = globalThis as unknown as { __inboxMarks?: LRUCache<string, Coalescer<Ref>> };
 
 async function markNow(slug: string, rows: Ref[]): Promise<void> {
   const fn = `${quoteIdent(schemaNameFor(slug))}.webhook_mark_dispatched`;
@@ -27,7 +28,9 @@ async function markNow(slug: string, rows: Ref[]): Promise<void> {
 }
 
 function marksOf(slug: string): Coalescer<Ref> {
-  const all = (globalForMarks.__inboxMarks ??= new Map());
+  // Bounded, so thousands of tenants do not keep a coalescer each; an evicted one still
+  // flushes what it holds (its timer keeps it), and the next call makes a new one.
+  const all = (globalForMarks.__inboxMarks ??= new LRUCache({ max: 1_000 }));
   let c = all.get(slug);
   if (!c) {
     // delayMs 0: the callers of one engine request resume in the same turn of the event loop.

@@ -10,6 +10,7 @@
 // (webhook_intake), so one bad row fails only its own request.
 // Unnamed statements (parsed, bound and run in one round trip), so this stays correct
 // behind PgBouncer's transaction pooling, where named prepared statements are not.
+import { LRUCache } from "lru-cache";
 import { auditContextParam, type AuditContext } from "@/lib/audit/context";
 import { markAuditDirty } from "@/lib/audit/sealer-loop";
 import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
@@ -114,10 +115,12 @@ async function storeMany(slug: string, schema: string, items: Item[]): Promise<(
   }
 }
 
-const globalForIntake = globalThis as unknown as { __inboxIntake?: Map<string, Group<Item, StoredEvent>> };
+const globalForIntake = globalThis as unknown as { __inboxIntake?: LRUCache<string, Group<Item, StoredEvent>> };
 
 function groupOf(slug: string): Group<Item, StoredEvent> {
-  const all = (globalForIntake.__inboxIntake ??= new Map());
+  // Bounded, so thousands of tenants do not keep a group each; an evicted group still
+  // stores what it queued (its in-flight flush drains it), and the next delivery makes a new one.
+  const all = (globalForIntake.__inboxIntake ??= new LRUCache({ max: 1_000 }));
   let g = all.get(slug);
   if (!g) {
     const schema = quoteIdent(schemaNameFor(slug));

@@ -34,6 +34,7 @@ import { recordStep, startMoveRecord, unfinishedMove, type MoveRecord } from "./
 import { assertSameShape, readTenantTables } from "./tenant-tables";
 import { assertAtLatestMigration, createSchemaAtLatest, dropSchemaWithLedger, ledgerFingerprint, schemaExists } from "./tenant-schema";
 import { installWriteHold, removeWriteHold } from "./write-hold";
+import { log } from "@/lib/observability/logger";
 
 export const moveSteps = ["target-created", "copied", "caught-up", "held", "final-copied", "switched", "verified", "source-dropped"] as const;
 export type MoveStep = (typeof moveSteps)[number];
@@ -139,7 +140,9 @@ async function finishMove(ctx: Ctx): Promise<void> {
     targetId: record.tenantId,
     summary: `tenant data moved from cluster ${record.sourceCluster} to ${record.targetCluster}`,
     metadata: { moveId: record.id, from: record.sourceCluster, to: record.targetCluster, holdMs: record.holdMs },
-  }).catch((err: unknown) => console.warn(`[move] could not record the move in the tenant's audit log: ${describe(err)}`));
+  }).catch((err: unknown) =>
+    log().warn({ component: "move", tenant: record.slug, reason: describe(err) }, "could not record the move in the tenant's audit log"),
+  );
   await recordStep(ctx.platform, record.id, "done", {}, { state: "done", finished: true });
 }
 

@@ -1,0 +1,18 @@
+// For the operator console's server components: the signed-in operator, or a redirect
+// to the console's sign-in. Never on a tenant's host (404), whatever the middleware did.
+import { headers } from "next/headers";
+import { notFound, redirect } from "next/navigation";
+import { operatorFromToken, type Operator } from "@/lib/operators/sessions";
+import { onTenantHost, operatorTokenFrom } from "./with-operator";
+
+export async function optionalOperator(): Promise<Operator | null> {
+  const h = await headers();
+  if (onTenantHost(h)) notFound();
+  return operatorFromToken(operatorTokenFrom(h));
+}
+
+export async function requireOperator(): Promise<Operator> {
+  const operator = await optionalOperator();
+  if (!operator) redirect("/platform/sign-in");
+  return operator;
+}

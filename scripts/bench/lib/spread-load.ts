@@ -1,0 +1,109 @@
+// The spread-load figure of bench:tenants: the W1 request of bench:api (GET
+// /api/v1/users?limit=50 with a Bearer access token) against the production build (made
+// by the caller),
+// once with every connection on one tenant and once round-robin over many tenants, same
+// connections and windows. Each tenant gets an owner and 49 members (the list is full)
+// and an access token issued by the real path (session + token pair, in an audited
+// transaction; no password check, so no argon2 per tenant).
+import { randomUUID } from "node:crypto";
+import { systemContext } from "@/lib/audit/context";
+import { withAudit } from "@/lib/audit/with-audit";
+import { issueTokenPair } from "@/lib/auth/refresh-tokens";
+import { createSession } from "@/lib/auth/sessions";
+import { quoteIdent } from "@/lib/db/identifier";
+import { schemaNameFor } from "@/lib/tenancy/slug";
+import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
+import { startApp } from "./app";
+import { prepareEngine } from "./engine";
+import { runLoad } from "./load";
+import type { GetTarget, GroupResult } from "./load-types";
+import { freePort } from "../../lib/free-port";
+
+const actor = systemContext("bench");
+
+/** An owner and 49 members in the tenant; returns the owner's access token. */
+async function seedW1Tenant(slug: string): Promise<string> {
+  const users = `${quoteIdent(schemaNameFor(slug))}.users`;
+  const ownerId = randomUUID();
+  const pair = await withAudit(slug, actor, async (tx) => {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at) VALUES ($1::uuid, 'owner@bench.test', 'Bench owner', 'owner', 'active', now(), now())`,
+      ownerId,
+    );
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at)
+       SELECT gen_random_uuid(), 'member' || g || '@bench.test', 'Bench member ' || g, 'member', 'active', now(), now() FROM generate_series(1, 49) AS g`,
+    );
+    const session = await createSession(tx, { userId: ownerId, kind: "api", meta: { requestId: randomUUID(), userAgent: "bench:tenants" } });
+    return issueTokenPair(tx, slug, { id: ownerId, role: "owner" }, session.id);
+  });
+  return pair.access_token;
+}
+
+export interface SpreadLoadResult {
+  single: GroupResult & { rps: number };
+  spread: GroupResult & { rps: number; tenants: number };
+}
+
+export async function spreadLoad(opts: {
+  slugs: string[];
+  rootDomain: string;
+  env: NodeJS.ProcessEnv;
+  warmupS: number;
+  durationS: number;
+  connections: number;
+}): Promise<SpreadLoadResult> {
+  const t0 = performance.now();
+  const tokens = new Map<string, string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < opts.slugs.length) {
+        const slug = opts.slugs[next++]!;
+        tokens.set(slug, await seedW1Tenant(slug));
+      }
+    }),
+  );
+  // The one-tenant run sends every request to the first tenant: lift its API limits.
+  const first = opts.slugs[0]!;
+  await updateTenantSettings(
+    first,
+    { rateLimits: { apiPerMinute: 1_000_000, principalPerMinute: 1_000_000, signInPerIpPer15Minutes: 1_000, signInPerEmailPer15Minutes: 1_000 } },
+    actor,
+  );
+  console.log(`  W1 data and tokens for ${opts.slugs.length} tenants in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const engine = await prepareEngine();
+  const appEnv: NodeJS.ProcessEnv = { ...opts.env, ...engine.env, NODE_ENV: "production" };
+  const app = await startApp(appEnv, await freePort());
+  try {
+    await engine.start(app.port);
+    const target = (slug: string): GetTarget => ({
+      host: `${slug}.${opts.rootDomain}`,
+      path: "/api/v1/users?limit=50",
+      headers: { authorization: `Bearer ${tokens.get(slug)!}` },
+    });
+    const run = async (name: string, targets: GetTarget[]) => {
+      console.log(
+        `  ${name}: ${opts.warmupS} s warm-up, ${opts.durationS} s measured, ${opts.connections} connections, ${targets.length} tenant(s) round-robin …`,
+      );
+      const r = await runLoad({
+        port: app.port,
+        warmupMs: opts.warmupS * 1000,
+        durationMs: opts.durationS * 1000,
+        appPid: app.pid,
+        groups: [{ name, kind: "get", connections: opts.connections, targets }],
+      });
+      const g = r.groups[0]!;
+      const bad = Object.entries(g.allStatuses).filter(([s]) => s !== "200");
+      if (bad.length) throw new Error(`${name}: unexpected responses ${bad.map(([s, n]) => `${s}×${n}`).join(", ")}`);
+      return { ...g, rps: (g.requests / r.windowMs) * 1000 };
+    };
+    const single = await run("W1, one tenant", [target(first)]);
+    const spread = await run(`W1, ${opts.slugs.length} tenants`, opts.slugs.map(target));
+    return { single, spread: { ...spread, tenants: opts.slugs.length } };
+  } finally {
+    await app.stop();
+    await engine.close();
+  }
+}

@@ -1,0 +1,65 @@
+// Child process of bench:tenants (run with --expose-gc, in the bench's database): touches
+// the given tenants one after the other with one `user.count()` each, in a process that
+// has served only one other tenant, and prints one JSON line: RSS and heap growth, and
+// the latency of each tenant's first query (a cold tenant: no client yet) and of a second
+// pass (warm). TENANT_CLIENT_CACHE_SIZE is set by the parent so every client stays.
+import { closePool } from "@/lib/db/pool";
+import { tenantDb } from "@/lib/db/tenant-client";
+
+export interface TenantMemoryResult {
+  tenants: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  heapBeforeMb: number;
+  heapAfterMb: number;
+  /** First query of a tenant, client creation included. */
+  coldMs: number[];
+  /** Of which: making the tenant's client (tenantDb(slug) on a cache miss). */
+  createMs: number[];
+  warmMs: number[];
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with node --expose-gc");
+const [warmSlug, ...slugs] = process.argv.slice(2);
+if (!warmSlug || slugs.length === 0) throw new Error("usage: tenant-memory.ts <warm-up slug> <slug>...");
+
+function sample(): { rss: number; heap: number } {
+  gc!();
+  gc!();
+  const m = process.memoryUsage();
+  return { rss: m.rss / 1e6, heap: m.heapUsed / 1e6 };
+}
+
+// The process-wide parts (pool, engine, compiler, plan) are built by this first tenant.
+for (let i = 0; i < 3; i++) await tenantDb(warmSlug).user.count();
+const before = sample();
+const coldMs: number[] = [];
+const createMs: number[] = [];
+for (const slug of slugs) {
+  const t0 = performance.now();
+  const db = tenantDb(slug);
+  createMs.push(performance.now() - t0);
+  await db.user.count();
+  coldMs.push(performance.now() - t0);
+}
+const after = sample();
+const warmMs: number[] = [];
+for (const slug of slugs) {
+  const t0 = performance.now();
+  await tenantDb(slug).user.count();
+  warmMs.push(performance.now() - t0);
+}
+const result: TenantMemoryResult = {
+  tenants: slugs.length,
+  rssBeforeMb: before.rss,
+  rssAfterMb: after.rss,
+  heapBeforeMb: before.heap,
+  heapAfterMb: after.heap,
+  coldMs,
+  createMs,
+  warmMs,
+};
+await closePool();
+// One line on stdout for the parent; written out (a pipe is asynchronous) before exiting.
+process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
