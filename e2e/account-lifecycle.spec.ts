@@ -3,7 +3,7 @@
 // returning to the page asked for, invitations (email, resend, revoke, accept = signed
 // in), email change confirmed at the new address; bad input gets problem+json.
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import {
   addTestMember,
   apiPassword,
@@ -13,7 +13,6 @@ import {
   linkIn,
   mailTo,
   onPort,
-  signIn,
   submitPassword,
   tenantApi,
   waitForMail,
@@ -21,8 +20,18 @@ import {
 
 const chosen = "Quiet-Meadow-Copper-58";
 const pathOf = (link: string) => new URL(link).pathname;
+// Each of these waits on server actions (argon2 sign-ins, mail) on a shared 2-core
+// machine: generous waits for the page to catch up, never a claim about speed.
+const settled = expect.configure({ timeout: 20_000 });
+
+async function signIn(page: Page, tenant: { url: (path?: string) => string }, email: string, password = "Demo-Passw0rd-2026"): Promise<void> {
+  await page.goto(tenant.url("/sign-in"));
+  await submitPassword(page, email, password);
+  await settled(page.getByTestId("whoami")).toBeVisible();
+}
 
 test.describe("account lifecycle in the browser", () => {
+  test.describe.configure({ timeout: 120_000 });
   test("password reset: a link by email, a new password, every session signed out", async ({ page, browser }) => {
     const tenant = await createTestTenant("reset");
     // A session elsewhere, which the reset must end.
@@ -33,35 +42,35 @@ test.describe("account lifecycle in the browser", () => {
 
       await page.goto(tenant.url("/sign-in"));
       await page.getByTestId("forgot-password-link").click();
-      await expect(page).toHaveURL((u) => u.pathname === "/forgot-password");
+      await settled(page).toHaveURL((u) => u.pathname === "/forgot-password");
       await page.getByLabel("Email").fill(tenant.ownerEmail);
       await page.getByRole("button", { name: "Send me a link" }).click();
-      await expect(page.getByTestId("reset-requested")).toContainText(tenant.ownerEmail);
+      await settled(page.getByTestId("reset-requested")).toContainText(tenant.ownerEmail);
 
       const mail = await waitForMail(tenant.ownerEmail, { subject: /Reset your .* password/ });
       const link = linkIn(mail, /\/reset-password\//);
       expect(link.startsWith(tenant.url("/reset-password/"))).toBe(true);
       await page.goto(link);
-      await expect(page.getByTestId("reset-email")).toHaveText(tenant.ownerEmail);
+      await settled(page.getByTestId("reset-email")).toHaveText(tenant.ownerEmail);
       await page.getByLabel("New password", { exact: true }).fill("short");
       await page.getByLabel("Repeat the new password").fill("short");
       await page.getByRole("button", { name: "Set the new password" }).click();
-      await expect(page.getByTestId("error-password")).toHaveText("Use at least 12 characters.");
+      await settled(page.getByTestId("error-password")).toHaveText("Use at least 12 characters.");
       await page.getByLabel("New password", { exact: true }).fill(chosen);
       await page.getByLabel("Repeat the new password").fill(chosen);
       await page.getByRole("button", { name: "Set the new password" }).click();
-      await expect(page).toHaveURL((u) => u.pathname === "/sign-in");
-      await expect(page.getByTestId("password-reset-done")).toBeVisible();
+      await settled(page).toHaveURL((u) => u.pathname === "/sign-in");
+      await settled(page.getByTestId("password-reset-done")).toBeVisible();
       await submitPassword(page, tenant.ownerEmail, chosen);
-      await expect(page.getByTestId("whoami")).toBeVisible();
+      await settled(page.getByTestId("whoami")).toBeVisible();
 
       // The other browser's session ended with the reset.
       await other.goto(tenant.url("/members"));
-      await expect(other).toHaveURL((u) => u.pathname === "/sign-in");
+      await settled(other).toHaveURL((u) => u.pathname === "/sign-in");
 
       // The link worked once.
       await page.goto(link);
-      await expect(page.getByTestId("reset-invalid")).toBeVisible();
+      await settled(page.getByTestId("reset-invalid")).toBeVisible();
     } finally {
       await elsewhere.close();
     }
@@ -70,15 +79,15 @@ test.describe("account lifecycle in the browser", () => {
   test("sign-in returns to the page asked for, and only to a path on this host", async ({ page }) => {
     const tenant = await createTestTenant("next");
     await page.goto(tenant.url("/audit?limit=5"));
-    await expect(page).toHaveURL((u) => u.pathname === "/sign-in" && u.searchParams.get("next") === "/audit?limit=5");
+    await settled(page).toHaveURL((u) => u.pathname === "/sign-in" && u.searchParams.get("next") === "/audit?limit=5");
     await submitPassword(page, tenant.ownerEmail, "Demo-Passw0rd-2026");
-    await expect(page).toHaveURL((u) => u.pathname === "/audit" && u.searchParams.get("limit") === "5");
+    await settled(page).toHaveURL((u) => u.pathname === "/audit" && u.searchParams.get("limit") === "5");
 
     for (const evil of ["//evil.example/x", "https://evil.example/", "/\\evil.example"]) {
       await page.context().clearCookies();
       await page.goto(tenant.url(`/sign-in?next=${encodeURIComponent(evil)}`));
       await submitPassword(page, tenant.ownerEmail, "Demo-Passw0rd-2026");
-      await expect(page.getByTestId("whoami")).toBeVisible();
+      await settled(page.getByTestId("whoami")).toBeVisible();
       expect(new URL(page.url()).host).toBe(tenant.host + ":3100");
       expect(new URL(page.url()).pathname).toBe("/");
     }
@@ -91,12 +100,12 @@ test.describe("account lifecycle in the browser", () => {
     const newcomer = `newcomer-${randomBytes(3).toString("hex")}@${tenant.slug}.test`;
     await page.getByLabel("Email", { exact: true }).fill(newcomer);
     await page.getByRole("button", { name: "Invite", exact: true }).click();
-    await expect(page.getByTestId("invite-sent")).toContainText("the invitation email is on its way");
+    await settled(page.getByTestId("invite-sent")).toContainText("the invitation email is on its way");
     const first = linkIn(await waitForMail(newcomer, { subject: /You are invited to/ }), /\/invite\//);
-    await expect(page.getByTestId("invitation-link")).toHaveValue(first);
+    await settled(page.getByTestId("invitation-link")).toHaveValue(first);
 
     await page.getByRole("button", { name: `Resend the invitation to ${newcomer}` }).click();
-    await expect(page.getByTestId(`member-message-${newcomer}-ok`)).toHaveText("Invitation sent again; the previous link no longer works.");
+    await settled(page.getByTestId(`member-message-${newcomer}-ok`)).toHaveText("Invitation sent again; the previous link no longer works.");
     const second = linkIn(await waitForMail(newcomer, { count: 2 }), /\/invite\//);
     expect(second).not.toBe(first);
 
@@ -104,15 +113,15 @@ test.describe("account lifecycle in the browser", () => {
     try {
       const invitee = await inviteeContext.newPage();
       await invitee.goto(first);
-      await expect(invitee.getByTestId("invitation-invalid")).toBeVisible();
+      await settled(invitee.getByTestId("invitation-invalid")).toBeVisible();
       await invitee.goto(second);
       await invitee.getByLabel("Your name").fill("New Comer");
       await invitee.getByLabel("Password", { exact: true }).fill(chosen);
       await invitee.getByLabel("Repeat the password").fill(chosen);
       await invitee.getByRole("button", { name: "Set password and continue" }).click();
       // Signed in at once.
-      await expect(invitee).toHaveURL((u) => u.pathname === "/");
-      await expect(invitee.getByTestId("whoami-name")).toHaveText("New Comer");
+      await settled(invitee).toHaveURL((u) => u.pathname === "/");
+      await settled(invitee.getByTestId("whoami-name")).toHaveText("New Comer");
     } finally {
       await inviteeContext.close();
     }
@@ -125,9 +134,9 @@ test.describe("account lifecycle in the browser", () => {
     const otherLink = linkIn(await waitForMail(other), /\/invite\//);
     page.once("dialog", (d) => void d.accept());
     await page.getByRole("button", { name: `Revoke the invitation of ${other}` }).click();
-    await expect(page.getByTestId(`member-${other}`)).toHaveCount(0);
+    await settled(page.getByTestId(`member-${other}`)).toHaveCount(0);
     await page.goto(otherLink);
-    await expect(page.getByTestId("invitation-invalid")).toBeVisible();
+    await settled(page.getByTestId("invitation-invalid")).toBeVisible();
   });
 
   test("email change: confirmed at the new address, then used to sign in", async ({ page, browser }) => {
@@ -139,10 +148,10 @@ test.describe("account lifecycle in the browser", () => {
     await form.getByLabel("New email address").fill(target);
     await form.getByLabel("Current password").fill("not the password");
     await form.getByRole("button", { name: "Change email" }).click();
-    await expect(form.getByTestId("error-password")).toHaveText("Not your current password.");
+    await settled(form.getByTestId("error-password")).toHaveText("Not your current password.");
     await form.getByLabel("Current password").fill("Demo-Passw0rd-2026");
     await form.getByRole("button", { name: "Change email" }).click();
-    await expect(page.getByTestId("email-message-ok")).toContainText(target);
+    await settled(page.getByTestId("email-message-ok")).toContainText(target);
     expect((await waitForMail(tenant.ownerEmail, { subject: /is being changed/ })).text).toContain(target);
     const link = linkIn(await waitForMail(target, { subject: /Confirm your new/ }), /\/confirm-email\//);
 
@@ -151,14 +160,14 @@ test.describe("account lifecycle in the browser", () => {
     try {
       const p = await phone.newPage();
       await p.goto(link);
-      await expect(p.getByTestId("confirm-email-change")).toContainText(target);
+      await settled(p.getByTestId("confirm-email-change")).toContainText(target);
       await p.getByRole("button", { name: `Use ${target}` }).click();
-      await expect(p.getByTestId("email-confirmed")).toContainText(target);
+      await settled(p.getByTestId("email-confirmed")).toContainText(target);
       await p.goto(link);
-      await expect(p.getByTestId("confirm-email-invalid")).toBeVisible();
+      await settled(p.getByTestId("confirm-email-invalid")).toBeVisible();
       await p.goto(tenant.url("/sign-in"));
       await submitPassword(p, target, "Demo-Passw0rd-2026");
-      await expect(p.getByTestId("whoami")).toBeVisible();
+      await settled(p.getByTestId("whoami")).toBeVisible();
     } finally {
       await phone.close();
     }

@@ -6,6 +6,7 @@
 // state within the stated bound of 1 s.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { expect, test } from "@playwright/test";
 import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
@@ -14,6 +15,7 @@ import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { setTenantStatus } from "@/lib/tenancy/set-tenant-status";
 import { freePort } from "../scripts/lib/free-port";
+import { startDnsServer, type TestDnsServer } from "../test/support/dns-server";
 
 const boundMs = 1_000;
 const slug = `inv-${randomBytes(3).toString("hex")}`;
@@ -22,10 +24,18 @@ const password = "Correct-Horse-Battery-42";
 const apps: ChildProcess[] = [];
 let portA = 0;
 let portB = 0;
+let dns: TestDnsServer;
 
 function startInstance(port: number): ChildProcess {
   const child = spawn(process.execPath, ["scripts/start.mjs", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, WEB_CONCURRENCY: "1", REDIS_TIMEOUT_MS: "3000", RATELIMIT_TIMEOUT_MS: "3000", INNGEST_BASE_URL: "http://127.0.0.1:9" },
+    env: {
+      ...process.env,
+      WEB_CONCURRENCY: "1",
+      REDIS_TIMEOUT_MS: "3000",
+      RATELIMIT_TIMEOUT_MS: "3000",
+      INNGEST_BASE_URL: "http://127.0.0.1:9",
+      DNS_RESOLVERS: dns.address,
+    },
     stdio: "ignore",
     detached: true,
   });
@@ -71,6 +81,7 @@ test.setTimeout(180_000);
 
 test.beforeAll(async () => {
   [portA, portB] = [await freePort(), await freePort()];
+  dns = await startDnsServer();
   await createTenant({ slug, name: "Invalidation Ltd", ownerEmail, ownerPassword: password });
   startInstance(portA);
   startInstance(portB);
@@ -96,7 +107,53 @@ test.afterAll(async () => {
       // already gone
     }
   }
+  await dns?.close();
   await closePool();
+});
+
+/** The status of GET `path` on `port` with a Host header (fetch cannot send one). */
+function statusOnHost(port: number, host: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("a settings change applies on the other instance within 1 s", async () => {
+  const { access } = await tokens(portA);
+  const origin = "https://cors.example.com";
+  // B caches the settings: this origin is not allowed yet.
+  const corsOnB = async () => {
+    const res = await fetch(`http://127.0.0.1:${portB}/api/v1/me`, { headers: { "x-tenant-id": slug, authorization: `Bearer ${access}`, origin } });
+    return res.headers.get("access-control-allow-origin") === origin ? 1 : 0;
+  };
+  expect(await corsOnB()).toBe(0);
+  const patched = await call(portA, "/api/v1/tenant/settings", { method: "PATCH", token: access, body: { corsOrigins: [origin], displayName: "Renamed Ltd" } });
+  expect(patched.status).toBe(200);
+  const ms = await msUntil(1, corsOnB);
+  expect(ms).toBeLessThanOrEqual(boundMs);
+  expect((await call(portB, "/api/v1/tenant")).json).toMatchObject({ name: "Renamed Ltd" });
+});
+
+test("a verified custom domain routes, and a removed one stops, on the other instance within 1 s", async () => {
+  const { access } = await tokens(portA);
+  const hostname = `inv-${randomBytes(3).toString("hex")}.example.test`;
+  const added = await call(portA, "/api/v1/tenant/domains", { method: "POST", token: access, body: { hostname } });
+  expect(added.status).toBe(201);
+  const record = added.json!.verification as { name: string; value: string };
+  // B has been asked for it (and remembers the miss) while it is pending.
+  expect(await statusOnHost(portB, hostname, "/api/v1/tenant")).toBe(404);
+  dns.txt.set(record.name, [record.value]);
+  expect((await call(portA, `/api/v1/tenant/domains/${hostname}/verify`, { method: "POST", token: access })).status).toBe(200);
+  const routed = await msUntil(200, () => statusOnHost(portB, hostname, "/api/v1/tenant"));
+  expect(routed).toBeLessThanOrEqual(boundMs);
+  expect((await call(portA, `/api/v1/tenant/domains/${hostname}`, { method: "DELETE", token: access })).status).toBe(204);
+  const gone = await msUntil(404, () => statusOnHost(portB, hostname, "/api/v1/tenant"));
+  expect(gone).toBeLessThanOrEqual(boundMs);
 });
 
 test("a revoked session stops working on the other instance within 1 s", async () => {

@@ -75,10 +75,24 @@ test("create an organization, delegate it to an org_admin, manage its members, d
   await expect(otherPage.getByTestId("no-organizations")).toBeVisible();
   await otherPage.close();
 
+  // A key scoped to the organization.
+  await page.goto(tenant.url("/api-keys"));
+  const keyForm = page.getByTestId("api-key-form");
+  await keyForm.getByLabel("Name", { exact: true }).fill("Customer One sync");
+  await keyForm.getByLabel("Organization (optional)").selectOption({ label: "Customer One" });
+  await keyForm.getByLabel("organizations:read").check();
+  await keyForm.getByRole("button", { name: "Create key", exact: true }).click();
+  await expect(page.getByTestId("new-api-key")).toBeVisible();
+  await expect(page.getByTestId("api-key-organization")).toHaveText("only Customer One");
+
   await page.goto(orgUrl);
   await page.getByRole("button", { name: `Remove ${helper}` }).click();
   await expect(page.getByTestId(`org-member-${helper}`)).toHaveCount(0);
   await page.getByTestId("delete-organization").click();
   await expect(page).toHaveURL(tenant.url("/organizations"));
   await expect(page.getByTestId("no-organizations")).toBeVisible();
+  // Its scoped key went with it: never a tenant-wide key.
+  await page.goto(tenant.url("/api-keys"));
+  await expect(page.getByTestId("api-key-organization")).toHaveCount(0);
+  await expect(page.getByTestId("api-keys-table")).toContainText("No API keys yet.");
 });

@@ -288,6 +288,11 @@ const toolingSchema = z.object({
   DATABASE_URL: databaseUrl.optional(),
   /** Tests: a scratch database on each listed server is the second cluster (else an embedded PostgreSQL is). */
   DATABASE_CLUSTERS: clusterList.optional(),
+  /**
+   * `npm test` runs the app through PgBouncer in transaction mode: auto (when the
+   * pgbouncer binary is installed), on (fail without it) or off (connect directly).
+   */
+  TEST_PGBOUNCER: z.enum(["auto", "on", "off"]).default("auto"),
   REDIS_URL: redisUrl,
   /** Port of `npm run dev`. */
   PORT: port.default(3000),

@@ -31,7 +31,8 @@ beforeAll(async () => {
   await createTenant({ slug, name: "Role Co", ownerEmail: "owner@role.test" });
   // Re-applying grants to the platform schema, as `npm run db:migrate -- --grant` does.
   await migrateAll(getPool(), { concurrency: 2, appRole: role, regrant: true, slugs: [slug] });
-  const url = new URL(process.env.DATABASE_URL!);
+  // Directly: the test stack's PgBouncer logs in with the URLs' own users only.
+  const url = new URL(process.env.DATABASE_DIRECT_URL ?? process.env.DATABASE_URL!);
   url.username = role;
   url.password = password;
   app = new pg.Client({ connectionString: url.toString() });

@@ -9,6 +9,7 @@ import * as memberRoute from "@/app/api/v1/organizations/[id]/members/[userId]/r
 import * as membersRoute from "@/app/api/v1/organizations/[id]/members/route";
 import * as orgRoute from "@/app/api/v1/organizations/[id]/route";
 import * as orgsRoute from "@/app/api/v1/organizations/route";
+import * as meRoute from "@/app/api/v1/me/route";
 import * as usersRoute from "@/app/api/v1/users/route";
 import { auditActions } from "@/lib/audit/actions";
 import { permissionsOf, roles } from "@/lib/auth/permissions";
@@ -263,6 +264,12 @@ describe("keys scoped to an organization", () => {
     ).toBe(403);
     expect((await call(integrationRoute.PATCH, "PATCH", keyA, { params: { id: integrationA }, body: { organizationId: null } })).status).toBe(403);
     expect(await denials(slug)).toBe(before + 2);
+  });
+
+  it("may ask who it is: /me names its organization", async () => {
+    const me = await call(meRoute.GET, "GET", keyA);
+    expect(me.status).toBe(200);
+    expect(me.body!.principal).toMatchObject({ type: "api_key", organization_id: orgA });
   });
 
   it("is refused tenant-wide endpoints (403, audited)", async () => {

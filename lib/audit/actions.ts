@@ -26,13 +26,13 @@ export const auditActions = {
   secretsReencrypted: "secrets.reencrypted",
   exported: "audit.exported",
   retentionPurged: "audit.retention_purged",
+  tenantMoved: "tenant.moved",
   passwordResetRequested: "auth.password_reset_requested",
   passwordReset: "auth.password_reset",
   emailChangeRequested: "auth.email_change_requested",
   emailChanged: "auth.email_changed",
   invitationSent: "member.invitation_sent",
   invitationRevoked: "member.invitation_revoked",
-  tenantMoved: "tenant.moved",
 } as const;
 
 /**

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "./app-error";
+import "@/lib/zod/messages"; // zod's messages, in words people read
 
 // Objects parseOrThrow produced, by schema: a route parses its body with the domain's
 // schema (readJson), and the domain function that receives that very object does not

@@ -4,6 +4,7 @@
 // previous values (a slow database never makes /api/metrics hang), and a load reads at
 // most a fixed number of rows or keys. Imported at start-up (instrumentation.ts) so
 // every worker declares them before its first scrape.
+import { clusterPool, isConfiguredCluster } from "@/lib/db/clusters";
 import { getPool } from "@/lib/db/pool";
 import { redispatchAfterMs } from "@/lib/integrations/inbox/reconcile";
 import { quoteIdent } from "@/lib/db/identifier";
@@ -32,12 +33,20 @@ interface InboxCounts {
 }
 
 /**
- * One statement per 200 tenants, each part an index scan of the non-processed rows
- * (webhook_events_status_received_at_idx). Only tenants with something to show become
- * series, so an idle tenant costs no series.
+ * One statement per 200 tenants of a cluster, on that cluster, each part an index scan of
+ * the non-processed rows (webhook_events_status_received_at_idx). Only tenants with
+ * something to show become series, so an idle tenant costs no series. A cluster that is
+ * down is left out (its tenants show no series until it is back).
  */
 async function loadInboxCounts(): Promise<InboxCounts[]> {
-  const slugs = (await listTenants()).filter((t) => t.status === "active").map((t) => t.slug);
+  const active = (await listTenants()).filter((t) => t.status === "active" && isConfiguredCluster(t.cluster));
+  const byCluster = new Map<string, string[]>();
+  for (const t of active) byCluster.set(t.cluster, [...(byCluster.get(t.cluster) ?? []), t.slug]);
+  const perCluster = await Promise.all([...byCluster].map(([cluster, slugs]) => loadClusterInboxCounts(cluster, slugs).catch(() => [])));
+  return perCluster.flat();
+}
+
+async function loadClusterInboxCounts(cluster: string, slugs: string[]): Promise<InboxCounts[]> {
   const stuckBefore = new Date(Date.now() - redispatchAfterMs());
   const out: InboxCounts[] = [];
   for (let i = 0; i < slugs.length; i += SCHEMAS_PER_STATEMENT) {
@@ -52,7 +61,7 @@ async function loadInboxCounts(): Promise<InboxCounts[]> {
            FROM ${quoteIdent(schemaNameFor(slug))}.webhook_events
           WHERE status IN ('received', 'processing', 'failed', 'dead')`,
     );
-    const { rows } = await getPool().query<InboxCounts>(parts.join("\nUNION ALL\n"), [stuckBefore, ...chunk]);
+    const { rows } = await clusterPool(cluster).query<InboxCounts>(parts.join("\nUNION ALL\n"), [stuckBefore, ...chunk]);
     out.push(...rows.filter((r) => r.backlog || r.dead || r.stuck || r.undispatched));
   }
   return out;

@@ -24,6 +24,7 @@ const problemText: Record<number, string> = {
   404: "No such object in this tenant (another tenant's ids are unknown here).",
   409: "Conflicts with the current state.",
   413: "The body is larger than 64 KiB.",
+  422: "Well-formed, but it cannot be done now (e.g. the DNS record is not published yet).",
   429: "Rate limited: see Retry-After.",
   503: "A dependency did not answer: try again (Retry-After).",
 };

@@ -8,9 +8,19 @@ import { auditPaths } from "./paths/audit";
 import { authPaths } from "./paths/auth";
 import { integrationPaths } from "./paths/integrations";
 import { memberPaths } from "./paths/members";
+import { settingsPaths } from "./paths/settings";
 import { tenantPaths } from "./paths/tenant";
 
-export const domainPaths: ZodOpenApiPathsObject[] = [authPaths, accountPaths, memberPaths, apiKeyPaths, auditPaths, integrationPaths, tenantPaths];
+export const domainPaths: ZodOpenApiPathsObject[] = [
+  authPaths,
+  accountPaths,
+  memberPaths,
+  apiKeyPaths,
+  auditPaths,
+  integrationPaths,
+  settingsPaths,
+  tenantPaths,
+];
 
 type Document = ReturnType<typeof createDocument>;
 let cached: Document | undefined;
@@ -32,6 +42,8 @@ export function openApiDocument(): Document {
         { name: "API keys" },
         { name: "Audit" },
         { name: "Integrations" },
+        { name: "Settings" },
+        { name: "Organizations" },
         { name: "Tenant" },
       ],
       components: {

@@ -5,6 +5,7 @@
 // Passwords follow the same rule: any printable character, never a control character.
 // Webhook bodies are bytes, not text, and never pass through here.
 import { z } from "zod";
+import "./messages"; // zod's messages, in words people read
 
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 

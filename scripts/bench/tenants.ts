@@ -1,7 +1,9 @@
 // npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 15 --connections 32]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
 // latest migration, ledger, Redis mirror), then measures:
-//   - a no-op migrate over all of them;
+//   - a no-op migrate over all of them; the test stack has two clusters (the platform's
+//     and a second PostgreSQL): tenants are placed on them in turn, and creation and
+//     migrate times are reported per cluster;
 //   - many tenants in one process (a fresh child process, scripts/bench/lib/tenant-memory.ts):
 //     RSS and heap growth per active tenant after one query on each, the latency of a
 //     cold tenant's first query, and of a warm one;
@@ -9,6 +11,7 @@
 //     production build over one tenant, then round-robin over --spread tenants (0: skip).
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
+import { clusterNames } from "@/lib/db/clusters";
 import { migrateAll } from "@/lib/db/migrations/runner";
 import { closePool, getPool } from "@/lib/db/pool";
 import { toolingEnv } from "@/lib/env";
@@ -95,6 +98,8 @@ try {
   if (spread > 0 && !values["no-build"]) await buildApp({ ...process.env, ...stack.env, NODE_ENV: "production" });
   const slugs = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(5, "0")}`);
   const latencies: number[] = [];
+  const clusters = clusterNames();
+  const perCluster = new Map(clusters.map((name) => [name, [] as number[]]));
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -102,8 +107,10 @@ try {
       while (next < count) {
         const i = next++;
         const t0 = performance.now();
-        await createTenant({ slug: slugs[i]!, name: `Bench tenant ${i}` });
+        const cluster = clusters[i % clusters.length]!;
+        await createTenant({ slug: slugs[i]!, name: `Bench tenant ${i}`, cluster });
         latencies.push(performance.now() - t0);
+        perCluster.get(cluster)!.push(performance.now() - t0);
         if ((i + 1) % 250 === 0) console.log(`  created ${i + 1}/${count}`);
       }
     }),
@@ -141,6 +148,16 @@ try {
   console.log(`ms per tenant created:  ${(createMs / count).toFixed(1)} (wall time / count; target < 50)`);
   console.log(`create latency:         p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms, max ${pct(1).toFixed(1)} ms`);
   console.log(`no-op migrate, ${noop.tenantCount} tenants: ${noop.durationMs} ms (second run ${noopAgain.durationMs} ms; target < 5000)`);
+  for (const name of clusters) {
+    const own = pctOf(perCluster.get(name)!);
+    const list = perCluster.get(name)!;
+    const mean = list.reduce((a, b) => a + b, 0) / Math.max(1, list.length);
+    const run = (r: typeof noop) => r.clusters.find((c) => c.name === name);
+    console.log(
+      `cluster ${name.padEnd(10)} ${list.length} tenants, create mean ${mean.toFixed(1)} ms p95 ${own(0.95).toFixed(1)} ms; ` +
+        `no-op migrate ${run(noop)?.durationMs ?? "-"} ms (second run ${run(noopAgain)?.durationMs ?? "-"} ms)`,
+    );
+  }
   console.log(
     `memory per active tenant: ${((rssGrowth * 1000) / mem.tenants).toFixed(1)} KB RSS, ${((heapGrowth * 1000) / mem.tenants).toFixed(1)} KB heap ` +
       `(${mem.tenants} tenants touched in one process: RSS +${rssGrowth.toFixed(1)} MB, heap +${heapGrowth.toFixed(1)} MB; target: 5,000 tenants <= +250 MB RSS)`,

@@ -18,6 +18,7 @@ import { rebuildMirror } from "@/lib/tenancy/mirror";
 import { demoPassword, seedDemoTenants } from "@/lib/tenancy/seed-demo";
 import { startInngestRunner } from "../inngest-runner/index";
 import { startEmbeddedDb } from "./embedded-db";
+import { findPgBouncer, startPgBouncer } from "./pgbouncer";
 import { startMailCatcher } from "./mail-catcher";
 import { deleteKeys, ensureRedis } from "./redis-setup";
 
@@ -222,6 +223,33 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       const file = path.relative(root, devEnvFile(root));
       parts.push({ name: "CLI settings", status: "on", detail: `${file}: npm run tenants / audit:* / secrets:rotate / db:migrate use this stack` });
     }
+    if (mode === "test") {
+      // The app under test reaches every cluster through PgBouncer in transaction mode
+      // (README, "Behind a pooler"); the tests' own raw clients use the direct URLs.
+      if (given.TEST_PGBOUNCER !== "off" && (given.TEST_PGBOUNCER === "on" || findPgBouncer())) {
+        const direct = new Map([["default", env.DATABASE_URL!], ...clusterPairs(env.DATABASE_CLUSTERS ?? "")]);
+        const bouncer = await startPgBouncer(direct);
+        stops.push(bouncer.stop);
+        env.DATABASE_DIRECT_URL = env.DATABASE_URL!;
+        env.DATABASE_CLUSTERS_DIRECT = env.DATABASE_CLUSTERS ?? "";
+        env.DATABASE_URL = bouncer.urls.get("default")!;
+        env.DATABASE_CLUSTERS = [...bouncer.urls]
+          .filter(([name]) => name !== "default")
+          .map(([name, url]) => `${name}=${url}`)
+          .join(",");
+        parts.push({
+          name: "pooler",
+          status: "on",
+          detail: `${bouncer.version}, transaction mode, at 127.0.0.1:${bouncer.port} in front of ${[...direct.keys()].join(", ")}: the app connects through it`,
+        });
+      } else {
+        parts.push({
+          name: "pooler",
+          status: "off",
+          detail: "no PgBouncer (apt-get install -y pgbouncer; TEST_PGBOUNCER=off skips it): the app connects directly",
+        });
+      }
+    }
     await closePool();
     forgetPlatformClient();
     return { env, parts, stop };
@@ -230,6 +258,13 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
     await stop();
     throw err;
   }
+}
+
+function clusterPairs(list: string): [string, string][] {
+  return list
+    .split(",")
+    .filter(Boolean)
+    .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]);
 }
 
 export function printParts(parts: StackPart[]): void {

@@ -3,10 +3,12 @@
 // scratch database on another server).
 import pg from "pg";
 
-export function clusterUrls(): Map<string, string> {
+/** The clusters' URLs as the app reaches them (through the stack's PgBouncer, if any), or directly. */
+export function clusterUrls(how: "app" | "direct" = "app"): Map<string, string> {
+  const direct = how === "direct";
   const urls = new Map<string, string>();
-  urls.set("default", process.env.DATABASE_URL ?? "");
-  for (const entry of (process.env.DATABASE_CLUSTERS ?? "").split(",").filter(Boolean)) {
+  urls.set("default", (direct ? process.env.DATABASE_DIRECT_URL : undefined) ?? process.env.DATABASE_URL ?? "");
+  for (const entry of ((direct ? process.env.DATABASE_CLUSTERS_DIRECT : undefined) ?? process.env.DATABASE_CLUSTERS ?? "").split(",").filter(Boolean)) {
     const at = entry.indexOf("=");
     urls.set(entry.slice(0, at), entry.slice(at + 1));
   }
@@ -22,7 +24,7 @@ export function secondCluster(): string {
 
 /** A raw pg client on one cluster, outside the platform's pools. Caller ends it. */
 export async function rawClusterClient(name: string): Promise<pg.Client> {
-  const url = clusterUrls().get(name);
+  const url = clusterUrls("direct").get(name);
   if (!url) throw new Error(`no cluster ${name} in the test environment`);
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -11,9 +11,13 @@ export function uniqueSlug(prefix = "t"): string {
   return `${prefix}-${randomBytes(5).toString("hex")}`;
 }
 
-/** A raw pg client on DATABASE_URL, outside the platform's pool. Caller ends it. */
+/**
+ * A raw pg client on the platform database, outside the platform's pool, Caller ends it.
+ * Direct, not through the test stack's PgBouncer (DATABASE_DIRECT_URL): tests hold
+ * session locks and long transactions on it on purpose.
+ */
 export async function rawClient(): Promise<pg.Client> {
-  const url = process.env.DATABASE_URL;
+  const url = process.env.DATABASE_DIRECT_URL ?? process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set: run the tests with `npm test -- unit`");
   const client = new pg.Client({ connectionString: url });
   await client.connect();

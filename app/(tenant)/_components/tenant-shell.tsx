@@ -8,7 +8,7 @@ import { can, type UserPrincipal } from "@/lib/auth/principal";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
 import { getTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { Notices } from "./notices";
-import { SignOutButton } from "./sign-out-button";
+import { TenantNav } from "./tenant-nav";
 
 export interface NavItem {
   href: string;
@@ -33,17 +33,7 @@ export async function TenantShell({ tenant, principal, children }: { tenant: Ten
   // The tenant's branding (Settings), from the settings cache every instance keeps current.
   const { branding } = await getTenantSettings(tenant.slug);
   const nav = principal ? (
-    <>
-      {navItems(principal).map((item) => (
-        <Link key={item.href} href={item.href} className="self-center hover:text-slate-900 hover:underline">
-          {item.label}
-        </Link>
-      ))}
-      <span className="self-center text-slate-500" data-testid="header-user">
-        {principal.email}
-      </span>
-      <SignOutButton />
-    </>
+    <TenantNav items={navItems(principal)} email={principal.email} />
   ) : (
     <Link href="/sign-in" className="self-center font-medium text-indigo-700 hover:underline" data-testid="header-sign-in">
       Sign in

@@ -18,6 +18,11 @@ const input = z.object({
         .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date such as 2030-01-31.")
         .optional(),
     ),
+  // "" (the whole tenant) or an organization's id; lib checks it is one of this tenant's.
+  organizationId: text()
+    .max(100)
+    .optional()
+    .transform((v) => v?.trim() || null),
 });
 
 export type CreatedKey = { key: string; name: string; prefix: string };
@@ -25,7 +30,12 @@ export type CreatedKey = { key: string; name: string; prefix: string };
 /** The key works until the end of the chosen day (UTC). lib checks scopes against the creator's own. */
 export const createApiKeyAction = tenantAction({ permission: "api_keys:write", input, what: "API key" }, async (ctx, v): Promise<CreatedKey> => {
   const expiresAt = v.expiresAt ? `${v.expiresAt}T23:59:59.999Z` : null;
-  const { key, apiKey } = await createApiKey(ctx.tenant.slug, ctx.principal, { name: v.name, scopes: v.scopes, expiresAt }, ctx.actor);
+  const { key, apiKey } = await createApiKey(
+    ctx.tenant.slug,
+    ctx.principal,
+    { name: v.name, scopes: v.scopes, expiresAt, organizationId: v.organizationId },
+    ctx.actor,
+  );
   revalidatePath("/api-keys");
   return { key, name: apiKey.name, prefix: apiKey.prefix };
 });

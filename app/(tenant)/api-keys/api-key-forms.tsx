@@ -1,11 +1,11 @@
 "use client";
 import { useActionState, useEffect, useState } from "react";
-import { Field, FieldError, fieldError, FormMessage, initialFormState, SubmitButton } from "@/components/form";
+import { Field, FieldError, fieldError, FormMessage, initialFormState, SelectField, SubmitButton } from "@/components/form";
 import { CopyField } from "@/components/copy-field";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { createApiKeyAction, revokeApiKeyAction, type CreatedKey } from "./actions";
 
-export function CreateApiKeyForm({ permissions }: { permissions: readonly string[] }) {
+export function CreateApiKeyForm({ permissions, organizations }: { permissions: readonly string[]; organizations: readonly { id: string; name: string }[] }) {
   const [state, action] = useActionState(createApiKeyAction, initialFormState as ActionState<CreatedKey>);
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<string[]>([]);
@@ -57,6 +57,15 @@ export function CreateApiKeyForm({ permissions }: { permissions: readonly string
             hint="The key stops working at the end of that day (UTC). Leave empty for no expiry."
           />
         </div>
+        {organizations.length ? (
+          <SelectField
+            id="api-key-organization"
+            label="Organization (optional)"
+            name="organizationId"
+            state={state}
+            options={[{ value: "", label: "The whole tenant" }, ...organizations.map((o) => ({ value: o.id, label: o.name }))]}
+          />
+        ) : null}
         <fieldset aria-describedby={scopesError ? "scopes-error" : undefined}>
           <legend className="text-sm font-medium text-slate-700">Permissions</legend>
           <p className="text-xs text-slate-500">Only permissions you hold yourself can be granted.</p>
@@ -77,7 +86,7 @@ export function CreateApiKeyForm({ permissions }: { permissions: readonly string
           </div>
           <FieldError id="scopes-error" name="scopes" error={scopesError} />
         </fieldset>
-        <FormMessage state={state} fields={["name", "scopes", "expiresAt"]} testId="api-key-error" />
+        <FormMessage state={state} fields={["name", "scopes", "expiresAt", "organizationId"]} testId="api-key-error" />
         <SubmitButton pendingText="Creating…">Create key</SubmitButton>
       </form>
     </div>

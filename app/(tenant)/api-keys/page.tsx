@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { isExpired, listApiKeys } from "@/lib/auth/api-keys";
+import { listOrganizations } from "@/lib/organizations/organizations";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
@@ -15,6 +16,8 @@ export default async function ApiKeysPage() {
   const { tenant, principal } = await requirePagePrincipal("api_keys:read", { what: "GET /api-keys" });
   const keys = await listApiKeys(tenant.slug);
   const canWrite = can(principal, "api_keys:write");
+  // A key may be scoped to one organization (it then sees only that organization's objects).
+  const organizations = canWrite && can(principal, "organizations:read") ? await listOrganizations(tenant.slug, principal) : [];
   const now = new Date();
   return (
     <TenantShell tenant={tenant} principal={principal}>
@@ -22,7 +25,7 @@ export default async function ApiKeysPage() {
 
       {canWrite ? (
         <Section id="new-key-heading" title="Create a key">
-          <CreateApiKeyForm permissions={principal.permissions} />
+          <CreateApiKeyForm permissions={principal.permissions} organizations={organizations} />
         </Section>
       ) : null}
 
@@ -48,6 +51,11 @@ export default async function ApiKeysPage() {
               <td className="px-3 py-2 font-medium text-slate-900">
                 {k.name}
                 {k.createdBy ? <span className="block text-xs font-normal text-slate-500">by {k.createdBy.email}</span> : null}
+                {k.organization ? (
+                  <span className="block text-xs font-normal text-slate-500" data-testid="api-key-organization">
+                    only {k.organization.name}
+                  </span>
+                ) : null}
               </td>
               <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
               <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>

@@ -1,10 +1,11 @@
-// The live half of the move lock: a session advisory lock per tenant on a connection to
-// the platform cluster that the moving process holds for the whole move. A second move
-// of the same tenant is refused at once; a killed mover's connection closes and frees
-// the lock, so a rerun can tell a running move from a dead one (the persisted half is
-// tenant_moves' one-unfinished-move index). The CLI connects to PostgreSQL directly, as
-// the migration runner does (its lock is a session lock too), never through a
-// transaction-mode pooler.
+// The live half of the move lock: an advisory lock per tenant, held by a transaction that
+// the moving process keeps open on a connection to the platform cluster for the whole
+// move. A second move of the same tenant is refused at once; a killed mover's connection
+// closes, its transaction ends and frees the lock, so a rerun can tell a running move
+// from a dead one (the persisted half is tenant_moves' one-unfinished-move index).
+// Transaction-level, like the migration runner's lock: behind PgBouncer's transaction
+// pooling an open transaction keeps its server connection, a session lock would not. The
+// transaction only reads (no xid), so it holds back neither vacuum nor the audit sealer.
 import type pg from "pg";
 import { AppError } from "@/lib/errors/app-error";
 
@@ -18,16 +19,22 @@ export interface MoveLock {
 export async function takeMoveLock(pool: pg.Pool, slug: string): Promise<MoveLock> {
   const client = await pool.connect();
   try {
-    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok", [MOVE_LOCK_CLASS, slug]);
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock($1::int, hashtext($2)) AS ok", [MOVE_LOCK_CLASS, slug]);
     if (!rows[0]?.ok) throw new AppError("conflict", `Another move of tenant "${slug}" is running right now; wait for it to finish.`);
   } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
     client.release();
     throw err;
   }
   return {
     async release() {
-      await client.query("SELECT pg_advisory_unlock($1::int, hashtext($2))", [MOVE_LOCK_CLASS, slug]).catch(() => undefined);
-      client.release();
+      const ended = await client.query("COMMIT").then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      );
+      // A connection that failed is not given back to the pool.
+      client.release(ended);
     },
   };
 }

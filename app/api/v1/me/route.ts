@@ -8,10 +8,11 @@ export const GET = withPrincipal(
       principal:
         principal.kind === "user"
           ? { type: "user", id: principal.id, email: principal.email, name: principal.name, role: principal.role, mfa_enabled: principal.mfaEnabled }
-          : { type: "api_key", id: principal.id, name: principal.name, prefix: principal.prefix },
+          : { type: "api_key", id: principal.id, name: principal.name, prefix: principal.prefix, organization_id: principal.organizationId },
       role: principal.kind === "user" ? principal.role : null,
       permissions: principal.permissions,
     }),
-  { allowMfaSetup: true },
+  // A key scoped to an organization may ask who it is: the answer names its organization.
+  { allowMfaSetup: true, organizationScope: true },
 );
 export const OPTIONS = corsPreflight;
