@@ -51,7 +51,7 @@ test("the token is required, compared exactly, and the endpoint is not served on
   const text = await ok.text();
   expect(text).toContain("# TYPE platform_http_requests_total counter");
   expect(text).toMatch(/^process_cpu_user_seconds_total /m);
-  expect(text).toMatch(/^platform_db_pool_connections\{state="max"\} \d+/m);
+  expect(text).toMatch(/^platform_db_pool_connections\{cluster="default",state="max"\} \d+/m);
 
   // A tenant's host, with the right token: there is no such endpoint there.
   const slug = await freshTenant("metrics-host");

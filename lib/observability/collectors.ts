@@ -4,8 +4,8 @@
 // previous values (a slow database never makes /api/metrics hang), and a load reads at
 // most a fixed number of rows or keys. Imported at start-up (instrumentation.ts) so
 // every worker declares them before its first scrape.
-import { clusterPool, isConfiguredCluster } from "@/lib/db/clusters";
-import { getPool } from "@/lib/db/pool";
+import { clusterPool, DEFAULT_CLUSTER, isConfiguredCluster } from "@/lib/db/clusters";
+import { clusterPoolRegistry, getPool } from "@/lib/db/pool";
 import { redispatchAfterMs } from "@/lib/integrations/inbox/reconcile";
 import { quoteIdent } from "@/lib/db/identifier";
 import { redisKey, tcpRedis } from "@/lib/redis/tcp-client";
@@ -33,37 +33,37 @@ interface InboxCounts {
 }
 
 /**
- * One statement per 200 tenants of a cluster, on that cluster, each part an index scan of
- * the non-processed rows (webhook_events_status_received_at_idx). Only tenants with
- * something to show become series, so an idle tenant costs no series. A cluster that is
- * down is left out (its tenants show no series until it is back).
+ * One statement per 200 tenants of a cluster, on that cluster's pool, each part an index
+ * scan of the non-processed rows (webhook_events_status_received_at_idx). Only tenants
+ * with something to show become series, so an idle tenant costs no series.
  */
 async function loadInboxCounts(): Promise<InboxCounts[]> {
-  const active = (await listTenants()).filter((t) => t.status === "active" && isConfiguredCluster(t.cluster));
   const byCluster = new Map<string, string[]>();
-  for (const t of active) byCluster.set(t.cluster, [...(byCluster.get(t.cluster) ?? []), t.slug]);
-  const perCluster = await Promise.all([...byCluster].map(([cluster, slugs]) => loadClusterInboxCounts(cluster, slugs).catch(() => [])));
-  return perCluster.flat();
-}
-
-async function loadClusterInboxCounts(cluster: string, slugs: string[]): Promise<InboxCounts[]> {
+  for (const t of await listTenants()) {
+    if (t.status !== "active") continue;
+    const cluster = t.cluster ?? DEFAULT_CLUSTER;
+    // A cluster this process is not configured for: the start-up check says so loudly.
+    if (!isConfiguredCluster(cluster)) continue;
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), t.slug]);
+  }
   const stuckBefore = new Date(Date.now() - redispatchAfterMs());
   const out: InboxCounts[] = [];
-  for (let i = 0; i < slugs.length; i += SCHEMAS_PER_STATEMENT) {
-    const chunk = slugs.slice(i, i + SCHEMAS_PER_STATEMENT);
-    const parts = chunk.map(
-      (slug, j) =>
-        `SELECT $${j + 2}::text AS tenant,
+  for (const [cluster, slugs] of byCluster)
+    for (let i = 0; i < slugs.length; i += SCHEMAS_PER_STATEMENT) {
+      const chunk = slugs.slice(i, i + SCHEMAS_PER_STATEMENT);
+      const parts = chunk.map(
+        (slug, j) =>
+          `SELECT $${j + 2}::text AS tenant,
                 count(*) FILTER (WHERE status IN ('received', 'processing', 'failed'))::int AS backlog,
                 count(*) FILTER (WHERE status = 'dead')::int AS dead,
                 count(*) FILTER (WHERE status = 'received' AND dispatched_at < $1)::int AS stuck,
                 count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched
            FROM ${quoteIdent(schemaNameFor(slug))}.webhook_events
           WHERE status IN ('received', 'processing', 'failed', 'dead')`,
-    );
-    const { rows } = await clusterPool(cluster).query<InboxCounts>(parts.join("\nUNION ALL\n"), [stuckBefore, ...chunk]);
-    out.push(...rows.filter((r) => r.backlog || r.dead || r.stuck || r.undispatched));
-  }
+      );
+      const { rows } = await clusterPool(cluster).query<InboxCounts>(parts.join("\nUNION ALL\n"), [stuckBefore, ...chunk]);
+      out.push(...rows.filter((r) => r.backlog || r.dead || r.stuck || r.undispatched));
+    }
   return out;
 }
 
@@ -152,13 +152,17 @@ gauge({
 
 gauge({
   name: "platform_db_pool_connections",
-  help: "This process's PostgreSQL pool: connections by state (total, idle) and queries waiting for one (waiting); max is DB_POOL_MAX.",
-  labels: { state: ["total", "idle", "waiting", "max"] },
+  help: "This process's PostgreSQL pools, per cluster: connections by state (total, idle), queries waiting for one (waiting), and the pool's size (max).",
+  // Clusters come from DATABASE_CLUSTERS: a handful.
+  labels: { cluster: open(32), state: ["total", "idle", "waiting", "max"] },
   collect: (g) => {
-    const pool = getPool();
-    g.set({ state: "total" }, pool.totalCount);
-    g.set({ state: "idle" }, pool.idleCount);
-    g.set({ state: "waiting" }, pool.waitingCount);
-    g.set({ state: "max" }, serverEnv().DB_POOL_MAX);
+    g.reset();
+    // The platform pool always; a cluster's pool once this process has used it.
+    for (const [cluster, pool] of [[DEFAULT_CLUSTER, getPool()] as const, ...clusterPoolRegistry()]) {
+      g.set({ cluster, state: "total" }, pool.totalCount);
+      g.set({ cluster, state: "idle" }, pool.idleCount);
+      g.set({ cluster, state: "waiting" }, pool.waitingCount);
+      g.set({ cluster, state: "max" }, pool.options.max ?? serverEnv().DB_POOL_MAX);
+    }
   },
 });
