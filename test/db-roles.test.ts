@@ -53,9 +53,11 @@ afterAll(async () => {
 const withContext = (sql: string) => `BEGIN; SELECT set_config('audit.context', '{"actorType":"user","actorId":"u-app"}', true); ${sql}; COMMIT`;
 
 describe("the application role", () => {
-  it("reads the platform tables; writes only a tenant's name, settings and domains", async () => {
+  // Status too, since the operator console (part of the app) suspends and resumes tenants: see the next test.
+  it("reads the platform tables; writes only a tenant's name, settings, status and domains", async () => {
     expect((await app.query("SELECT slug FROM public.tenants WHERE slug = $1", [slug])).rowCount).toBe(1);
-    await expect(app.query("UPDATE public.tenants SET status = 'suspended' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(app.query("UPDATE public.tenants SET slug = 'x-renamed' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
+    await expect(app.query("UPDATE public.tenants SET cluster = 'elsewhere' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
     await expect(app.query("UPDATE public.tenants SET schema_name = 'tenant_x' WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
     await expect(app.query("DELETE FROM public.tenants WHERE slug = $1", [slug])).rejects.toThrow(/permission denied/);
     await expect(

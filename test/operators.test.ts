@@ -81,7 +81,7 @@ describe("operator accounts", () => {
     expect(again.stderr).toContain("already exists");
     const bad = await runScript("scripts/operators.ts", ["create", "not-an-email"]);
     expect(bad.code).toBe(2);
-  });
+  }, 120_000); // three CLI starts on a shared machine
 
   it("the setup password only opens enrolment; a session needs a right code and a policy-compliant new password", async () => {
     const setup = await createOperator(newEmail(), cli);
