@@ -17,6 +17,7 @@ import { createIntegration } from "@/lib/integrations/integrations";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { installWriteHold, removeWriteHold } from "@/lib/tenancy/move/write-hold";
 import { defaultTenantSettings } from "@/lib/tenancy/settings";
+import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { meta, testPassword } from "./support/auth";
 import { addMemberOverApi, deliverWebhook, listMembersOverApi, type Delivery } from "./support/move-http";
@@ -50,7 +51,13 @@ async function tenantWithKeyAndHook(prefix: string) {
   const { pair } = await issueTokensForPassword(slug, settings, { email: `owner@${slug}.test`, password: testPassword }, meta());
   const owner = (await principalFromBearer(slug, `Bearer ${pair.access_token}`, meta(), settings))!;
   const { key } = await createApiKey(slug, owner, { name: "load", scopes: ["members:read", "members:write"] }, ctx);
-  const { integration, secret } = await createIntegration(slug, { name: "hooks", kind: "webhook", scheme: "standard-webhooks" }, ctx);
+  // The load must not meet the rate limits (refusals other than the hold's fail the test).
+  await updateTenantSettings(slug, { rateLimits: { apiPerMinute: 1_000_000 } }, ctx);
+  const { integration, secret } = await createIntegration(
+    slug,
+    { name: "hooks", kind: "webhook", scheme: "standard-webhooks", settings: { rateLimitPerMinute: 100_000 } },
+    ctx,
+  );
   return { slug, key, hook: { id: integration.id, secret: secret! } };
 }
 
