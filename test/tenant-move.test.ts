@@ -78,6 +78,15 @@ async function addMember(db: pg.Pool, schema: string, email: string): Promise<vo
   }
 }
 
+/** The platform audit log's rows about one tenant's moves, oldest first. */
+async function platformAuditOf(slug: string): Promise<{ action: string; metadata: Record<string, unknown> }[]> {
+  const { rows } = await platform.query<{ action: string; metadata: Record<string, unknown> }>(
+    `SELECT action, metadata FROM platform_audit.audit_log WHERE action LIKE 'tenant.move%' AND metadata->>'slug' = $1 ORDER BY seq`,
+    [slug],
+  );
+  return rows;
+}
+
 describe("tenants move", () => {
   it("copies every table and the sealed audit chain exactly, switches placement and drops the old copy", async () => {
     const slug = await seededTenant("mv");
@@ -125,6 +134,10 @@ describe("tenants move", () => {
     expect(move).toMatchObject({ state: "done", error: null });
     expect(move!.hold_ms).toBe(outcome.holdMs);
     expect(move!.steps.map((s) => s.step)).toContain("source-dropped");
+    // Every move is in the platform audit log.
+    expect(await platformAuditOf(slug)).toEqual([
+      expect.objectContaining({ action: "tenant.moved", metadata: expect.objectContaining({ moveId: outcome.moveId, from: "default", to: c2.name }) }),
+    ]);
   }, 120_000);
 
   it("copies writes made during the move: nothing lost, nothing twice, and the hold refuses writes with TMOVE", async () => {
@@ -271,9 +284,14 @@ describe("tenants move", () => {
     const [move] = await movesOf(platform, slug);
     expect(move).toMatchObject({ state: "failed" });
     expect(move!.error).toMatch(/held its tables/);
+    // The failure is in the platform audit log, with why.
+    expect(await platformAuditOf(slug)).toEqual([
+      expect.objectContaining({ action: "tenant.move_failed", metadata: expect.objectContaining({ error: expect.stringMatching(/held its tables/) }) }),
+    ]);
     // And the next move goes through.
     await moveTenant({ slug, to: c2.name, settleMs: 100 });
     expect(await clusterOf(platform, slug)).toBe(c2.name);
+    expect((await platformAuditOf(slug)).map((r) => r.action)).toEqual(["tenant.move_failed", "tenant.moved"]);
   }, 120_000);
 });
 

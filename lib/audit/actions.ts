@@ -27,6 +27,7 @@ export const auditActions = {
   exported: "audit.exported",
   retentionPurged: "audit.retention_purged",
   tenantMoved: "tenant.moved",
+  tenantMoveFailed: "tenant.move_failed",
   passwordResetRequested: "auth.password_reset_requested",
   passwordReset: "auth.password_reset",
   emailChangeRequested: "auth.email_change_requested",

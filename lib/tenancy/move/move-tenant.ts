@@ -35,6 +35,7 @@ import { assertSameShape, readTenantTables } from "./tenant-tables";
 import { assertAtLatestMigration, createSchemaAtLatest, dropSchemaWithLedger, ledgerFingerprint, schemaExists } from "./tenant-schema";
 import { installWriteHold, removeWriteHold } from "./write-hold";
 import { log } from "@/lib/observability/logger";
+import { recordPlatformEvent, sealPlatformAudit } from "@/lib/platform-audit/record";
 
 export const moveSteps = ["target-created", "copied", "caught-up", "held", "final-copied", "switched", "verified", "source-dropped"] as const;
 export type MoveStep = (typeof moveSteps)[number];
@@ -151,7 +152,18 @@ async function abandonMove(ctx: Ctx, why: string): Promise<void> {
   const { record, schema } = ctx;
   await removeWriteHold(clusterPool(record.sourceCluster), schema);
   if (record.targetCreated) await dropSchemaWithLedger(clusterPool(record.targetCluster), schema);
-  await recordStep(ctx.platform, record.id, "abandoned", {}, { state: "failed", error: why, finished: true });
+  await withPgTransaction(ctx.platform, async (client) => {
+    await recordStep(client, record.id, "abandoned", {}, { state: "failed", error: why, finished: true });
+    // A failed move is in the platform audit log too, with why.
+    await recordPlatformEvent(client, systemContext("platform"), {
+      action: auditActions.tenantMoveFailed,
+      targetType: "tenant",
+      targetId: record.tenantId,
+      summary: `moving tenant ${record.slug} from cluster ${record.sourceCluster} to ${record.targetCluster} failed; it stays on ${record.sourceCluster}`,
+      metadata: { moveId: record.id, slug: record.slug, from: record.sourceCluster, to: record.targetCluster, error: why.slice(0, 500) },
+    });
+  });
+  await sealPlatformAudit(ctx.platform);
 }
 
 /**
@@ -237,8 +249,17 @@ async function runMove(ctx: Ctx, tenant: TenantRow, ledger: string): Promise<Mov
       ]);
       if (moved.rowCount !== 1) throw new AppError("conflict", "the tenant's placement changed during the move");
       await step(ctx, "switched", {}, { state: "switched" }, client);
+      // Every move is in the platform audit log, committed with the placement it changed.
+      await recordPlatformEvent(client, systemContext("platform"), {
+        action: auditActions.tenantMoved,
+        targetType: "tenant",
+        targetId: tenant.id,
+        summary: `tenant ${record.slug} moved from cluster ${record.sourceCluster} to ${record.targetCluster}`,
+        metadata: { moveId: record.id, slug: record.slug, from: record.sourceCluster, to: record.targetCluster, rowsCopied, rounds },
+      });
     });
     switched = true;
+    await sealPlatformAudit(platform);
     await invalidatePlacement(record.slug);
     const holdMs = Math.round(performance.now() - holdStarted);
     record.holdMs = holdMs;
