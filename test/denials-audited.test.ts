@@ -146,9 +146,12 @@ describe("one audited path for every 403 (source scan)", () => {
     expect(users).toEqual(["lib/http/page-principal.ts"]);
   });
 
-  it("every route handler that can answer 403 outside the wrapper audits it (the rest use withTenant/withPrincipal)", () => {
+  it("every route handler that can answer 403 outside the wrapper audits it (the rest use withTenant/withPrincipal, or withOperator on the console)", () => {
+    // The operator console's wrapper audits its 403s in the platform audit log.
+    const operatorWrapper = sources.find(({ f }) => f === "lib/http/with-operator.ts")!.text;
+    expect(operatorWrapper).toMatch(/err\.code === "forbidden"\) await auditRefusal\(/);
     const routes = sources.filter(({ f }) => /(^|\/)route\.ts$/.test(f));
-    const unwrapped = routes.filter(({ text }) => !/\bwith(Tenant|Principal)\(/.test(text));
+    const unwrapped = routes.filter(({ text }) => !/\bwith(Tenant|Principal|Operator)\(/.test(text));
     for (const { f, text } of unwrapped) {
       if (/AppError\(\s*"forbidden"/.test(text) || text.includes("requirePagePrincipal(")) expect(text, f).toContain("recordDenial(");
     }

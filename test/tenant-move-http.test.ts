@@ -52,7 +52,7 @@ async function tenantWithKeyAndHook(prefix: string) {
   const owner = (await principalFromBearer(slug, `Bearer ${pair.access_token}`, meta(), settings))!;
   const { key } = await createApiKey(slug, owner, { name: "load", scopes: ["members:read", "members:write"] }, ctx);
   // The load must not meet the rate limits (refusals other than the hold's fail the test).
-  await updateTenantSettings(slug, { rateLimits: { apiPerMinute: 1_000_000 } }, ctx);
+  await updateTenantSettings(slug, { rateLimits: { apiPerMinute: 1_000_000, principalPerMinute: 1_000_000 } }, ctx);
   const { integration, secret } = await createIntegration(
     slug,
     { name: "hooks", kind: "webhook", scheme: "standard-webhooks", settings: { rateLimitPerMinute: 100_000 } },
