@@ -48,22 +48,28 @@ async function loadInboxCounts(): Promise<InboxCounts[]> {
   }
   const stuckBefore = new Date(Date.now() - redispatchAfterMs());
   const out: InboxCounts[] = [];
-  for (const [cluster, slugs] of byCluster)
-    for (let i = 0; i < slugs.length; i += SCHEMAS_PER_STATEMENT) {
-      const chunk = slugs.slice(i, i + SCHEMAS_PER_STATEMENT);
-      const parts = chunk.map(
-        (slug, j) =>
-          `SELECT $${j + 2}::text AS tenant,
+  // A cluster that is down is left out (its tenants show no series until it is back); the others are counted.
+  await Promise.all(
+    [...byCluster].map(async ([cluster, slugs]) => {
+      for (let i = 0; i < slugs.length; i += SCHEMAS_PER_STATEMENT) {
+        const chunk = slugs.slice(i, i + SCHEMAS_PER_STATEMENT);
+        const parts = chunk.map(
+          (slug, j) =>
+            `SELECT $${j + 2}::text AS tenant,
                 count(*) FILTER (WHERE status IN ('received', 'processing', 'failed'))::int AS backlog,
                 count(*) FILTER (WHERE status = 'dead')::int AS dead,
                 count(*) FILTER (WHERE status = 'received' AND dispatched_at < $1)::int AS stuck,
                 count(*) FILTER (WHERE dispatched_at IS NULL)::int AS undispatched
            FROM ${quoteIdent(schemaNameFor(slug))}.webhook_events
           WHERE status IN ('received', 'processing', 'failed', 'dead')`,
-      );
-      const { rows } = await clusterPool(cluster).query<InboxCounts>(parts.join("\nUNION ALL\n"), [stuckBefore, ...chunk]);
-      out.push(...rows.filter((r) => r.backlog || r.dead || r.stuck || r.undispatched));
-    }
+        );
+        const { rows } = await clusterPool(cluster)
+          .query<InboxCounts>(parts.join("\nUNION ALL\n"), [stuckBefore, ...chunk])
+          .catch(() => ({ rows: [] as InboxCounts[] }));
+        out.push(...rows.filter((r) => r.backlog || r.dead || r.stuck || r.undispatched));
+      }
+    }),
+  );
   return out;
 }
 
