@@ -134,7 +134,8 @@ test.describe("integration health", () => {
   test("another tenant sees neither the charts nor the summary; a viewer gets no summary", async ({ page, browser }) => {
     await signIn(page, other, other.ownerEmail);
     await expect(page.getByTestId("health-summary")).toContainText("No integrations yet.");
-    await page.goto(other.url(`/integrations/${webhookId}`));
+    const res = await page.goto(other.url(`/integrations/${webhookId}`));
+    expect(res?.status()).toBe(404);
     await expect(page.getByTestId("not-found")).toBeVisible();
     await expect(page.getByTestId("integration-name")).toHaveCount(0);
     await expect(page.getByTestId("health-charts")).toHaveCount(0);
