@@ -31,11 +31,27 @@ const verbColour: Record<string, string> = {
 
 const anchor = (value: string) => value.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 
-function Schema({ schema, label }: { schema: unknown; label: string }) {
+/** A schema that is only a reference to a named component is shown as that component (named in the label). */
+function resolved(schema: unknown, components: Record<string, unknown> | undefined): { schema: unknown; name?: string } {
+  const ref = (schema as { $ref?: unknown } | null)?.$ref;
+  const name = typeof ref === "string" && ref.startsWith("#/components/schemas/") ? ref.slice("#/components/schemas/".length) : undefined;
+  return name && components?.[name] !== undefined ? { schema: components[name], name } : { schema };
+}
+
+function Schema({ schema, label, components }: { schema: unknown; label: string; components?: Record<string, unknown> }) {
+  const shown = resolved(schema, components);
   return (
     <details className="mt-1">
-      <summary className="cursor-pointer text-sm text-indigo-700">{label}</summary>
-      <pre className="mt-1 overflow-x-auto rounded bg-slate-50 p-3 text-xs text-slate-800">{JSON.stringify(schema, null, 2)}</pre>
+      <summary className="cursor-pointer text-sm text-indigo-700">
+        {label}
+        {shown.name ? (
+          <>
+            {" "}
+            <a href={`#schema-${anchor(shown.name)}`}>{shown.name}</a>
+          </>
+        ) : null}
+      </summary>
+      <pre className="mt-1 overflow-x-auto rounded bg-slate-50 p-3 text-xs text-slate-800">{JSON.stringify(shown.schema, null, 2)}</pre>
     </details>
   );
 }
@@ -117,7 +133,12 @@ export function ApiReference({ doc }: { doc: ApiDocument }) {
                   </table>
                 ) : null}
                 {Object.entries(op.requestBody?.content ?? {}).map(([type, media]) => (
-                  <Schema key={type} schema={media.schema} label={`Request body (${type})${op.requestBody?.required ? "" : ", optional"}`} />
+                  <Schema
+                    key={type}
+                    schema={media.schema}
+                    components={doc.components?.schemas}
+                    label={`Request body (${type})${op.requestBody?.required ? "" : ", optional"}`}
+                  />
                 ))}
                 <ul className="mt-3 space-y-1 text-sm">
                   {Object.entries(op.responses ?? {}).map(([status, res]) => (
@@ -126,7 +147,7 @@ export function ApiReference({ doc }: { doc: ApiDocument }) {
                       {Object.entries(res.content ?? {})
                         .slice(0, 1)
                         .map(([type, media]) => (
-                          <Schema key={type} schema={media.schema} label={`${type} schema`} />
+                          <Schema key={type} schema={media.schema} components={doc.components?.schemas} label={`${type} schema`} />
                         ))}
                     </li>
                   ))}
