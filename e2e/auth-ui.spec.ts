@@ -310,7 +310,8 @@ test.describe("sign-in UI", () => {
 
     const response = await page.goto(globex.url("/account"));
     expect(response?.request().redirectedFrom()?.url()).toBe(globex.url("/account"));
-    await expect(page).toHaveURL(globex.url("/sign-in"));
+    // Sent to sign-in, which will return to the page asked for.
+    await expect(page).toHaveURL(globex.url(`/sign-in?next=${encodeURIComponent("/account")}`));
 
     // Still signed in on acme.
     await page.goto(acme.url("/"));

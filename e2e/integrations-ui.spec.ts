@@ -493,7 +493,7 @@ test.describe("who sees what", () => {
     await expectNotFoundPage(page, second.url("/integrations/not-a-uuid"));
     // Their session is not valid on the first tenant's host either.
     await page.goto(first.url(`/integrations/${integration.id}`));
-    await expect(page).toHaveURL(first.url("/sign-in"));
+    await expect(page).toHaveURL(first.url(`/sign-in?next=${encodeURIComponent(`/integrations/${integration.id}`)}`));
     await expect(page.locator("body")).not.toContainText("Secret ledger");
   });
 });
