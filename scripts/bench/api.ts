@@ -1,4 +1,4 @@
-// npm run bench:api [-- --warmup 5 --duration 15 --connections 32 --no-build --only health,w1,w2,mix]
+// npm run bench:api [-- --warmup 5 --duration 15 --connections 32 --no-build --only health,w1,w2,mix --floor]
 // Throughput of the API on a production build started the way production starts it
 // (`next build`, then `npm start` with PORT), in a throwaway database, with the local
 // Inngest runner (signed) as the workflow engine. One closed-loop load generator in a
@@ -12,6 +12,8 @@
 // which hosts the Inngest runner and the Upstash REST bridge). Exits 1 on any status
 // other than 200 (health, w1) / 202 (w2), or if an accepted webhook is not processed
 // within 60 s of the end of the load.
+// --floor first measures the framework's own ceiling in the same run (lib/framework-floor.ts):
+// a bare Next app with the same launcher, its route alone and behind a no-op Edge middleware.
 // BENCH_PROFILE_DIR=<dir> writes V8 CPU profiles of the app's node processes there.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -20,6 +22,7 @@ import { toolingEnv } from "@/lib/env";
 import { printParts, startStack } from "../lib/stack";
 import { freePort } from "../lib/free-port";
 import { buildApp, startApp, type RunningApp } from "./lib/app";
+import { buildFloorApp } from "./lib/framework-floor";
 import { prepareEngine } from "./lib/engine";
 import { runLoad, type LoadResult } from "./lib/load";
 import type { GroupResult, LoadGroup } from "./lib/load-types";
@@ -30,7 +33,7 @@ import { accessToken, createBenchTenant, type BenchTenant } from "./lib/tenants"
 const workloads = ["health", "w1", "w2", "mix"] as const;
 type Workload = (typeof workloads)[number];
 
-const usage = "usage: npm run bench:api -- [--warmup 5] [--duration 15] [--connections 32 (>= 2)] [--no-build] [--only health,w1,w2,mix]";
+const usage = "usage: npm run bench:api -- [--warmup 5] [--duration 15] [--connections 32 (>= 2)] [--no-build] [--only health,w1,w2,mix] [--floor]";
 let values: ReturnType<typeof parse>["values"];
 function parse() {
   return parseArgs({
@@ -40,6 +43,7 @@ function parse() {
       connections: { type: "string" },
       "no-build": { type: "boolean" },
       only: { type: "string" },
+      floor: { type: "boolean" },
     },
   });
 }
@@ -222,6 +226,22 @@ function printRows(list: Row[], header = true): void {
   }
 }
 
+/** The framework's ceiling (lib/framework-floor.ts): two rows, before any of ours. */
+async function measureFloor(): Promise<void> {
+  const floorEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" };
+  const floor = await buildFloorApp(process.cwd(), floorEnv);
+  let floorApp: RunningApp | undefined;
+  try {
+    floorApp = await startApp(floorEnv, await freePort(), floor.dir);
+    const target = (name: string, p: string): LoadGroup => ({ name, kind: "get", connections, targets: [{ host: "127.0.0.1", path: p }] });
+    await measure("floor: bare", [target("floor: bare", "/floor/bare")], floorApp, { "floor: bare": "200" });
+    await measure("floor: Edge mw", [target("floor: Edge mw", "/api/health")], floorApp, { "floor: Edge mw": "200" });
+  } finally {
+    await floorApp?.stop();
+    floor.remove();
+  }
+}
+
 const stack = await startStack("test");
 printParts(stack.parts);
 const engine = await prepareEngine();
@@ -232,6 +252,7 @@ let code = 0;
 const startedAt = Date.now();
 
 try {
+  if (values.floor) await measureFloor();
   if (!values["no-build"]) await buildApp(appEnv);
   app = await startApp(appEnv, appPort);
   const runner = await engine.start(appPort);
@@ -313,7 +334,10 @@ try {
   console.log(
     `generator CPU ms/req: ${generator.map((g) => `${g.name} ${g.requests ? (g.cpuMs / g.requests).toFixed(3) : "–"}`).join(", ")}\n` +
       "app CPU = utime+stime of npm start's whole process tree over the window / requests in the window; db = PostgreSQL backends of this database;\n" +
-      "bench = this process (the Inngest runner and the Upstash REST bridge the middleware's rate limiter calls); a mix's CPU is on its own row",
+      "bench = this process (the Inngest runner and the Upstash REST bridge the middleware's rate limiter calls); a mix's CPU is on its own row" +
+      (values.floor
+        ? '\nfloor: a bare Next app, same Next and launcher, {"status":"ok"} without middleware (bare) and behind a no-op Edge middleware (Edge mw): no request of ours can be faster than Edge mw'
+        : ""),
   );
 } catch (err) {
   console.error(err);

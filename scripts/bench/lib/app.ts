@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve) => spawn(cmd, args, { stdio: "inherit", env }).on("exit", (code) => resolve(code ?? 1)));
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<number> {
+  return new Promise((resolve) => spawn(cmd, args, { stdio: "inherit", env, cwd }).on("exit", (code) => resolve(code ?? 1)));
 }
 
 export async function buildApp(env: NodeJS.ProcessEnv): Promise<void> {
@@ -36,12 +36,12 @@ function groupAlive(pgid: number): boolean {
 }
 
 /**
- * Spawns `npm start` with PORT=<port> and waits for GET /api/health.
+ * Spawns `npm start` with PORT=<port> (in `cwd`, default this directory) and waits for GET /api/health.
  * BENCH_PROFILE_DIR=<dir> adds `--cpu-prof --cpu-prof-dir=<dir>` to NODE_OPTIONS (or, on a
  * Node that refuses that, a preload doing the same), so every node process of the app
  * writes a V8 CPU profile there when it exits.
  */
-export async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<RunningApp> {
+export async function startApp(env: NodeJS.ProcessEnv, port: number, cwd?: string): Promise<RunningApp> {
   const profileDir = process.env.BENCH_PROFILE_DIR;
   // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preload does the same there.
   const profiling = !profileDir
@@ -54,6 +54,7 @@ export async function startApp(env: NodeJS.ProcessEnv, port: number): Promise<Ru
     env: { ...env, PORT: String(port), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
+    cwd,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not spawn npm start");
