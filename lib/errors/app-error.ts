@@ -5,6 +5,8 @@ export const errorCodes = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** Raised by no handler: Next answers it (scripts/lib/method-not-allowed.mjs); kept so the code list is the API's whole vocabulary. */
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unprocessable: 422,
