@@ -130,12 +130,7 @@ test("the fuzz finding: POST /api/v1/tenant/domains/./primary, sent raw, is doma
   expect(String(body.detail)).toContain("POST");
   // HEAD on a route without GET: a 405 too, headers only.
   const head = await raw("HEAD", "/api/webhooks/seg-7f3a9c", `${slug}.localhost`);
-  expect([head.status, head.headers["content-type"], allowOf(head.headers), head.body]).toEqual([
-    405,
-    "application/problem+json",
-    ["OPTIONS", "POST"],
-    "",
-  ]);
+  expect([head.status, head.headers["content-type"], allowOf(head.headers), head.body]).toEqual([405, "application/problem+json", ["OPTIONS", "POST"], ""]);
 });
 
 test("platform routes and next-auth's route: Next's 405 is a problem too; their own answers are untouched", async ({ request }) => {

@@ -33,11 +33,11 @@ export function scanApiRoutes(root: string): RouteMethodTable {
   return table;
 }
 
-/** The file's text: stable (sorted keys, one route a line) so a diff shows what changed. */
+/** The file's text: stable (sorted keys, one route a line, as Prettier writes it) so a diff shows what changed. */
 export function renderTable(table: RouteMethodTable): string {
   const lines = Object.keys(table)
     .sort()
-    .map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(table[k])}`);
+    .map((k) => `  ${JSON.stringify(k)}: [${(table[k] ?? []).map((m) => JSON.stringify(m)).join(", ")}]`);
   return `{\n${lines.join(",\n")}\n}\n`;
 }
 
