@@ -6,6 +6,7 @@
 // e2e/method-not-allowed.spec.ts checks the same against the real server.
 import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -132,9 +133,8 @@ describe("the rewrite in the launcher", () => {
   });
 
   it("does the same when Next's compression sends the headers first (implicit writeHead, then end)", async () => {
-    const { default: compression } = (await import("next/dist/compiled/compression/index.js")) as unknown as {
-      default: () => (req: unknown, res: unknown, next: () => void) => void;
-    };
+    // The compression Next's router server applies to every response (router-server.js).
+    const compression = createRequire(import.meta.url)("next/dist/compiled/compression") as () => (req: unknown, res: unknown, next: () => void) => void;
     const compress = compression();
     const port = await serve((req, res) => compress(req, res, () => bare405(req, res)));
     const res = await send(port, "DELETE", "/api/webhooks/abc");
