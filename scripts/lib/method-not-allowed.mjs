@@ -8,8 +8,8 @@
 //
 // Why here and not in the Edge middleware answering from the route table: cost does not
 // decide it (measured in-process: a trie lookup is ~0.4 us per API request, a regex scan
-// over the 47 routes ~2 us, against ~850 us a request spends in Next with the Edge
-// middleware; here it is two property writes, ~0.03 us). Correctness does: here Next
+// over the 47 routes ~2 us, against ~850 us of one core per request through Next with
+// the Edge middleware (1,180 req/s); here two property writes, ~0.03 us). Correctness: Next
 // stays the one that decides a method is not allowed (its router, its path normalisation,
 // its live route modules under `next dev`), so a stale table can at worst make an Allow
 // header wrong, never refuse a request a route serves (in the middleware, a method added
