@@ -133,7 +133,7 @@ test("the fuzz finding: POST /api/v1/tenant/domains/./primary, sent raw, is doma
   expect([head.status, head.headers["content-type"], allowOf(head.headers), head.body]).toEqual([405, "application/problem+json", ["OPTIONS", "POST"], ""]);
 });
 
-test("platform routes and next-auth's route: Next's 405 is a problem too; their own answers are untouched", async ({ request }) => {
+test("platform routes, the operator API and next-auth's route: Next's 405 is a problem too; their own answers are untouched", async ({ request }) => {
   const platform = onHost("127.0.0.1");
   await expect405(await request.fetch(url("127.0.0.1", "/api/health"), { method: "POST", ...platform }), ["GET", "HEAD", "OPTIONS"], "POST /api/health");
   await expect405(
@@ -151,6 +151,12 @@ test("platform routes and next-auth's route: Next's 405 is a problem too; their 
   const session = await request.get(url("127.0.0.1", "/api/auth/session"), tenantHost);
   expect(session.status()).toBe(200);
   expect(session.headers()["content-type"]).toMatch(/^application\/json\b/);
+  // The operator console's API (on the root host) too.
+  await expect405(
+    await request.fetch(url("127.0.0.1", "/platform/api/sign-in"), { method: "GET", ...onHost("localhost") }),
+    ["OPTIONS", "POST"],
+    "GET /platform/api/sign-in",
+  );
   // Next's own OPTIONS agrees with the Allow of the 405.
   const options = await request.fetch(url("127.0.0.1", "/api/health"), { method: "OPTIONS", ...platform });
   expect(options.status()).toBe(204);

@@ -28,6 +28,7 @@ describe("the route table", () => {
     expect(table["/api/v1/tenant/domains/[name]"]).toEqual(["DELETE", "GET", "OPTIONS"]);
     expect(table["/api/webhooks/[integrationId]"]).toEqual(["POST"]);
     expect(table["/api/[...path]"]).toEqual(["DELETE", "GET", "PATCH", "POST", "PUT"]);
+    expect(table["/platform/api/sign-out"]).toEqual(["POST"]);
     expect(Object.keys(table).length).toBeGreaterThan(40);
   });
 });
@@ -54,6 +55,10 @@ describe("Allow for a path", () => {
     // No route: the /api catch-all, which takes every method.
     expect(allow("/api/v1/users/x/nothing/here")).toBe("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
     expect(allow("/api/v1/tenant/")).toBe("GET, HEAD, OPTIONS");
+    // The operator console's API.
+    expect(allow("/platform/api/tenants/acme/domains")).toBe("OPTIONS, POST");
+    expect(allow("/platform/api/tenants/acme/suspend")).toBe("OPTIONS, POST");
+    expect(allow("/platform/api/tenants/acme")).toBe("GET, HEAD, OPTIONS");
   });
 
   it("backtracks when the more specific branch reaches no route", () => {

@@ -1,4 +1,4 @@
-// The methods each route file under app/api exports, read from the source with the same
+// The methods each route file under app/api (and app/platform/api) exports, read from the source with the same
 // rule as test/openapi.test.ts (`export const|function|async function METHOD`). It feeds
 // scripts/lib/api-route-methods.json, from which the launcher (scripts/start.mjs) writes
 // the Allow header of a 405; test/method-not-allowed.test.ts fails when that file is stale.
@@ -29,7 +29,9 @@ export function scanApiRoutes(root: string): RouteMethodTable {
       }
     }
   };
+  // The public API, and the operator console's JSON API (served at /platform/api/*).
   walk(path.join(appDir, "api"));
+  walk(path.join(appDir, "platform", "api"));
   return table;
 }
 

@@ -3,8 +3,8 @@
 // not export gets Next's bare 405 (empty body, no Allow: next/dist/server/route-modules/
 // app-route/helpers/auto-implement-methods.js); Next offers no hook to change it. The
 // launcher (scripts/start.mjs, so `npm start`, `npm run dev` and the e2e servers) turns
-// that answer, on /api paths only, into the problem every other API error is, with the
-// Allow header RFC 9110 asks for.
+// that answer, on API paths only (/api/*, and the operator console's /platform/api/*),
+// into the problem every other API error is, with the Allow header RFC 9110 asks for.
 //
 // Why here and not in the Edge middleware answering from the route table: cost does not
 // decide it (measured in-process: a trie lookup is ~0.4 us per API request, a regex scan
@@ -132,7 +132,7 @@ export function problemFor405(tableFile) {
     const req = res.req;
     // The path as Next routed it (WHATWG parsing: dot segments resolved).
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (pathname !== "/api" && !pathname.startsWith("/api/")) return;
+    if (pathname !== "/api" && !pathname.startsWith("/api/") && !pathname.startsWith("/platform/api/")) return;
     const fromMiddleware = res.getHeader("x-request-id");
     const requestId = typeof fromMiddleware === "string" && requestIdPattern.test(fromMiddleware) ? fromMiddleware : randomUUID();
     const answer = methodNotAllowedAnswer({ method: req.method ?? "", pathname, requestId }, lookup);
