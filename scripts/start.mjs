@@ -11,11 +11,14 @@
 // client sent; lib/http/request-meta.ts uses it as the client address when no proxy is
 // trusted (TRUSTED_PROXY_HOPS=0, the default). `--dev` runs `next dev` through the same
 // path (one process, no cluster), so `npm run dev` behaves the same.
+// Next's bare 405 (a method a route does not export) leaves here as problem+json with
+// an Allow header (scripts/lib/method-not-allowed.mjs explains why it is done here).
 //   npm start [-- -p 3000] [-H 0.0.0.0]     env: PORT, HOST, WEB_CONCURRENCY
 //   node scripts/start.mjs --dev -H 127.0.0.1 -p 3000    (npm run dev passes HOST, default loopback)
 import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -84,12 +87,15 @@ if (cluster.isPrimary && !dev) {
   process.stdout.write(`[start] http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port} with ${workers} worker(s)\n`);
 } else {
   const { default: next } = await import("next");
+  const { problemFor405 } = await import("./lib/method-not-allowed.mjs");
+  const as405Problem = problemFor405(fileURLToPath(new URL("./lib/api-route-methods.json", import.meta.url)));
   /** @type {import("node:http").RequestListener} */
   const listener = (req, res) => {
     // Any incoming copy is the client's word: replace it with what the socket says.
     const peer = req.socket.remoteAddress;
     if (peer) req.headers[peerHeader] = peer;
     else delete req.headers[peerHeader];
+    as405Problem(res);
     handle(req, res).catch((/** @type {unknown} */ err) => {
       process.stderr.write(`[start] unhandled request error: ${err instanceof Error ? err.message : String(err)}\n`);
       if (!res.headersSent) res.statusCode = 500;

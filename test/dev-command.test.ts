@@ -188,6 +188,15 @@ describe("npm run dev", () => {
     const failed = await tenantDb("acme").auditLog.findFirst({ where: { requestId, action: "auth.sign_in_failed" } });
     expect(failed?.ip).toBe("127.0.0.1");
 
+    // A method the route does not export: the launcher's 405 problem under `next dev` too.
+    const notAllowed = await fetch(`http://127.0.0.1:${port}/api/v1/tenant/domains/primary`, { method: "POST", headers: { "x-tenant-id": "acme" } });
+    expect([notAllowed.status, notAllowed.headers.get("content-type"), notAllowed.headers.get("allow")]).toEqual([
+      405,
+      "application/problem+json",
+      "DELETE, GET, HEAD, OPTIONS",
+    ]);
+    expect(await notAllowed.json()).toMatchObject({ title: "Method Not Allowed", status: 405, requestId: notAllowed.headers.get("x-request-id") });
+
     // The runner syncs the app's functions from /api/inngest (retrying while next dev compiles it).
     const functionIds = async (): Promise<string[]> => {
       const res = await fetch(`http://127.0.0.1:${runnerPort}/functions`).catch(() => null);

@@ -5,6 +5,8 @@ export const errorCodes = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** Raised by no handler: Next refuses the method and the launcher writes this problem (scripts/lib/method-not-allowed.mjs; test/method-not-allowed.test.ts keeps the two identical). */
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unprocessable: 422,
