@@ -84,6 +84,11 @@ interface TenantFixture {
   slug: string;
   token: string;
   ownerId: string;
+  /**
+   * A second owner whose id the fuzzer never sends: fuzzed requests may delete or demote
+   * the first owner (valid requests), and topUp() then uses this one to put an owner back.
+   */
+  keeperToken: string;
   memberId: string;
   apiKeyId: string;
   apiKey: string;
@@ -115,6 +120,9 @@ async function makeTenant(request: APIRequestContext, prefix: string): Promise<T
   const token = pair.access_token as string;
   const me = await call(request, slug, "GET", "/api/v1/me", token);
   const member = await call(request, slug, "POST", "/api/v1/users", token, { email: `member@${slug}.test`, role: "member", password: apiPassword });
+  await call(request, slug, "POST", "/api/v1/users", token, { email: `keeper@${slug}.test`, role: "owner", password: apiPassword });
+  const keeperToken = (await call(request, slug, "POST", "/api/v1/auth/token", undefined, { email: `keeper@${slug}.test`, password: apiPassword }))
+    .access_token as string;
   const key = await call(request, slug, "POST", "/api/v1/api-keys", token, { name: "fuzz", scopes: ["members:read", "integrations:read"] });
   const integrationIds: string[] = [];
   const secrets = new Map<string, { scheme: WebhookScheme; secret: string }>();
@@ -127,6 +135,7 @@ async function makeTenant(request: APIRequestContext, prefix: string): Promise<T
     slug,
     token,
     ownerId: (me.principal as { id: string }).id,
+    keeperToken,
     memberId: member.id as string,
     apiKeyId: key.id as string,
     apiKey: key.key as string,
@@ -136,6 +145,15 @@ async function makeTenant(request: APIRequestContext, prefix: string): Promise<T
 }
 
 async function topUp(request: APIRequestContext, t: TenantFixture): Promise<void> {
+  // The fuzzing owner may have been deleted, demoted or signed out by a fuzzed request.
+  const me = await request.fetch(url("127.0.0.1", "/api/v1/me"), {
+    headers: { ...onHost(`${t.slug}.localhost`).headers, authorization: `Bearer ${t.token}` },
+  });
+  if (me.status() !== 200 || ((await me.json()) as { role?: string }).role !== "owner") {
+    const email = `owner-${Date.now()}@${t.slug}.test`;
+    t.ownerId = (await call(request, t.slug, "POST", "/api/v1/users", t.keeperToken, { email, role: "owner", password: apiPassword })).id as string;
+    t.token = (await call(request, t.slug, "POST", "/api/v1/auth/token", undefined, { email, password: apiPassword })).access_token as string;
+  }
   const live = (await call(request, t.slug, "GET", "/api/v1/integrations", t.token)).data as { id: string }[];
   const liveIds = new Set(live.map((i) => i.id));
   if (t.integrationIds.some((id) => !liveIds.has(id))) {
