@@ -228,7 +228,13 @@ function printRows(list: Row[], header = true): void {
 
 /** The framework's ceiling (lib/framework-floor.ts): two rows, before any of ours. */
 async function measureFloor(): Promise<void> {
-  const floorEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" };
+  const floorEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "production",
+    // Profiled like the app when asked (lib/app.ts, cpu-profile-preload.cjs).
+    ...(process.env.BENCH_PROFILE_DIR ? { BENCH_PROFILE_DIR: process.env.BENCH_PROFILE_DIR } : {}),
+  };
   const floor = await buildFloorApp(process.cwd(), floorEnv);
   let floorApp: RunningApp | undefined;
   try {
