@@ -4,7 +4,7 @@ import { listOrganizations } from "@/lib/organizations/organizations";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateApiKeyForm, RevokeApiKeyButton } from "./api-key-forms";
@@ -45,7 +45,15 @@ export default async function ApiKeysPage() {
         ) : null}
         {keys.map((k) => {
           const expired = isExpired(k.expiresAt, now);
-          const status = k.revokedAt ? `Revoked ${formatUtc(k.revokedAt)}` : expired ? "Expired" : "Active";
+          const status = k.revokedAt ? (
+            <>
+              Revoked <Time value={k.revokedAt} />
+            </>
+          ) : expired ? (
+            "Expired"
+          ) : (
+            "Active"
+          );
           return (
             <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">
               <td className="px-3 py-2 font-medium text-slate-900">
@@ -59,10 +67,14 @@ export default async function ApiKeysPage() {
               </td>
               <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
               <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>
-              <td className="px-3 py-2">{formatUtc(k.createdAt)}</td>
-              <td className="px-3 py-2">{formatUtc(k.expiresAt, "Never")}</td>
+              <td className="px-3 py-2">
+                <Time value={k.createdAt} />
+              </td>
+              <td className="px-3 py-2">
+                <Time value={k.expiresAt} none="Never" />
+              </td>
               <td className="px-3 py-2" data-testid="api-key-last-used">
-                {formatUtc(k.lastUsedAt, "Never")}
+                <Time value={k.lastUsedAt} none="Never" />
               </td>
               <td className="px-3 py-2" data-testid="api-key-status">
                 {status}

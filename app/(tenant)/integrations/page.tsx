@@ -4,7 +4,7 @@ import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listIntegrations } from "@/lib/integrations/integrations";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateIntegrationForm } from "./_components/create-integration-form";
@@ -48,7 +48,9 @@ export default async function IntegrationsPage() {
             <td className="px-3 py-2">
               <StatusBadge status={i.status} testId="integration-status" />
             </td>
-            <td className="px-3 py-2">{formatUtc(i.createdAt)}</td>
+            <td className="px-3 py-2">
+              <Time value={i.createdAt} />
+            </td>
           </tr>
         ))}
       </DataTable>

@@ -5,7 +5,7 @@ import { roles } from "@/lib/auth/permissions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listMembers } from "@/lib/members/members";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { InviteForm, MemberActions } from "./member-forms";
@@ -53,7 +53,13 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
               {m.mfaEnabled ? "On" : "Off"}
             </td>
             <td className="px-3 py-2" data-testid="member-locked">
-              {m.lockedUntil ? <span className="text-red-700">Until {formatUtc(m.lockedUntil)}</span> : "No"}
+              {m.lockedUntil ? (
+                <span className="text-red-700">
+                  Until <Time value={m.lockedUntil} />
+                </span>
+              ) : (
+                "No"
+              )}
             </td>
             {canWrite || canUnlock ? (
               <td className="px-3 py-2">

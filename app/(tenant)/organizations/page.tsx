@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -33,7 +33,9 @@ export default async function OrganizationsPage() {
                 </Link>
               </td>
               <td className="px-3 py-2">{o.memberCount}</td>
-              <td className="px-3 py-2">{formatUtc(o.createdAt)}</td>
+              <td className="px-3 py-2">
+                <Time value={o.createdAt} />
+              </td>
             </tr>
           ))}
         </DataTable>

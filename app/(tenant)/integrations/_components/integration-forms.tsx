@@ -5,7 +5,7 @@
 import { useActionState, useEffect, useState } from "react";
 import { CopyField } from "@/components/copy-field";
 import { Field, FormMessage, followRedirect, initialFormState, SelectField, SubmitButton } from "@/components/form";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import type { ActionState } from "@/lib/http/tenant-action";
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
 import type { IntegrationView } from "@/lib/integrations/view";
@@ -228,9 +228,13 @@ export function RotateSecretForm({ id }: { id: string }) {
         <div role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900" data-testid="secret-rotated">
           <p className="font-medium">Copy the new signing secret now: you will not see it again.</p>
           <p className="mt-1">
-            {rotated.previousSecretExpiresAt
-              ? `The previous secret keeps verifying until ${formatUtc(rotated.previousSecretExpiresAt)}.`
-              : "The previous secret no longer verifies."}
+            {rotated.previousSecretExpiresAt ? (
+              <>
+                The previous secret keeps verifying until <Time value={rotated.previousSecretExpiresAt} />.
+              </>
+            ) : (
+              "The previous secret no longer verifies."
+            )}
           </p>
           <CopyField label="New signing secret" value={rotated.secret} testId="rotated-secret" />
         </div>

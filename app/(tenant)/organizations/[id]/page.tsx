@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -32,7 +32,7 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
         </Link>
       </p>
       <PageTitle title={organization.name}>
-        {organization.memberCount} member{organization.memberCount === 1 ? "" : "s"}, created {formatUtc(organization.createdAt)}.
+        {organization.memberCount} member{organization.memberCount === 1 ? "" : "s"}, created <Time value={organization.createdAt} />.
       </PageTitle>
 
       {canWrite ? (
@@ -59,7 +59,9 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
                 <td className="px-3 py-2" data-testid="org-member-role">
                   {m.role === "org_admin" ? "Organization admin" : "Member"}
                 </td>
-                <td className="px-3 py-2">{formatUtc(m.addedAt)}</td>
+                <td className="px-3 py-2">
+                  <Time value={m.addedAt} />
+                </td>
                 {canManage ? (
                   <td className="px-3 py-2">
                     <OrganizationMemberActions id={organization.id} userId={m.userId} email={m.email} role={m.role} />

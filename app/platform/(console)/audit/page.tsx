@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { platformAuditQuery } from "@/lib/console/console-input";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
@@ -69,7 +69,9 @@ export default async function PlatformAuditPage({ searchParams }: { searchParams
               {r.seq}
               {r.sealed ? "" : " (sealing)"}
             </td>
-            <td className="px-3 py-2 whitespace-nowrap">{formatUtc(r.occurredAt)}</td>
+            <td className="px-3 py-2 whitespace-nowrap">
+              <Time value={r.occurredAt} />
+            </td>
             <td className="max-w-48 truncate px-3 py-2" title={r.actorLabel ?? r.actorType}>
               {r.actorLabel ?? r.actorType}
             </td>

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { tenantSearchQuery, tenantStatuses } from "@/lib/console/console-input";
 import { searchTenants } from "@/lib/console/tenant-overview";
@@ -82,7 +82,9 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
             <td className="px-3 py-2" data-testid="tenant-status">
               {t.status}
             </td>
-            <td className="px-3 py-2 whitespace-nowrap">{formatUtc(t.createdAt)}</td>
+            <td className="px-3 py-2 whitespace-nowrap">
+              <Time value={t.createdAt} />
+            </td>
             <td className="px-3 py-2" data-testid="tenant-members">
               {count(t.members)}
             </td>
