@@ -5,6 +5,7 @@ import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { PermissionName } from "@/components/permission-list";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateApiKeyForm, RevokeApiKeyButton } from "./api-key-forms";
@@ -66,7 +67,15 @@ export default async function ApiKeysPage() {
                 ) : null}
               </td>
               <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
-              <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>
+              <td className="px-3 py-2" data-testid="api-key-scopes">
+                <ul className="space-y-0.5">
+                  {k.scopes.map((scope) => (
+                    <li key={scope} className="whitespace-nowrap">
+                      <PermissionName id={scope} />
+                    </li>
+                  ))}
+                </ul>
+              </td>
               <td className="px-3 py-2">
                 <Time value={k.createdAt} />
               </td>

@@ -6,6 +6,7 @@ import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listMembers } from "@/lib/members/members";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { RolePermissions } from "@/components/permission-list";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { InviteForm, MemberActions } from "./member-forms";
@@ -76,6 +77,12 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
           </Link>
         </p>
       ) : null}
+
+      <div className="mt-8">
+        <Section id="roles-heading" title="Roles and what they may do">
+          <RolePermissions />
+        </Section>
+      </div>
     </TenantShell>
   );
 }
