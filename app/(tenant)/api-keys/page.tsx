@@ -5,6 +5,7 @@ import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { PermissionName } from "@/components/permission-list";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
@@ -58,12 +59,14 @@ export default async function ApiKeysPage() {
           return (
             <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">
               <td className="px-3 py-2 font-medium text-slate-900">
-                {k.name}
-                {k.createdBy ? <span className="block text-xs font-normal text-slate-500">by {k.createdBy.email}</span> : null}
+                <TruncatedText value={k.name} testId="api-key-name" />
+                {k.createdBy ? <TruncatedText value={`by ${k.createdBy.email}`} className="max-w-40 text-xs font-normal text-slate-500 sm:max-w-64" /> : null}
                 {k.organization ? (
-                  <span className="block text-xs font-normal text-slate-500" data-testid="api-key-organization">
-                    only {k.organization.name}
-                  </span>
+                  <TruncatedText
+                    value={`only ${k.organization.name}`}
+                    className="max-w-40 text-xs font-normal text-slate-500 sm:max-w-64"
+                    testId="api-key-organization"
+                  />
                 ) : null}
               </td>
               <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>

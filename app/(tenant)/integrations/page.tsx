@@ -5,6 +5,7 @@ import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listIntegrations } from "@/lib/integrations/integrations";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateIntegrationForm } from "./_components/create-integration-form";
@@ -40,7 +41,7 @@ export default async function IntegrationsPage() {
           <tr key={i.id} data-testid={`integration-${i.id}`} className="align-top">
             <td className="px-3 py-2 font-medium">
               <Link href={`/integrations/${i.id}`} className="text-indigo-700 hover:underline">
-                {i.name}
+                <TruncatedText value={i.name} testId="integration-name" />
               </Link>
             </td>
             <td className="px-3 py-2">{kindLabels[i.kind]}</td>

@@ -6,6 +6,7 @@ import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listMembers } from "@/lib/members/members";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { RolePermissions } from "@/components/permission-list";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
@@ -40,10 +41,10 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
         {page.data.map((m) => (
           <tr key={m.id} id={`member-${m.id}`} data-testid={`member-${m.email}`} className="align-top">
             <td className="px-3 py-2 font-medium text-slate-900">
-              {m.email}
-              {m.id === principal.id ? <span className="ml-1 text-xs font-normal text-slate-500">(you)</span> : null}
+              <TruncatedText value={m.email} testId="member-email" />
+              {m.id === principal.id ? <span className="text-xs font-normal text-slate-500">(you)</span> : null}
             </td>
-            <td className="px-3 py-2">{m.name ?? <span className="text-slate-400">—</span>}</td>
+            <td className="px-3 py-2">{m.name ? <TruncatedText value={m.name} testId="member-name" /> : <span className="text-slate-400">—</span>}</td>
             <td className="px-3 py-2" data-testid="member-role">
               {m.role}
             </td>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -27,9 +28,9 @@ export default async function OrganizationsPage() {
         <DataTable testId="organizations-table" columns={[{ label: "Name" }, { label: "Members" }, { label: "Created" }]}>
           {organizations.map((o) => (
             <tr key={o.id} data-testid={`organization-${o.name}`}>
-              <td className="max-w-md px-3 py-2 font-medium break-words">
+              <td className="px-3 py-2 font-medium">
                 <Link href={`/organizations/${o.id}`} className="text-indigo-700 hover:underline">
-                  {o.name}
+                  <TruncatedText value={o.name} className="max-w-48 sm:max-w-md" />
                 </Link>
               </td>
               <td className="px-3 py-2">{o.memberCount}</td>

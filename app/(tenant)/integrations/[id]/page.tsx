@@ -6,6 +6,7 @@ import Link from "next/link";
 import { CopyField } from "@/components/copy-field";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors/app-error";
@@ -56,7 +57,7 @@ function preview(data: unknown, max = 120): string {
 
 function Detail({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
   return (
-    <div>
+    <div className="min-w-0">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className="mt-0.5 text-sm text-slate-900" data-testid={testId}>
         {children}
@@ -327,7 +328,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
           ) : null}
           {records.map((r) => (
             <tr key={r.id} className="align-top">
-              <td className="px-3 py-2 font-mono text-xs">{r.externalId}</td>
+              <td className="px-3 py-2 font-mono text-xs">
+                <TruncatedText value={r.externalId} className="max-w-40 sm:max-w-64" />
+              </td>
               <td className="px-3 py-2">{r.source}</td>
               <td className="whitespace-nowrap px-3 py-2">
                 <Time value={r.updatedAt} />
@@ -350,7 +353,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
             {webhook?.forwardTo ? <Detail label="Forwards to">{webhook.forwardTo.integrationId}</Detail> : null}
             {rest ? (
               <>
-                <Detail label="Base URL">{rest.baseUrl}</Detail>
+                <Detail label="Base URL">
+                  <TruncatedText value={rest.baseUrl} className="max-w-full" />
+                </Detail>
                 <Detail label="Timeout">{rest.timeoutMs} ms</Detail>
                 <Detail label="API token">{integration.hasSecret ? "Set" : "None"}</Detail>
                 <Detail label="Sync path">{rest.sync?.path ?? "—"}</Detail>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -53,8 +54,8 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
           >
             {members.map((m) => (
               <tr key={m.userId} data-testid={`org-member-${m.email}`} className="align-top">
-                <td className="max-w-xs truncate px-3 py-2 font-medium" title={m.email}>
-                  {m.email}
+                <td className="px-3 py-2 font-medium">
+                  <TruncatedText value={m.email} className="max-w-40 sm:max-w-xs" />
                 </td>
                 <td className="px-3 py-2" data-testid="org-member-role">
                   {m.role === "org_admin" ? "Organization admin" : "Member"}

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { platformAuditQuery } from "@/lib/console/console-input";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
@@ -72,12 +73,12 @@ export default async function PlatformAuditPage({ searchParams }: { searchParams
             <td className="px-3 py-2 whitespace-nowrap">
               <Time value={r.occurredAt} />
             </td>
-            <td className="max-w-48 truncate px-3 py-2" title={r.actorLabel ?? r.actorType}>
-              {r.actorLabel ?? r.actorType}
+            <td className="px-3 py-2">
+              <TruncatedText value={r.actorLabel ?? r.actorType} className="max-w-48" />
             </td>
             <td className="px-3 py-2 font-mono text-xs">{r.action}</td>
-            <td className="max-w-96 truncate px-3 py-2" title={r.summary}>
-              {r.summary}
+            <td className="px-3 py-2">
+              <TruncatedText value={r.summary} className="max-w-96" />
             </td>
           </tr>
         ))}

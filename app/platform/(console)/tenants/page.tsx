@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { tenantSearchQuery, tenantStatuses } from "@/lib/console/console-input";
 import { searchTenants } from "@/lib/console/tenant-overview";
@@ -75,9 +76,7 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               <Link href={`/platform/tenants/${t.slug}`} className="font-medium text-indigo-700 underline">
                 {t.slug}
               </Link>
-              <div className="truncate text-xs text-slate-500" title={t.name}>
-                {t.name}
-              </div>
+              <TruncatedText value={t.name} className="max-w-64 text-xs text-slate-500" />
             </td>
             <td className="px-3 py-2" data-testid="tenant-status">
               {t.status}
