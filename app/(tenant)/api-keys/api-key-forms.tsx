@@ -5,6 +5,7 @@ import { CopyField } from "@/components/copy-field";
 import { PermissionDescription } from "@/components/permission-list";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { createApiKeyAction, revokeApiKeyAction, type CreatedKey } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function CreateApiKeyForm({ permissions, organizations }: { permissions: readonly string[]; organizations: readonly { id: string; name: string }[] }) {
   const [state, action] = useActionState(createApiKeyAction, initialFormState as ActionState<CreatedKey>);
@@ -41,6 +42,7 @@ export function CreateApiKeyForm({ permissions, organizations }: { permissions: 
             id="api-key-name"
             label="Name"
             name="name"
+            maxLength={textLimits.name}
             state={state}
             value={name}
             onChange={(e) => setName(e.target.value)}

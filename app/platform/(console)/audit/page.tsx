@@ -6,6 +6,7 @@ import { TruncatedText } from "@/components/truncated-text";
 import { platformAuditQuery } from "@/lib/console/console-input";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
+import { textLimits } from "@/lib/zod/limits";
 
 export const metadata: Metadata = { title: "Platform audit log · Operators" };
 
@@ -48,8 +49,8 @@ export default async function PlatformAuditPage({ searchParams }: { searchParams
           <span className="block font-medium text-slate-700">Action starts with</span>
           <input
             name="action"
+            maxLength={textLimits.consoleAction}
             defaultValue={query.action ?? ""}
-            maxLength={100}
             placeholder="tenant."
             className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
           />

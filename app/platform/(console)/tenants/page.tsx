@@ -7,6 +7,7 @@ import { Section } from "@/components/section";
 import { tenantSearchQuery, tenantStatuses } from "@/lib/console/console-input";
 import { searchTenants } from "@/lib/console/tenant-overview";
 import { CreateTenantForm } from "../../_components/create-tenant-form";
+import { textLimits } from "@/lib/zod/limits";
 
 export const metadata: Metadata = { title: "Tenants · Operators" };
 
@@ -30,8 +31,8 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
           <span className="block font-medium text-slate-700">Search</span>
           <input
             name="q"
+            maxLength={textLimits.consoleQuery}
             defaultValue={query.q ?? ""}
-            maxLength={100}
             placeholder="slug or name"
             className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
           />
