@@ -73,7 +73,7 @@ export default async function ApiKeysPage() {
               <td className="px-3 py-2" data-testid="api-key-scopes">
                 <ul className="space-y-0.5">
                   {k.scopes.map((scope) => (
-                    <li key={scope} className="whitespace-nowrap">
+                    <li key={scope}>
                       <PermissionName id={scope} />
                     </li>
                   ))}

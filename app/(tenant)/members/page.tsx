@@ -41,10 +41,12 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
         {page.data.map((m) => (
           <tr key={m.id} id={`member-${m.id}`} data-testid={`member-${m.email}`} className="align-top">
             <td className="px-3 py-2 font-medium text-slate-900">
-              <TruncatedText value={m.email} testId="member-email" />
+              <TruncatedText value={m.email} className="max-w-40 sm:max-w-44" testId="member-email" />
               {m.id === principal.id ? <span className="text-xs font-normal text-slate-500">(you)</span> : null}
             </td>
-            <td className="px-3 py-2">{m.name ? <TruncatedText value={m.name} testId="member-name" /> : <span className="text-slate-400">—</span>}</td>
+            <td className="px-3 py-2">
+              {m.name ? <TruncatedText value={m.name} className="max-w-32 sm:max-w-40" testId="member-name" /> : <span className="text-slate-400">—</span>}
+            </td>
             <td className="px-3 py-2" data-testid="member-role">
               {m.role}
             </td>
