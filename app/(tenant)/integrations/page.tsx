@@ -40,8 +40,8 @@ export default async function IntegrationsPage() {
         {integrations.map((i) => (
           <tr key={i.id} data-testid={`integration-${i.id}`} className="align-top">
             <td className="px-3 py-2 font-medium">
-              <Link href={`/integrations/${i.id}`} className="text-indigo-700 hover:underline">
-                <TruncatedText value={i.name} testId="integration-name" />
+              <Link href={`/integrations/${i.id}`} className="block text-indigo-700 hover:underline">
+                <TruncatedText value={i.name} />
               </Link>
             </td>
             <td className="px-3 py-2">{kindLabels[i.kind]}</td>

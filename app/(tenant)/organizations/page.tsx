@@ -29,7 +29,7 @@ export default async function OrganizationsPage() {
           {organizations.map((o) => (
             <tr key={o.id} data-testid={`organization-${o.name}`}>
               <td className="px-3 py-2 font-medium">
-                <Link href={`/organizations/${o.id}`} className="text-indigo-700 hover:underline">
+                <Link href={`/organizations/${o.id}`} className="block text-indigo-700 hover:underline">
                   <TruncatedText value={o.name} className="max-w-48 sm:max-w-md" />
                 </Link>
               </td>
