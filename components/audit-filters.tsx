@@ -2,6 +2,7 @@
 // filtered view can be bookmarked and paged with cursor links, with no client code.
 // Parameter names are the API's (lib/audit/query-params.ts).
 import { actorTypes } from "@/lib/audit/context";
+import { textLimits } from "@/lib/zod/limits";
 
 export interface AuditFilterValues {
   action?: string;
@@ -26,7 +27,21 @@ const input =
   "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 const label = "block text-xs font-medium text-slate-600";
 
-function Field({ name, text, value, placeholder, type = "text" }: { name: string; text: string; value?: string; placeholder?: string; type?: string }) {
+function Field({
+  name,
+  text,
+  value,
+  placeholder,
+  type = "text",
+  maxLength,
+}: {
+  name: string;
+  text: string;
+  value?: string;
+  placeholder?: string;
+  type?: string;
+  maxLength?: number;
+}) {
   return (
     <label className={label}>
       {text}
@@ -37,6 +52,7 @@ function Field({ name, text, value, placeholder, type = "text" }: { name: string
         id={`audit-filter-${name}`}
         defaultValue={value ?? ""}
         placeholder={placeholder}
+        maxLength={maxLength}
         step={type === "datetime-local" ? 1 : undefined}
       />
     </label>
@@ -53,8 +69,8 @@ export function AuditFilters({ values, action = "/audit" }: { values: AuditFilte
       role="search"
       aria-label="Filter the audit log"
     >
-      <Field name="action" text="Action (prefix)" value={values.action} placeholder="user." />
-      <Field name="q" text="Summary contains" value={values.q} placeholder="words" />
+      <Field name="action" maxLength={textLimits.auditAction} text="Action (prefix)" value={values.action} placeholder="user." />
+      <Field name="q" maxLength={textLimits.auditQuery} text="Summary contains" value={values.q} placeholder="words" />
       <label className={label}>
         Actor type
         <select className={input} name="actor_type" id="audit-filter-actor_type" defaultValue={values.actor_type ?? ""}>
@@ -66,9 +82,9 @@ export function AuditFilters({ values, action = "/audit" }: { values: AuditFilte
           ))}
         </select>
       </label>
-      <Field name="actor" text="Actor id" value={values.actor} placeholder="user or key id" />
-      <Field name="target_type" text="Target type" value={values.target_type} placeholder="user" />
-      <Field name="target_id" text="Target id" value={values.target_id} />
+      <Field name="actor" maxLength={textLimits.auditId} text="Actor id" value={values.actor} placeholder="user or key id" />
+      <Field name="target_type" maxLength={textLimits.auditTargetType} text="Target type" value={values.target_type} placeholder="user" />
+      <Field name="target_id" maxLength={textLimits.auditId} text="Target id" value={values.target_id} />
       <Field name="from" text="From (UTC)" type="datetime-local" value={localInputValue(values.from)} />
       <Field name="to" text="To (UTC)" type="datetime-local" value={localInputValue(values.to)} />
       <div className="flex items-end gap-3 sm:col-span-2 lg:col-span-4">

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import type { AuditEntry } from "@/lib/audit/search";
 import { AuditChanges } from "./audit-changes";
+import { Time } from "./time";
 
 /** `/audit` with the given query parameters (empty values left out). */
 export function auditHref(params: Record<string, string | undefined>, path = "/audit"): string {
@@ -23,11 +24,6 @@ export function targetPage(entry: Pick<AuditEntry, "targetType" | "targetId">): 
   if (!entry.targetType || !entry.targetId) return null;
   if (entry.targetType === "user") return `/members#member-${encodeURIComponent(entry.targetId)}`;
   return auditHref({ target_type: entry.targetType, target_id: entry.targetId });
-}
-
-/** 2026-11-27T20:01:52.123456Z -> 2026-11-27 20:01:52 UTC */
-export function shortTime(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
 const shortId = (id: string) => (id.length > 13 ? `${id.slice(0, 8)}…` : id);
@@ -98,7 +94,7 @@ export function AuditLogTable({ entries }: { entries: AuditEntry[] }) {
       {entries.map((e) => (
         <li key={e.seq} className="grid gap-3 p-4 text-sm md:grid-cols-[10rem_12rem_1fr]" data-testid="audit-row" data-seq={e.seq} data-action={e.action}>
           <div className="text-xs text-slate-500">
-            <time dateTime={e.occurredAt}>{shortTime(e.occurredAt)}</time>
+            <Time value={e.occurredAt} />
             <div className="font-mono">#{e.seq}</div>
           </div>
           <Actor entry={e} />

@@ -3,7 +3,8 @@
 import Link from "next/link";
 import type { ChangeItem, ComplianceReport } from "@/lib/audit/report";
 import { AuditChanges } from "./audit-changes";
-import { auditHref, shortTime, targetPage } from "./audit-log-table";
+import { auditHref, targetPage } from "./audit-log-table";
+import { Time } from "./time";
 
 function Stat({ label, value, testId }: { label: string; value: number; testId: string }) {
   return (
@@ -36,7 +37,7 @@ function Changes({ title, items, testId, fields }: { title: string; items: Chang
             return (
               <li key={c.seq} className="grid gap-2 p-3 md:grid-cols-[10rem_1fr]" data-testid="report-change" data-action={c.action}>
                 <div className="text-xs text-slate-500">
-                  <time dateTime={c.occurredAt}>{shortTime(c.occurredAt)}</time>
+                  <Time value={c.occurredAt} />
                   <div>{c.actorLabel ?? "—"}</div>
                 </div>
                 <div className="min-w-0 space-y-1">

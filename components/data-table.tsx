@@ -9,7 +9,9 @@ export interface Column {
 /** The admin pages' table: header cells from `columns`, rows as children. */
 export function DataTable({ testId, columns, framed = true, children }: { testId: string; columns: Column[]; framed?: boolean; children: ReactNode }) {
   return (
-    <div className={framed ? "overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm" : "overflow-x-auto"}>
+    // `relative`: visually hidden labels in the rows (sr-only, absolutely positioned) are
+    // then scrolled and clipped with the table, instead of widening the page on a phone.
+    <div className={framed ? "relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm" : "relative overflow-x-auto"}>
       <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid={testId}>
         <thead className={`${framed ? "bg-slate-50 " : ""}text-left text-xs font-semibold uppercase tracking-wide text-slate-500`}>
           <tr>

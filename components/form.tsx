@@ -3,6 +3,7 @@
 // fields that show their zod field error, a pending-aware submit button, and the
 // form-level message. No data access; the state shape is lib/http/tenant-action's.
 import { useFormStatus } from "react-dom";
+import { textLimits } from "@/lib/zod/limits";
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 
 /** The subset of ActionState a form needs to show (kept structural: no server import). */
@@ -190,11 +191,12 @@ export function NewPasswordFields({ name, label, repeatLabel, state }: { name: s
         name={name}
         type="password"
         autoComplete="new-password"
+        maxLength={textLimits.password}
         state={state}
         required
         hint="At least 12 characters; not your email address and not a common password."
       />
-      <Field label={repeatLabel} name="confirmPassword" type="password" autoComplete="new-password" state={state} required />
+      <Field label={repeatLabel} name="confirmPassword" type="password" autoComplete="new-password" maxLength={textLimits.password} state={state} required />
     </>
   );
 }

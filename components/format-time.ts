@@ -1,4 +1,4 @@
-/** A timestamp as the admin pages show it: "2026-11-27 20:14 UTC", or `none` when absent. */
+/** A timestamp in UTC with seconds: "2026-11-27 20:14:05 UTC", or `none` when absent. */
 export function formatUtc(value: Date | string | null | undefined, none = "—"): string {
   if (!value) return none;
   const date = new Date(value);
@@ -9,5 +9,5 @@ export function formatUtc(value: Date | string | null | undefined, none = "—")
   return date
     .toISOString()
     .replace("T", " ")
-    .replace(/:\d\d\.\d{3}Z$/, " UTC");
+    .replace(/\.\d{3}Z$/, " UTC");
 }

@@ -240,7 +240,8 @@ test.describe("API keys page", () => {
 
     await page.reload();
     await expect(row.getByTestId("api-key-status")).toHaveText("Active");
-    await expect(row.getByTestId("api-key-last-used")).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    await expect(row.getByTestId("api-key-last-used")).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \S+$/);
+    await expect(row.getByTestId("api-key-last-used").locator("time")).toHaveAttribute("title", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
 
     await row.getByRole("button", { name: "Revoke key Billing sync" }).click();
     await expect(row.getByTestId("api-key-status")).toContainText("Revoked");

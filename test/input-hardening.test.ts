@@ -200,10 +200,10 @@ describe("finding 4: dates are bounded", () => {
   });
 
   it("formatUtc survives any value", () => {
-    expect(formatUtc(new Date("2026-11-27T20:14:05.123Z"))).toBe("2026-11-27 20:14 UTC");
+    expect(formatUtc(new Date("2026-11-27T20:14:05.123Z"))).toBe("2026-11-27 20:14:05 UTC");
     expect(formatUtc(new Date(Number.NaN))).toBe("invalid date");
     expect(formatUtc("garbage")).toBe("invalid date");
-    expect(formatUtc(new Date("+099999-01-01T00:00:00Z"))).toBe("+099999-01-01 00:00 UTC");
+    expect(formatUtc(new Date("+099999-01-01T00:00:00Z"))).toBe("+099999-01-01 00:00:00 UTC");
     expect(formatUtc(null, "Never")).toBe("Never");
   });
 });

@@ -3,6 +3,7 @@
 // from them (lib/openapi/paths/accounts.ts).
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { emailSchema } from "@/lib/tenancy/tenant-input";
 
 /** A link token we issued: 32 random bytes, base64url. Anything else is refused before a lookup. */
@@ -20,7 +21,10 @@ export const passwordResetRequestInput = z
 export const passwordResetConfirmInput = z
   .object({
     token: linkTokenSchema,
-    password: text().min(1, "Choose a password.").max(256).meta({ description: "The new password (12+ characters, not a common one, not the email)." }),
+    password: text()
+      .min(1, "Choose a password.")
+      .max(textLimits.password)
+      .meta({ description: "The new password (12+ characters, not a common one, not the email)." }),
   })
   .strict()
   .meta({ id: "PasswordResetConfirm" });
@@ -28,7 +32,7 @@ export const passwordResetConfirmInput = z
 export const emailChangeInput = z
   .object({
     newEmail: emailSchema.meta({ description: "The new address; it is changed once the link sent there is opened." }),
-    password: text().min(1, "Enter your current password.").max(256).meta({ description: "The current password." }),
+    password: text().min(1, "Enter your current password.").max(textLimits.password).meta({ description: "The current password." }),
   })
   .strict()
   .meta({ id: "EmailChangeRequest" });

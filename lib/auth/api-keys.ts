@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { addYears, boundedDate } from "@/lib/zod/dates";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
@@ -27,7 +28,7 @@ const touchEveryMs = 60_000;
 
 export const createApiKeyInput = z
   .object({
-    name: text().trim().min(1, "Give the key a name.").max(100),
+    name: text().trim().min(1, "Give the key a name.").max(textLimits.name),
     scopes: z.array(permissionSchema).min(1, "Choose at least one permission.").max(20),
     /** Within the next five years: a longer-lived key should be a decision, not a typo. */
     expiresAt: boundedDate()

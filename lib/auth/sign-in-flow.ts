@@ -4,6 +4,7 @@
 import { signInFailures } from "./metrics";
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { withAudit } from "@/lib/audit/with-audit";
 import { AppError } from "@/lib/errors/app-error";
 import type { RequestMeta } from "@/lib/http/request-meta";
@@ -17,8 +18,8 @@ import { createSession } from "./sessions";
 import { signToken, verifyToken } from "./signed-tokens";
 
 export const passwordStepInput = z.object({
-  email: text().trim().min(1, "Enter your email address.").max(254),
-  password: text().min(1, "Enter your password.").max(256),
+  email: text().trim().min(1, "Enter your email address.").max(textLimits.email),
+  password: text().min(1, "Enter your password.").max(textLimits.password),
 });
 
 export const tokenRequestInput = passwordStepInput.extend({ otp: text().trim().max(32).optional() }).strict();

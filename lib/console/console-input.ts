@@ -2,6 +2,7 @@
 // once (query strings and JSON bodies alike refuse unknown fields).
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { slugSchema } from "@/lib/tenancy/slug";
 import { emailSchema, hostnameSchema, tenantNameSchema } from "@/lib/tenancy/tenant-input";
 
@@ -9,7 +10,7 @@ export const tenantStatuses = ["active", "suspended", "archived"] as const;
 
 export const tenantSearchQuery = z
   .object({
-    q: text().trim().max(100, "must be at most 100 characters").optional(),
+    q: text().trim().max(textLimits.consoleQuery, `must be at most ${textLimits.consoleQuery} characters`).optional(),
     status: z.enum(tenantStatuses).optional(),
     page: z.coerce.number().int().min(1).max(10_000).default(1),
   })
@@ -56,7 +57,7 @@ export const platformAuditQuery = z
     before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     action: text()
       .trim()
-      .max(100)
+      .max(textLimits.consoleAction)
       .regex(/^[a-z0-9_.]*$/, "must be an action name or its start, such as tenant.")
       .optional(),
   })

@@ -2,6 +2,7 @@
 // (API, UI, the row read back from the database). Secrets are never part of settings.
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { numberLimits, textLimits } from "@/lib/zod/limits";
 import { webhookSchemeSchema } from "./signatures/schemes";
 
 export const integrationKinds = ["webhook", "rest"] as const;
@@ -11,7 +12,7 @@ export type WebhookScheme = z.infer<typeof webhookSchemeSchema>;
 
 const headerName = text()
   .trim()
-  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "must be an HTTP header name");
+  .regex(new RegExp(`^[A-Za-z0-9!#$%&'*+.^_\`|~-]{1,${textLimits.headerName}}$`), "must be an HTTP header name");
 
 /** The parsed URL, or null when it does not parse (z.url reports that; zod 4 still runs the refinements after it). */
 function parsedUrl(u: string): URL | null {
@@ -24,13 +25,13 @@ function parsedUrl(u: string): URL | null {
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-  .max(2000)
+  .max(textLimits.url)
   .refine((u) => !parsedUrl(u)?.username && !parsedUrl(u)?.password, "must not contain credentials")
   .refine((u) => !parsedUrl(u)?.search && !parsedUrl(u)?.hash, "must not contain a query or fragment (put secrets in the token)");
 
 const apiPath = text()
   .trim()
-  .max(500)
+  .max(textLimits.apiPath)
   .regex(/^\/(?!\/)[^\s?#]*$/, "must be a path starting with / (no query, no host)");
 
 /** Replays of a body are refused for a day unless the integration says otherwise. */
@@ -42,7 +43,7 @@ export const webhookSettingsSchema = z
     signatureHeader: headerName.optional(),
     eventIdHeader: headerName.optional(),
     /** Incoming deliveries per minute before 429 + Retry-After. */
-    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600),
+    rateLimitPerMinute: z.number().int().min(numberLimits.webhookRateLimitPerMinute.min).max(numberLimits.webhookRateLimitPerMinute.max).default(600),
     /**
      * github and hmac-sha256 only (their event id is not signed): a body this integration
      * stored within this many seconds is a duplicate, whatever its event id (replays).
@@ -74,16 +75,16 @@ export const syncSettingsSchema = z
     pageSize: z.number().int().min(1).max(1000).default(100),
     pageSizeParam: text().min(1).max(100).default("limit"),
     /** 0: only on demand. */
-    intervalMinutes: z.number().int().min(0).max(10_080).default(0),
+    intervalMinutes: z.number().int().min(numberLimits.syncIntervalMinutes.min).max(numberLimits.syncIntervalMinutes.max).default(0),
   })
   .strict();
 
 export const restSettingsSchema = z
   .object({
     baseUrl: httpUrl,
-    timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
+    timeoutMs: z.number().int().min(numberLimits.timeoutMs.min).max(numberLimits.timeoutMs.max).default(10_000),
     maxAttempts: z.number().int().min(1).max(5).default(3),
-    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
+    rateLimitPerMinute: z.number().int().min(numberLimits.restRateLimitPerMinute.min).max(numberLimits.restRateLimitPerMinute.max).default(60),
     failureThreshold: z.number().int().min(1).max(100).default(5),
     openSeconds: z.number().int().min(1).max(3600).default(30),
     sync: syncSettingsSchema.optional(),
@@ -94,7 +95,7 @@ export type WebhookSettings = z.infer<typeof webhookSettingsSchema>;
 export type RestSettings = z.infer<typeof restSettingsSchema>;
 export type SyncSettings = z.infer<typeof syncSettingsSchema>;
 
-const name = text().trim().min(1, "Give the integration a name.").max(100);
+const name = text().trim().min(1, "Give the integration a name.").max(textLimits.name);
 /** The organization the integration belongs to (keys scoped to it see it); null: the whole tenant's. */
 const organizationId = z.uuid("must be an organization's id").nullable().optional();
 
@@ -114,7 +115,7 @@ export const createIntegrationInput = z.discriminatedUnion("kind", [
       kind: z.literal("rest"),
       settings: restSettingsSchema,
       /** The external API's token, sent as `Authorization: Bearer`; optional for open APIs. */
-      token: text().min(1).max(4000).optional(),
+      token: text().min(1).max(textLimits.apiToken).optional(),
       organizationId,
     })
     .strict(),
@@ -127,7 +128,7 @@ export const updateIntegrationInput = z
     name: name.optional(),
     status: z.enum(["active", "paused"]).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
-    token: text().min(1).max(4000).nullable().optional(),
+    token: text().min(1).max(textLimits.apiToken).nullable().optional(),
     organizationId,
   })
   .strict()

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { auditActions } from "@/lib/audit/actions";
 import type { AuditContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -26,14 +27,14 @@ import { invitationTtlMs } from "./invitation-ttl";
 export const createMemberInput = z
   .object({
     email: emailSchema,
-    name: text().trim().min(1).max(100).optional(),
+    name: text().trim().min(1).max(textLimits.name).optional(),
     role: roleSchema.default("member"),
-    password: text().max(256).optional(),
+    password: text().max(textLimits.password).optional(),
   })
   .strict();
 
 export const updateMemberInput = z
-  .object({ name: text().trim().min(1).max(100).nullable().optional(), role: roleSchema.optional() })
+  .object({ name: text().trim().min(1).max(textLimits.name).nullable().optional(), role: roleSchema.optional() })
   .strict()
   .refine((v) => v.name !== undefined || v.role !== undefined, "Give a name or a role to change.");
 
@@ -238,7 +239,7 @@ export async function acceptInvitation(
     throw new AppError("not_found", "This invitation link is invalid, expired or already used. Ask an admin for a new one.");
   }
   const input = parseOrThrow(
-    z.object({ name: text().trim().min(1).max(100).optional(), password: newPasswordSchema(invitation.user.email) }),
+    z.object({ name: text().trim().min(1).max(textLimits.name).optional(), password: newPasswordSchema(invitation.user.email) }),
     raw,
     "invitation",
   );

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { parseOrThrow } from "@/lib/errors/from-zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { hostnameSchema } from "./tenant-input";
 
 export const addDomainInput = z.object({ hostname: hostnameSchema }).strict();
@@ -9,5 +10,5 @@ export const addDomainInput = z.object({ hostname: hostnameSchema }).strict();
 /** The {name} segment, size- and character-checked (the domain functions validate the hostname itself). */
 export async function domainNameParam(route: { params: Promise<Record<string, string | string[]>> }): Promise<string> {
   const raw = (await route.params).name;
-  return parseOrThrow(text().min(1).max(253), Array.isArray(raw) ? raw.join("/") : raw, "domain name");
+  return parseOrThrow(text().min(1).max(textLimits.hostname), Array.isArray(raw) ? raw.join("/") : raw, "domain name");
 }

@@ -2,18 +2,19 @@
 // schema, so a bad value can never reach the app. Later capabilities add their keys.
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { listLimits, textLimits } from "@/lib/zod/limits";
 
 /** Who gets the tenant's alert emails: everyone holding one of `roles`, plus `addresses`. */
 export const alertRecipientsSchema = z
   .object({
     roles: z.array(z.enum(["owner", "admin"])).max(2),
-    addresses: z.array(text().trim().toLowerCase().max(254).pipe(z.email("must be an email address"))).max(20),
+    addresses: z.array(text().trim().toLowerCase().max(textLimits.email).pipe(z.email("must be an email address"))).max(listLimits.alertAddresses),
   })
   .strict();
 
 /** An https URL of an image; stored as given, rendered with referrerpolicy=no-referrer. */
 const logoUrlSchema = text()
-  .max(2_048)
+  .max(textLimits.logoUrl)
   .pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL" }));
 
 export const brandingSchema = z
@@ -32,7 +33,7 @@ export const tenantSettingsSchema = z
   .object({
     timezone: text().min(1).max(64).default("UTC"),
     /** Browser origins allowed to call the tenant's API with CORS. */
-    corsOrigins: z.array(z.url()).max(50).default([]),
+    corsOrigins: z.array(z.url().max(textLimits.url)).max(listLimits.corsOrigins).default([]),
     /** Audit rows older than this many days are archived and removed; null keeps them forever. */
     auditRetentionDays: z.number().int().min(1).max(36_500).nullable().default(null),
     /** Owners and admins must enrol in TOTP MFA before they can do anything else. */

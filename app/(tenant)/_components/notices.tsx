@@ -2,7 +2,7 @@
 // tenant page, for principals who may see integrations. Dismissing needs
 // integrations:write; others see the notices without the button.
 import Link from "next/link";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { can, type UserPrincipal } from "@/lib/auth/principal";
 import { listNotices, type NoticeView } from "@/lib/integrations/notices";
 import type { TenantRecord } from "@/lib/tenancy/tenant-record";
@@ -35,7 +35,7 @@ export async function Notices({ tenant, principal }: { tenant: TenantRecord; pri
             <p className="font-medium">{n.title}</p>
             <p className="mt-0.5 break-words">{n.body}</p>
             <p className="mt-1 text-xs text-amber-800">
-              {formatUtc(n.createdAt)}
+              <Time value={n.createdAt} />
               {n.integrationId ? (
                 <>
                   {" · "}

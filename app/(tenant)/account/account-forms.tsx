@@ -3,13 +3,22 @@ import { useActionState, useState } from "react";
 import { Field, FormMessage, initialFormState, NewPasswordFields, SubmitButton, type FormState } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { changePasswordAction, confirmMfaAction, disableMfaAction, regenerateCodesAction, revokeSessionAction, startMfaAction, type MfaSetup } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function ChangePasswordForm() {
   const [state, action] = useActionState(changePasswordAction, initialFormState as ActionState<{ otherSessionsRevoked: number }>);
   const revoked = state.ok ? (state.result?.otherSessionsRevoked ?? 0) : 0;
   return (
     <form action={action} className="max-w-md space-y-4" noValidate data-testid="password-form">
-      <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" state={state} required />
+      <Field
+        label="Current password"
+        name="currentPassword"
+        maxLength={textLimits.password}
+        type="password"
+        autoComplete="current-password"
+        state={state}
+        required
+      />
       <NewPasswordFields name="newPassword" label="New password" repeatLabel="Repeat the new password" state={state} />
       <FormMessage
         state={state}
@@ -100,6 +109,7 @@ export function MfaSection({ enabled, codesLeft, required }: { enabled: boolean;
                 id="mfa-confirm-code"
                 label="Code from the app"
                 name="code"
+                maxLength={textLimits.accountCode}
                 inputMode="numeric"
                 autoComplete="one-time-code"
                 state={confirmState}
@@ -134,7 +144,16 @@ export function MfaSection({ enabled, codesLeft, required }: { enabled: boolean;
         <form action={regenAction} className="space-y-3" noValidate data-testid="regenerate-form">
           <h3 className="font-medium">New recovery codes</h3>
           <p className="text-sm text-slate-600">Replaces all your recovery codes; the old ones stop working.</p>
-          <Field id="regen-code" label="Code from the app" name="code" inputMode="numeric" autoComplete="one-time-code" state={regenState} required />
+          <Field
+            id="regen-code"
+            label="Code from the app"
+            name="code"
+            maxLength={textLimits.accountCode}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            state={regenState}
+            required
+          />
           <FormMessage state={regenState} testId="regenerate-error" />
           <SubmitButton variant="secondary" pendingText="Working…">
             Generate new codes
@@ -147,7 +166,16 @@ export function MfaSection({ enabled, codesLeft, required }: { enabled: boolean;
           ) : (
             <>
               <p className="text-sm text-slate-600">Sign-ins will ask only for your password.</p>
-              <Field id="disable-code" label="Code from the app" name="code" inputMode="numeric" autoComplete="one-time-code" state={disableState} required />
+              <Field
+                id="disable-code"
+                label="Code from the app"
+                name="code"
+                maxLength={textLimits.accountCode}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                state={disableState}
+                required
+              />
               <FormMessage state={disableState} testId="disable-mfa-error" />
               <SubmitButton variant="danger" pendingText="Working…">
                 Turn off two-factor authentication

@@ -4,18 +4,19 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { changePassword, confirmMfaEnrolment, disableMfa, regenerateRecoveryCodes, startMfaEnrolment } from "@/lib/auth/account";
 import { adminRoles } from "@/lib/auth/permissions";
 import { revokeSession } from "@/lib/auth/sessions";
 import { tenantAction } from "@/lib/http/tenant-action";
 
-const code = text().trim().min(1, "Enter the 6-digit code from your app.").max(32);
+const code = text().trim().min(1, "Enter the 6-digit code from your app.").max(textLimits.accountCode);
 
 const passwordInput = z
   .object({
-    currentPassword: text().max(256),
-    newPassword: text().max(256),
-    confirmPassword: text().max(256),
+    currentPassword: text().max(textLimits.password),
+    newPassword: text().max(textLimits.password),
+    confirmPassword: text().max(textLimits.password),
   })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two new passwords differ." });
 

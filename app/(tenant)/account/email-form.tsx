@@ -3,6 +3,7 @@ import { useActionState, useState } from "react";
 import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { changeEmailAction } from "./email-actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function ChangeEmailForm({ current }: { current: string }) {
   const [state, action] = useActionState(changeEmailAction, initialFormState as ActionState<{ newEmail: string }>);
@@ -17,15 +18,15 @@ export function ChangeEmailForm({ current }: { current: string }) {
       <Field
         label="New email address"
         name="newEmail"
+        maxLength={textLimits.email}
         type="email"
         autoComplete="email"
-        maxLength={254}
         state={state}
         value={newEmail}
         onChange={(e) => setNewEmail(e.target.value)}
         required
       />
-      <Field label="Current password" name="password" type="password" autoComplete="current-password" maxLength={256} state={state} required />
+      <Field label="Current password" name="password" maxLength={textLimits.password} type="password" autoComplete="current-password" state={state} required />
       <FormMessage
         state={state}
         fields={["newEmail", "password"]}

@@ -4,6 +4,7 @@ import { adminRoles } from "@/lib/auth/permissions";
 import { listSessions } from "@/lib/auth/sessions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
+import { Time } from "@/components/time";
 import { formatUtc } from "@/components/format-time";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
@@ -99,8 +100,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
                     </td>
                     <td className="px-3 py-2">{s.kind === "api" ? "API" : "Browser"}</td>
                     <td className="px-3 py-2 font-mono text-xs">{s.ip ?? "—"}</td>
-                    <td className="px-3 py-2">{formatUtc(s.createdAt)}</td>
-                    <td className="px-3 py-2">{formatUtc(s.lastSeenAt)}</td>
+                    <td className="px-3 py-2">
+                      <Time value={s.createdAt} />
+                    </td>
+                    <td className="px-3 py-2">
+                      <Time value={s.lastSeenAt} />
+                    </td>
                     <td className="px-3 py-2">
                       {current ? (
                         <span className="text-xs text-slate-500">Use “Sign out”</span>

@@ -2,8 +2,10 @@
 import { useActionState, useEffect, useState } from "react";
 import { Field, FieldError, fieldError, FormMessage, initialFormState, SelectField, SubmitButton } from "@/components/form";
 import { CopyField } from "@/components/copy-field";
+import { PermissionDescription } from "@/components/permission-list";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { createApiKeyAction, revokeApiKeyAction, type CreatedKey } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function CreateApiKeyForm({ permissions, organizations }: { permissions: readonly string[]; organizations: readonly { id: string; name: string }[] }) {
   const [state, action] = useActionState(createApiKeyAction, initialFormState as ActionState<CreatedKey>);
@@ -40,6 +42,7 @@ export function CreateApiKeyForm({ permissions, organizations }: { permissions: 
             id="api-key-name"
             label="Name"
             name="name"
+            maxLength={textLimits.name}
             state={state}
             value={name}
             onChange={(e) => setName(e.target.value)}
@@ -69,18 +72,18 @@ export function CreateApiKeyForm({ permissions, organizations }: { permissions: 
         <fieldset aria-describedby={scopesError ? "scopes-error" : undefined}>
           <legend className="text-sm font-medium text-slate-700">Permissions</legend>
           <p className="text-xs text-slate-500">Only permissions you hold yourself can be granted.</p>
-          <div className="mt-2 grid gap-2 sm:grid-cols-3">
+          <div className="mt-2 grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
             {permissions.map((p) => (
-              <label key={p} className="flex items-center gap-2 text-sm">
+              <label key={p} className="flex items-start gap-2 text-sm">
                 <input
                   type="checkbox"
                   name="scopes"
                   value={p}
                   checked={scopes.includes(p)}
                   onChange={(e) => setScopes((s) => (e.target.checked ? [...s, p] : s.filter((x) => x !== p)))}
-                  className="h-4 w-4 rounded border-slate-300"
+                  className="mt-0.5 h-4 w-4 shrink-0 rounded border-slate-300"
                 />
-                <span className="font-mono">{p}</span>
+                <PermissionDescription id={p} />
               </label>
             ))}
           </div>

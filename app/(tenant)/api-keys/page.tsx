@@ -4,7 +4,9 @@ import { listOrganizations } from "@/lib/organizations/organizations";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
+import { PermissionName } from "@/components/permission-list";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateApiKeyForm, RevokeApiKeyButton } from "./api-key-forms";
@@ -45,24 +47,46 @@ export default async function ApiKeysPage() {
         ) : null}
         {keys.map((k) => {
           const expired = isExpired(k.expiresAt, now);
-          const status = k.revokedAt ? `Revoked ${formatUtc(k.revokedAt)}` : expired ? "Expired" : "Active";
+          const status = k.revokedAt ? (
+            <>
+              Revoked <Time value={k.revokedAt} />
+            </>
+          ) : expired ? (
+            "Expired"
+          ) : (
+            "Active"
+          );
           return (
             <tr key={k.id} data-testid={`api-key-${k.prefix}`} className="align-top">
               <td className="px-3 py-2 font-medium text-slate-900">
-                {k.name}
-                {k.createdBy ? <span className="block text-xs font-normal text-slate-500">by {k.createdBy.email}</span> : null}
+                <TruncatedText value={k.name} testId="api-key-name" />
+                {k.createdBy ? <TruncatedText value={`by ${k.createdBy.email}`} className="max-w-40 text-xs font-normal text-slate-500 sm:max-w-64" /> : null}
                 {k.organization ? (
-                  <span className="block text-xs font-normal text-slate-500" data-testid="api-key-organization">
-                    only {k.organization.name}
-                  </span>
+                  <TruncatedText
+                    value={`only ${k.organization.name}`}
+                    className="max-w-40 text-xs font-normal text-slate-500 sm:max-w-64"
+                    testId="api-key-organization"
+                  />
                 ) : null}
               </td>
               <td className="px-3 py-2 font-mono text-xs">{k.prefix}</td>
-              <td className="px-3 py-2 font-mono text-xs">{k.scopes.join(", ")}</td>
-              <td className="px-3 py-2">{formatUtc(k.createdAt)}</td>
-              <td className="px-3 py-2">{formatUtc(k.expiresAt, "Never")}</td>
+              <td className="px-3 py-2" data-testid="api-key-scopes">
+                <ul className="space-y-0.5">
+                  {k.scopes.map((scope) => (
+                    <li key={scope}>
+                      <PermissionName id={scope} />
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td className="px-3 py-2">
+                <Time value={k.createdAt} />
+              </td>
+              <td className="px-3 py-2">
+                <Time value={k.expiresAt} none="Never" />
+              </td>
               <td className="px-3 py-2" data-testid="api-key-last-used">
-                {formatUtc(k.lastUsedAt, "Never")}
+                <Time value={k.lastUsedAt} none="Never" />
               </td>
               <td className="px-3 py-2" data-testid="api-key-status">
                 {status}

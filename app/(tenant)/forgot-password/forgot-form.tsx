@@ -3,6 +3,7 @@ import { useActionState } from "react";
 import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { requestResetAction } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function ForgotPasswordForm() {
   const [state, action] = useActionState(requestResetAction, initialFormState as ActionState<{ email: string }>);
@@ -15,7 +16,7 @@ export function ForgotPasswordForm() {
   }
   return (
     <form action={action} className="space-y-4" noValidate data-testid="forgot-form">
-      <Field label="Email" name="email" type="email" autoComplete="username" maxLength={254} state={state} required />
+      <Field label="Email" name="email" maxLength={textLimits.email} type="email" autoComplete="username" state={state} required />
       <FormMessage state={state} fields={["email"]} testId="forgot-error" />
       <SubmitButton pendingText="Sending…">Send me a link</SubmitButton>
     </form>

@@ -4,7 +4,8 @@ import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listIntegrations } from "@/lib/integrations/integrations";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { CreateIntegrationForm } from "./_components/create-integration-form";
@@ -39,8 +40,8 @@ export default async function IntegrationsPage() {
         {integrations.map((i) => (
           <tr key={i.id} data-testid={`integration-${i.id}`} className="align-top">
             <td className="px-3 py-2 font-medium">
-              <Link href={`/integrations/${i.id}`} className="text-indigo-700 hover:underline">
-                {i.name}
+              <Link href={`/integrations/${i.id}`} className="block text-indigo-700 hover:underline">
+                <TruncatedText value={i.name} />
               </Link>
             </td>
             <td className="px-3 py-2">{kindLabels[i.kind]}</td>
@@ -48,7 +49,9 @@ export default async function IntegrationsPage() {
             <td className="px-3 py-2">
               <StatusBadge status={i.status} testId="integration-status" />
             </td>
-            <td className="px-3 py-2">{formatUtc(i.createdAt)}</td>
+            <td className="px-3 py-2">
+              <Time value={i.createdAt} />
+            </td>
           </tr>
         ))}
       </DataTable>

@@ -13,6 +13,7 @@ import {
   unlockMemberAction,
   type InviteResult,
 } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 const roleOptions = (roles: readonly string[]) => roles.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
 
@@ -32,8 +33,26 @@ export function InviteForm({ roles }: { roles: readonly string[] }) {
   return (
     <div className="space-y-4">
       <form action={action} className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-start" noValidate data-testid="invite-form">
-        <Field id="invite-email" label="Email" name="email" type="email" state={state} value={email} onChange={(e) => setEmail(e.target.value)} required />
-        <Field id="invite-name" label="Name (optional)" name="name" state={state} value={name} onChange={(e) => setName(e.target.value)} />
+        <Field
+          id="invite-email"
+          label="Email"
+          name="email"
+          maxLength={textLimits.email}
+          type="email"
+          state={state}
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+        />
+        <Field
+          id="invite-name"
+          label="Name (optional)"
+          name="name"
+          maxLength={textLimits.name}
+          state={state}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <SelectField
           id="invite-role"
           label="Role"

@@ -5,7 +5,9 @@ import { roles } from "@/lib/auth/permissions";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listMembers } from "@/lib/members/members";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
+import { RolePermissions } from "@/components/permission-list";
 import { Section } from "@/components/section";
 import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { InviteForm, MemberActions } from "./member-forms";
@@ -39,10 +41,12 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
         {page.data.map((m) => (
           <tr key={m.id} id={`member-${m.id}`} data-testid={`member-${m.email}`} className="align-top">
             <td className="px-3 py-2 font-medium text-slate-900">
-              {m.email}
-              {m.id === principal.id ? <span className="ml-1 text-xs font-normal text-slate-500">(you)</span> : null}
+              <TruncatedText value={m.email} className="max-w-40 sm:max-w-44" testId="member-email" />
+              {m.id === principal.id ? <span className="text-xs font-normal text-slate-500">(you)</span> : null}
             </td>
-            <td className="px-3 py-2">{m.name ?? <span className="text-slate-400">—</span>}</td>
+            <td className="px-3 py-2">
+              {m.name ? <TruncatedText value={m.name} className="max-w-32 sm:max-w-40" testId="member-name" /> : <span className="text-slate-400">—</span>}
+            </td>
             <td className="px-3 py-2" data-testid="member-role">
               {m.role}
             </td>
@@ -53,7 +57,13 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
               {m.mfaEnabled ? "On" : "Off"}
             </td>
             <td className="px-3 py-2" data-testid="member-locked">
-              {m.lockedUntil ? <span className="text-red-700">Until {formatUtc(m.lockedUntil)}</span> : "No"}
+              {m.lockedUntil ? (
+                <span className="text-red-700">
+                  Until <Time value={m.lockedUntil} />
+                </span>
+              ) : (
+                "No"
+              )}
             </td>
             {canWrite || canUnlock ? (
               <td className="px-3 py-2">
@@ -70,6 +80,12 @@ export default async function MembersPage({ searchParams }: { searchParams: Prom
           </Link>
         </p>
       ) : null}
+
+      <div className="mt-8">
+        <Section id="roles-heading" title="Roles and what they may do">
+          <RolePermissions />
+        </Section>
+      </div>
     </TenantShell>
   );
 }

@@ -11,6 +11,7 @@ import {
   renameOrganizationAction,
   updateOrganizationMemberAction,
 } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 const orgRoleOptions = [
   { value: "member", label: "Member" },
@@ -21,7 +22,7 @@ export function CreateOrganizationForm() {
   const [state, action] = useActionState(createOrganizationAction, initialFormState as ActionState<{ id: string; name: string }>);
   return (
     <form action={action} className="flex flex-wrap items-end gap-3" noValidate data-testid="create-organization-form">
-      <Field className="min-w-64 flex-1" label="Name" name="name" state={state} maxLength={100} placeholder="Customer success" required />
+      <Field className="min-w-64 flex-1" label="Name" name="name" maxLength={textLimits.name} state={state} placeholder="Customer success" required />
       <SubmitButton pendingText="Creating…">Create organization</SubmitButton>
       <div className="w-full">
         <FormMessage
@@ -40,7 +41,7 @@ export function RenameOrganizationForm({ id, name }: { id: string; name: string 
   return (
     <form action={action} className="flex flex-wrap items-end gap-3" noValidate data-testid="rename-organization-form">
       <input type="hidden" name="organizationId" value={id} />
-      <Field className="min-w-64 flex-1" label="Name" name="name" state={state} defaultValue={name} maxLength={100} key={name} required />
+      <Field className="min-w-64 flex-1" label="Name" name="name" maxLength={textLimits.name} state={state} defaultValue={name} key={name} required />
       <SubmitButton variant="secondary" pendingText="Saving…">
         Rename
       </SubmitButton>

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -27,13 +28,15 @@ export default async function OrganizationsPage() {
         <DataTable testId="organizations-table" columns={[{ label: "Name" }, { label: "Members" }, { label: "Created" }]}>
           {organizations.map((o) => (
             <tr key={o.id} data-testid={`organization-${o.name}`}>
-              <td className="max-w-md px-3 py-2 font-medium break-words">
-                <Link href={`/organizations/${o.id}`} className="text-indigo-700 hover:underline">
-                  {o.name}
+              <td className="px-3 py-2 font-medium">
+                <Link href={`/organizations/${o.id}`} className="block text-indigo-700 hover:underline">
+                  <TruncatedText value={o.name} className="max-w-48 sm:max-w-md" />
                 </Link>
               </td>
               <td className="px-3 py-2">{o.memberCount}</td>
-              <td className="px-3 py-2">{formatUtc(o.createdAt)}</td>
+              <td className="px-3 py-2">
+                <Time value={o.createdAt} />
+              </td>
             </tr>
           ))}
         </DataTable>

@@ -4,6 +4,7 @@
 import { useActionState } from "react";
 import { Field, FormMessage, initialFormState, SubmitButton } from "@/components/form";
 import { addDomainAction, primaryDomainAction, removeDomainAction, verifyDomainAction } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function AddDomainForm() {
   const [state, action] = useActionState(addDomainAction, initialFormState);
@@ -13,8 +14,8 @@ export function AddDomainForm() {
         className="min-w-64 flex-1"
         label="Hostname"
         name="hostname"
+        maxLength={textLimits.hostname}
         state={state}
-        maxLength={253}
         placeholder="portal.example.com"
         key={state.ok ? state.at : "form"}
         required

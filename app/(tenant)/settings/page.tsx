@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { CopyField } from "@/components/copy-field";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -53,7 +53,9 @@ export default async function SettingsPage() {
                 <td className="px-3 py-2" data-testid="domain-status">
                   {d.verified ? (d.primary ? "Verified, primary" : "Verified") : "Pending verification"}
                 </td>
-                <td className="px-3 py-2">{formatUtc(d.createdAt)}</td>
+                <td className="px-3 py-2">
+                  <Time value={d.createdAt} />
+                </td>
                 {canEdit ? (
                   <td className="px-3 py-2">
                     <DomainActions hostname={d.hostname} verified={d.verified} primary={d.primary} />

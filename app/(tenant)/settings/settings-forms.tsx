@@ -7,6 +7,7 @@ import { Field, FieldError, fieldError, followRedirect, FormMessage, initialForm
 import type { ActionState } from "@/lib/http/tenant-action";
 import type { TenantSettingsView } from "@/lib/tenancy/settings-view";
 import { saveSettingsAction, type SavedSettings } from "./actions";
+import { listLimits, listTextLength, textLimits } from "@/lib/zod/limits";
 
 type Values = Omit<TenantSettingsView, "domains" | "slug">;
 
@@ -64,9 +65,12 @@ function TextArea({
   state,
   defaultValue,
   rows = 3,
+  maxLength,
 }: {
   name: string;
   label: string;
+  /** From the schema's limits (lib/zod/limits.ts). */
+  maxLength: number;
   hint?: string;
   state: FormState;
   defaultValue: string;
@@ -84,7 +88,7 @@ function TextArea({
         name={name}
         rows={rows}
         defaultValue={defaultValue}
-        maxLength={20_000}
+        maxLength={maxLength}
         aria-invalid={error ? true : undefined}
         aria-describedby={hint ? `${id}-hint` : undefined}
         className={textareaClass}
@@ -104,24 +108,24 @@ export function GeneralForm({ values, readOnly }: { values: Values; readOnly: bo
     <SectionForm section="general" readOnly={readOnly} fields={["displayName", "branding"]}>
       {(state) => (
         <>
-          <Field label="Display name" name="displayName" state={state} defaultValue={values.displayName} maxLength={100} required />
+          <Field label="Display name" name="displayName" maxLength={textLimits.name} state={state} defaultValue={values.displayName} required />
           <div className="grid gap-4 sm:grid-cols-2">
             <Field
               label="Logo URL"
               name="branding.logoUrl"
+              maxLength={textLimits.logoUrl}
               type="url"
               state={state}
               defaultValue={values.branding.logoUrl ?? ""}
-              maxLength={2048}
               placeholder="https://…"
               hint="An https:// image, shown in the header of your pages and in emails."
             />
             <Field
               label="Accent colour"
               name="branding.accentColor"
+              maxLength={textLimits.accentColor}
               state={state}
               defaultValue={values.branding.accentColor ?? ""}
-              maxLength={7}
               placeholder="#4f46e5"
               hint="A colour such as #4f46e5 for the header bar. Empty: the platform's."
             />
@@ -185,6 +189,7 @@ export function ApiForm({ values, readOnly }: { values: Values; readOnly: boolea
         <>
           <TextArea
             name="corsOrigins"
+            maxLength={listTextLength(listLimits.corsOrigins, textLimits.url)}
             label="CORS origins"
             state={state}
             defaultValue={values.corsOrigins.join("\n")}
@@ -256,6 +261,7 @@ export function AlertsForm({ values, readOnly }: { values: Values; readOnly: boo
           </fieldset>
           <TextArea
             name="alertRecipients.addresses"
+            maxLength={listTextLength(listLimits.alertAddresses, textLimits.email)}
             label="and these addresses"
             state={state}
             defaultValue={values.alertRecipients.addresses.join("\n")}

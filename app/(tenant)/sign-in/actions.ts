@@ -5,6 +5,7 @@
 // The checks themselves live in lib/auth/sign-in-flow.ts.
 import { z } from "zod";
 import { text } from "@/lib/zod/text";
+import { textLimits } from "@/lib/zod/limits";
 import { openBrowserSession } from "@/lib/auth/browser-session";
 import { browserPasswordStep, browserSecondFactorStep, passwordStepInput } from "@/lib/auth/sign-in-flow";
 import { safeReturnPath } from "@/lib/http/return-path";
@@ -32,7 +33,7 @@ export const passwordStepAction = publicTenantAction(
 
 const codeStepInput = z.object({
   challenge: text().min(1).max(4_000),
-  code: text().trim().min(1, "Enter the code from your app, or a recovery code.").max(64),
+  code: text().trim().min(1, "Enter the code from your app, or a recovery code.").max(textLimits.signInCode),
   ...nextField,
 });
 

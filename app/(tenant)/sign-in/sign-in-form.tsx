@@ -5,6 +5,7 @@ import { useActionState, useState } from "react";
 import { Field, FormMessage, initialFormState, SubmitButton, followRedirect } from "@/components/form";
 import type { ActionState } from "@/lib/http/tenant-action";
 import { codeStepAction, passwordStepAction, type SignInResult } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 const initial: ActionState<SignInResult> = initialFormState;
 
@@ -30,6 +31,7 @@ export function SignInForm({ defaultEmail, next = "/" }: { defaultEmail?: string
         <Field
           label="Authentication code"
           name="code"
+          maxLength={textLimits.signInCode}
           state={codeState}
           autoComplete="one-time-code"
           autoFocus
@@ -53,6 +55,7 @@ export function SignInForm({ defaultEmail, next = "/" }: { defaultEmail?: string
       <Field
         label="Email"
         name="email"
+        maxLength={textLimits.email}
         type="email"
         autoComplete="username"
         state={passwordState}
@@ -63,6 +66,7 @@ export function SignInForm({ defaultEmail, next = "/" }: { defaultEmail?: string
       <Field
         label="Password"
         name="password"
+        maxLength={textLimits.password}
         type="password"
         autoComplete="current-password"
         state={passwordState}

@@ -3,6 +3,7 @@ import { useActionState, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Field, FormMessage, SubmitButton } from "@/components/form";
 import { formFields, sendJson, type JsonState } from "./send-json";
+import { textLimits } from "@/lib/zod/limits";
 
 type Created = { tenant: { slug: string }; invitation: { email: string; emailed: true } | { email: string; emailed: false; link: string; reason: string } };
 
@@ -27,15 +28,24 @@ export function CreateTenantForm() {
   );
   return (
     <form action={action} className="grid gap-4 sm:grid-cols-3" data-testid="create-tenant-form" noValidate>
-      <Field label="Slug" name="slug" id="create-slug" state={state} maxLength={40} required hint="2-40 of a-z, 0-9 and -; the subdomain." {...bind("slug")} />
-      <Field label="Name" name="name" id="create-name" state={state} maxLength={100} required {...bind("name")} />
+      <Field
+        label="Slug"
+        name="slug"
+        maxLength={textLimits.slug}
+        id="create-slug"
+        state={state}
+        required
+        hint="2-40 of a-z, 0-9 and -; the subdomain."
+        {...bind("slug")}
+      />
+      <Field label="Name" name="name" maxLength={textLimits.name} id="create-name" state={state} required {...bind("name")} />
       <Field
         label="Owner email"
         name="ownerEmail"
+        maxLength={textLimits.email}
         id="create-owner"
         type="email"
         state={state}
-        maxLength={254}
         required
         hint="Invited as the tenant's owner."
         {...bind("ownerEmail")}

@@ -4,6 +4,7 @@ import { useActionState, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Field, FormMessage, SubmitButton } from "@/components/form";
 import { sendJson, type JsonState } from "./send-json";
+import { textLimits } from "@/lib/zod/limits";
 
 const actionsFor: Record<string, { action: string; label: string; variant: "secondary" | "danger" }[]> = {
   active: [
@@ -66,9 +67,9 @@ export function AddDomainForm({ slug }: { slug: string }) {
       <Field
         label="Hostname"
         name="hostname"
+        maxLength={textLimits.hostname}
         id="domain-hostname"
         state={state}
-        maxLength={253}
         required
         placeholder="app.example.com"
         value={hostname}

@@ -5,6 +5,7 @@ import { useActionState, useState } from "react";
 import { useRouter } from "next/navigation";
 import { Field, FormMessage, NewPasswordFields, SubmitButton } from "@/components/form";
 import { formFields, sendJson, type JsonState } from "../_components/send-json";
+import { textLimits } from "@/lib/zod/limits";
 
 type PasswordStep = { step: "totp"; challenge: string } | { step: "enrol"; challenge: string; enrolment: { uri: string; qrDataUrl: string; secret: string } };
 
@@ -46,7 +47,15 @@ export function OperatorSignInForm() {
         <p className="break-all font-mono text-xs text-slate-700" data-testid="totp-secret">
           {step.enrolment.secret}
         </p>
-        <Field label="Authentication code" name="code" state={enrolState} autoComplete="one-time-code" inputMode="numeric" maxLength={6} required />
+        <Field
+          label="Authentication code"
+          name="code"
+          maxLength={textLimits.operatorCode}
+          state={enrolState}
+          autoComplete="one-time-code"
+          inputMode="numeric"
+          required
+        />
         <NewPasswordFields name="newPassword" label="New password" repeatLabel="Repeat the new password" state={enrolState} />
         <FormMessage state={enrolState} fields={["code", "newPassword", "confirmPassword"]} testId="sign-in-error" />
         <SubmitButton pendingText="Checking…">Confirm and sign in</SubmitButton>
@@ -57,7 +66,16 @@ export function OperatorSignInForm() {
     return (
       <form action={codeAction} className="space-y-4" data-testid="code-step" noValidate>
         <p className="text-sm text-slate-600">Enter the 6-digit code from your authenticator app.</p>
-        <Field label="Authentication code" name="code" state={codeState} autoComplete="one-time-code" inputMode="numeric" maxLength={6} autoFocus required />
+        <Field
+          label="Authentication code"
+          name="code"
+          maxLength={textLimits.operatorCode}
+          state={codeState}
+          autoComplete="one-time-code"
+          inputMode="numeric"
+          autoFocus
+          required
+        />
         <FormMessage state={codeState} fields={["code"]} testId="sign-in-error" />
         <div className="flex items-center gap-3">
           <SubmitButton pendingText="Checking…">Verify and sign in</SubmitButton>
@@ -73,22 +91,22 @@ export function OperatorSignInForm() {
       <Field
         label="Email"
         name="email"
+        maxLength={textLimits.email}
         type="email"
         autoComplete="username"
         state={passwordState}
         value={email}
-        maxLength={254}
         onChange={(e) => setEmail(e.target.value)}
         required
       />
       <Field
         label="Password"
         name="password"
+        maxLength={textLimits.password}
         type="password"
         autoComplete="current-password"
         state={passwordState}
         value={password}
-        maxLength={256}
         onChange={(e) => setPassword(e.target.value)}
         required
       />

@@ -5,7 +5,8 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { CopyField } from "@/components/copy-field";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { AppError } from "@/lib/errors/app-error";
@@ -56,7 +57,7 @@ function preview(data: unknown, max = 120): string {
 
 function Detail({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
   return (
-    <div>
+    <div className="min-w-0">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className="mt-0.5 text-sm text-slate-900" data-testid={testId}>
         {children}
@@ -120,7 +121,7 @@ export default async function IntegrationPage({ params, searchParams }: { params
           </h1>
           <p className="mt-1 text-slate-600">
             {kindLabels[integration.kind]}
-            {integration.scheme ? ` · ${schemeLabels[integration.scheme]}` : ""} · created {formatUtc(integration.createdAt)}
+            {integration.scheme ? ` · ${schemeLabels[integration.scheme]}` : ""} · created <Time value={integration.createdAt} />
           </p>
         </div>
         {canWrite ? (
@@ -141,9 +142,11 @@ export default async function IntegrationPage({ params, searchParams }: { params
           <CopyField label="Webhook URL" value={webhookUrl} testId="webhook-url" hint="The sender POSTs its signed events here." />
           <dl className="mt-4 grid gap-3 sm:grid-cols-3">
             <Detail label="Signing secret">{integration.hasSecret ? "Set (shown only when created or rotated)" : "None"}</Detail>
-            <Detail label="Last rotated">{formatUtc(integration.secretRotatedAt, "Never")}</Detail>
+            <Detail label="Last rotated">
+              <Time value={integration.secretRotatedAt} none="Never" />
+            </Detail>
             <Detail label="Previous secret verifies until" testId="previous-secret-expires">
-              {formatUtc(integration.previousSecretExpiresAt, "—")}
+              <Time value={integration.previousSecretExpiresAt} none="—" />
             </Detail>
           </dl>
         </Section>
@@ -201,7 +204,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
                 ) : null}
                 {inbox.data.map((e) => (
                   <tr key={e.id} data-testid={`event-${e.id}`} className="align-top">
-                    <td className="whitespace-nowrap px-3 py-2">{formatUtc(e.receivedAt)}</td>
+                    <td className="whitespace-nowrap px-3 py-2">
+                      <Time value={e.receivedAt} />
+                    </td>
                     <td className="px-3 py-2 font-mono text-xs">
                       <Link href={`${base}/events/${e.id}`} className="break-all text-indigo-700 hover:underline">
                         {e.providerEventId}
@@ -297,8 +302,12 @@ export default async function IntegrationPage({ params, searchParams }: { params
                   {r.fetched} / {r.created} / {r.updated} / {r.unchanged}
                 </td>
                 <td className="max-w-xs break-words px-3 py-2 text-xs text-red-800">{r.error ?? <span className="text-slate-400">—</span>}</td>
-                <td className="whitespace-nowrap px-3 py-2">{formatUtc(r.startedAt)}</td>
-                <td className="whitespace-nowrap px-3 py-2">{formatUtc(r.finishedAt, "Running")}</td>
+                <td className="whitespace-nowrap px-3 py-2">
+                  <Time value={r.startedAt} />
+                </td>
+                <td className="whitespace-nowrap px-3 py-2">
+                  <Time value={r.finishedAt} none="Running" />
+                </td>
               </tr>
             ))}
           </DataTable>
@@ -319,9 +328,13 @@ export default async function IntegrationPage({ params, searchParams }: { params
           ) : null}
           {records.map((r) => (
             <tr key={r.id} className="align-top">
-              <td className="px-3 py-2 font-mono text-xs">{r.externalId}</td>
+              <td className="px-3 py-2 font-mono text-xs">
+                <TruncatedText value={r.externalId} className="max-w-40 sm:max-w-64" />
+              </td>
               <td className="px-3 py-2">{r.source}</td>
-              <td className="whitespace-nowrap px-3 py-2">{formatUtc(r.updatedAt)}</td>
+              <td className="whitespace-nowrap px-3 py-2">
+                <Time value={r.updatedAt} />
+              </td>
               <td className="max-w-md break-all px-3 py-2 font-mono text-xs text-slate-700">{preview(r.data)}</td>
             </tr>
           ))}
@@ -340,7 +353,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
             {webhook?.forwardTo ? <Detail label="Forwards to">{webhook.forwardTo.integrationId}</Detail> : null}
             {rest ? (
               <>
-                <Detail label="Base URL">{rest.baseUrl}</Detail>
+                <Detail label="Base URL">
+                  <TruncatedText value={rest.baseUrl} className="max-w-full" />
+                </Detail>
                 <Detail label="Timeout">{rest.timeoutMs} ms</Detail>
                 <Detail label="API token">{integration.hasSecret ? "Set" : "None"}</Detail>
                 <Detail label="Sync path">{rest.sync?.path ?? "—"}</Detail>

@@ -6,6 +6,7 @@ import { Field, FormMessage, initialFormState, SelectField, SubmitButton } from 
 import type { ActionState } from "@/lib/http/tenant-action";
 import { createIntegrationAction, type CreatedIntegration } from "../actions";
 import { kindOptions, schemeOptions } from "./labels";
+import { digitsOf, numberLimits, textLimits } from "@/lib/zod/limits";
 
 const empty = {
   name: "",
@@ -71,6 +72,7 @@ export function CreateIntegrationForm() {
             id="create-name"
             label="Name"
             name="name"
+            maxLength={textLimits.name}
             state={state}
             value={v.name}
             onChange={set("name")}
@@ -96,6 +98,7 @@ export function CreateIntegrationForm() {
                   id="create-signature-header"
                   label="Signature header (optional)"
                   name="settings.signatureHeader"
+                  maxLength={textLimits.headerName}
                   state={state}
                   value={v.signatureHeader}
                   onChange={set("signatureHeader")}
@@ -106,6 +109,7 @@ export function CreateIntegrationForm() {
                   id="create-event-id-header"
                   label="Event id header (optional)"
                   name="settings.eventIdHeader"
+                  maxLength={textLimits.headerName}
                   state={state}
                   value={v.eventIdHeader}
                   onChange={set("eventIdHeader")}
@@ -121,6 +125,7 @@ export function CreateIntegrationForm() {
               id="create-base-url"
               label="Base URL"
               name="settings.baseUrl"
+              maxLength={textLimits.url}
               type="url"
               state={state}
               value={v.baseUrl}
@@ -132,6 +137,7 @@ export function CreateIntegrationForm() {
               id="create-token"
               label="API token (optional)"
               name="token"
+              maxLength={textLimits.apiToken}
               type="password"
               autoComplete="off"
               state={state}
@@ -143,6 +149,7 @@ export function CreateIntegrationForm() {
               id="create-timeout"
               label="Timeout (ms)"
               name="settings.timeoutMs"
+              maxLength={digitsOf(numberLimits.timeoutMs.max)}
               inputMode="numeric"
               state={state}
               value={v.timeoutMs}
@@ -153,6 +160,7 @@ export function CreateIntegrationForm() {
               id="create-sync-path"
               label="Sync path (optional)"
               name="settings.sync.path"
+              maxLength={textLimits.apiPath}
               state={state}
               value={v.syncPath}
               onChange={set("syncPath")}
@@ -163,6 +171,7 @@ export function CreateIntegrationForm() {
               id="create-sync-interval"
               label="Sync interval (minutes)"
               name="settings.sync.intervalMinutes"
+              maxLength={digitsOf(numberLimits.syncIntervalMinutes.max)}
               inputMode="numeric"
               state={state}
               value={v.syncInterval}

@@ -2,7 +2,7 @@
 // of labelled figures.
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import type { IntegrationHealth } from "@/lib/integrations/health";
 import { StatusBadge } from "./status-badge";
 
@@ -30,7 +30,8 @@ export function HealthPanel({ health, kind, inboxHref }: { health: IntegrationHe
   return (
     <>
       <p className="mb-3 text-xs text-slate-500">
-        Last hour ({formatUtc(health.window.from)} to {formatUtc(health.window.to)}): {kind === "rest" ? "outbound calls" : "events received and finished"}.
+        Last hour (<Time value={health.window.from} /> to <Time value={health.window.to} />
+        ): {kind === "rest" ? "outbound calls" : "events received and finished"}.
       </p>
       <dl className="grid gap-3 sm:grid-cols-3" data-testid="health-panel">
         <Figure label="Success rate" testId="health-success-rate">
@@ -49,7 +50,9 @@ export function HealthPanel({ health, kind, inboxHref }: { health: IntegrationHe
             <>
               <StatusBadge status={health.circuit.state} testId="circuit-state" />
               {health.circuit.retryAt && health.circuit.state !== "closed" ? (
-                <span className="ml-1 text-xs text-slate-600">retry at {formatUtc(health.circuit.retryAt)}</span>
+                <span className="ml-1 text-xs text-slate-600">
+                  retry at <Time value={health.circuit.retryAt} />
+                </span>
               ) : null}
               {health.circuit.failures ? <span className="ml-1 text-xs text-slate-600">({health.circuit.failures} failure(s) in a row)</span> : null}
             </>
@@ -58,12 +61,12 @@ export function HealthPanel({ health, kind, inboxHref }: { health: IntegrationHe
           )}
         </Figure>
         <Figure label="Last success" testId="health-last-success">
-          {formatUtc(health.lastSuccessAt, "Never")}
+          <Time value={health.lastSuccessAt} none="Never" />
         </Figure>
         <Figure label="Last error" testId="health-last-error">
           {health.lastErrorAt ? (
             <>
-              {formatUtc(health.lastErrorAt)}
+              <Time value={health.lastErrorAt} />
               {health.lastError ? <span className="mt-1 block break-words text-xs text-red-800">{health.lastError}</span> : null}
             </>
           ) : (

@@ -5,7 +5,7 @@
 import { useActionState, useEffect, useState } from "react";
 import { CopyField } from "@/components/copy-field";
 import { Field, FormMessage, followRedirect, initialFormState, SelectField, SubmitButton } from "@/components/form";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import type { ActionState } from "@/lib/http/tenant-action";
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
 import type { IntegrationView } from "@/lib/integrations/view";
@@ -20,6 +20,7 @@ import {
   type RotatedSecret,
 } from "../actions";
 import { graceOptions } from "./labels";
+import { digitsOf, numberLimits, textLimits } from "@/lib/zod/limits";
 
 export function StatusButton({ id, status }: { id: string; status: "active" | "paused" }) {
   const [state, action] = useActionState(setIntegrationStatusAction, initialFormState);
@@ -102,11 +103,12 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
     <form action={action} className="space-y-4" noValidate data-testid="settings-form">
       <input type="hidden" name="id" value={integration.id} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <Field id="edit-name" label="Name" name="name" state={state} value={v.name} onChange={set("name")} required />
+        <Field id="edit-name" label="Name" name="name" maxLength={textLimits.name} state={state} value={v.name} onChange={set("name")} required />
         <Field
           id="edit-rate-limit"
           label="Rate limit (per minute)"
           name="rateLimitPerMinute"
+          maxLength={digitsOf(numberLimits.webhookRateLimitPerMinute.max)}
           inputMode="numeric"
           state={state}
           value={v.rateLimitPerMinute}
@@ -119,6 +121,7 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
               id="edit-signature-header"
               label="Signature header"
               name="signatureHeader"
+              maxLength={textLimits.headerName}
               state={state}
               value={v.signatureHeader}
               onChange={set("signatureHeader")}
@@ -129,6 +132,7 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
               id="edit-event-id-header"
               label="Event id header"
               name="eventIdHeader"
+              maxLength={textLimits.headerName}
               state={state}
               value={v.eventIdHeader}
               onChange={set("eventIdHeader")}
@@ -139,11 +143,22 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
         ) : null}
         {rest ? (
           <>
-            <Field id="edit-base-url" label="Base URL" name="baseUrl" type="url" state={state} value={v.baseUrl} onChange={set("baseUrl")} required />
+            <Field
+              id="edit-base-url"
+              label="Base URL"
+              name="baseUrl"
+              maxLength={textLimits.url}
+              type="url"
+              state={state}
+              value={v.baseUrl}
+              onChange={set("baseUrl")}
+              required
+            />
             <Field
               id="edit-timeout"
               label="Timeout (ms)"
               name="timeoutMs"
+              maxLength={digitsOf(numberLimits.timeoutMs.max)}
               inputMode="numeric"
               state={state}
               value={v.timeoutMs}
@@ -154,6 +169,7 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
               id="edit-sync-path"
               label="Sync path (optional)"
               name="sync.path"
+              maxLength={textLimits.apiPath}
               state={state}
               value={v.syncPath}
               onChange={set("syncPath")}
@@ -164,6 +180,7 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
               id="edit-sync-interval"
               label="Sync interval (minutes)"
               name="sync.intervalMinutes"
+              maxLength={digitsOf(numberLimits.syncIntervalMinutes.max)}
               inputMode="numeric"
               state={state}
               value={v.syncInterval}
@@ -174,6 +191,7 @@ export function SettingsForm({ integration }: { integration: IntegrationView }) 
               id="edit-token"
               label="Replace API token"
               name="token"
+              maxLength={textLimits.apiToken}
               type="password"
               autoComplete="off"
               state={state}
@@ -228,9 +246,13 @@ export function RotateSecretForm({ id }: { id: string }) {
         <div role="status" className="rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900" data-testid="secret-rotated">
           <p className="font-medium">Copy the new signing secret now: you will not see it again.</p>
           <p className="mt-1">
-            {rotated.previousSecretExpiresAt
-              ? `The previous secret keeps verifying until ${formatUtc(rotated.previousSecretExpiresAt)}.`
-              : "The previous secret no longer verifies."}
+            {rotated.previousSecretExpiresAt ? (
+              <>
+                The previous secret keeps verifying until <Time value={rotated.previousSecretExpiresAt} />.
+              </>
+            ) : (
+              "The previous secret no longer verifies."
+            )}
           </p>
           <CopyField label="New signing secret" value={rotated.secret} testId="rotated-secret" />
         </div>

@@ -2,6 +2,7 @@
 import { useActionState, useState } from "react";
 import { Field, FormMessage, followRedirect, initialFormState, NewPasswordFields, SubmitButton } from "@/components/form";
 import { acceptInvitationAction } from "./actions";
+import { textLimits } from "@/lib/zod/limits";
 
 export function AcceptInvitationForm({ token, email }: { token: string; email: string }) {
   const [state, action] = useActionState(followRedirect(acceptInvitationAction), initialFormState);
@@ -20,6 +21,7 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
       <Field
         label="Your name"
         name="name"
+        maxLength={textLimits.name}
         autoComplete="name"
         state={state}
         value={name}

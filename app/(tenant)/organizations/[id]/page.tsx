@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -32,7 +33,7 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
         </Link>
       </p>
       <PageTitle title={organization.name}>
-        {organization.memberCount} member{organization.memberCount === 1 ? "" : "s"}, created {formatUtc(organization.createdAt)}.
+        {organization.memberCount} member{organization.memberCount === 1 ? "" : "s"}, created <Time value={organization.createdAt} />.
       </PageTitle>
 
       {canWrite ? (
@@ -53,13 +54,15 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
           >
             {members.map((m) => (
               <tr key={m.userId} data-testid={`org-member-${m.email}`} className="align-top">
-                <td className="max-w-xs truncate px-3 py-2 font-medium" title={m.email}>
-                  {m.email}
+                <td className="px-3 py-2 font-medium">
+                  <TruncatedText value={m.email} className="max-w-40 sm:max-w-xs" />
                 </td>
                 <td className="px-3 py-2" data-testid="org-member-role">
                   {m.role === "org_admin" ? "Organization admin" : "Member"}
                 </td>
-                <td className="px-3 py-2">{formatUtc(m.addedAt)}</td>
+                <td className="px-3 py-2">
+                  <Time value={m.addedAt} />
+                </td>
                 {canManage ? (
                   <td className="px-3 py-2">
                     <OrganizationMemberActions id={organization.id} userId={m.userId} email={m.email} role={m.role} />

@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { platformAuditQuery } from "@/lib/console/console-input";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
+import { textLimits } from "@/lib/zod/limits";
 
 export const metadata: Metadata = { title: "Platform audit log · Operators" };
 
@@ -47,8 +49,8 @@ export default async function PlatformAuditPage({ searchParams }: { searchParams
           <span className="block font-medium text-slate-700">Action starts with</span>
           <input
             name="action"
+            maxLength={textLimits.consoleAction}
             defaultValue={query.action ?? ""}
-            maxLength={100}
             placeholder="tenant."
             className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
           />
@@ -69,13 +71,15 @@ export default async function PlatformAuditPage({ searchParams }: { searchParams
               {r.seq}
               {r.sealed ? "" : " (sealing)"}
             </td>
-            <td className="px-3 py-2 whitespace-nowrap">{formatUtc(r.occurredAt)}</td>
-            <td className="max-w-48 truncate px-3 py-2" title={r.actorLabel ?? r.actorType}>
-              {r.actorLabel ?? r.actorType}
+            <td className="px-3 py-2 whitespace-nowrap">
+              <Time value={r.occurredAt} />
+            </td>
+            <td className="px-3 py-2">
+              <TruncatedText value={r.actorLabel ?? r.actorType} className="max-w-48" />
             </td>
             <td className="px-3 py-2 font-mono text-xs">{r.action}</td>
-            <td className="max-w-96 truncate px-3 py-2" title={r.summary}>
-              {r.summary}
+            <td className="px-3 py-2">
+              <TruncatedText value={r.summary} className="max-w-96" />
             </td>
           </tr>
         ))}

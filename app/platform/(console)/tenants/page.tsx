@@ -1,11 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
+import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { tenantSearchQuery, tenantStatuses } from "@/lib/console/console-input";
 import { searchTenants } from "@/lib/console/tenant-overview";
 import { CreateTenantForm } from "../../_components/create-tenant-form";
+import { textLimits } from "@/lib/zod/limits";
 
 export const metadata: Metadata = { title: "Tenants · Operators" };
 
@@ -29,8 +31,8 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
           <span className="block font-medium text-slate-700">Search</span>
           <input
             name="q"
+            maxLength={textLimits.consoleQuery}
             defaultValue={query.q ?? ""}
-            maxLength={100}
             placeholder="slug or name"
             className="mt-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
           />
@@ -75,14 +77,14 @@ export default async function TenantsPage({ searchParams }: { searchParams: Prom
               <Link href={`/platform/tenants/${t.slug}`} className="font-medium text-indigo-700 underline">
                 {t.slug}
               </Link>
-              <div className="truncate text-xs text-slate-500" title={t.name}>
-                {t.name}
-              </div>
+              <TruncatedText value={t.name} className="max-w-64 text-xs text-slate-500" />
             </td>
             <td className="px-3 py-2" data-testid="tenant-status">
               {t.status}
             </td>
-            <td className="px-3 py-2 whitespace-nowrap">{formatUtc(t.createdAt)}</td>
+            <td className="px-3 py-2 whitespace-nowrap">
+              <Time value={t.createdAt} />
+            </td>
             <td className="px-3 py-2" data-testid="tenant-members">
               {count(t.members)}
             </td>

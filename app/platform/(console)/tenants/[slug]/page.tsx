@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { slugParam } from "@/lib/console/console-input";
 import { tenantDetail } from "@/lib/console/tenant-health";
@@ -40,7 +40,7 @@ export default async function TenantDetailPage({
         {tenant.slug}
       </h1>
       <p className="mb-6 truncate text-slate-600" title={tenant.name}>
-        {tenant.name} · <span data-testid="tenant-detail-status">{tenant.status}</span> · created {formatUtc(tenant.createdAt)} · cluster {tenant.cluster}
+        {tenant.name} · <span data-testid="tenant-detail-status">{tenant.status}</span> · created <Time value={tenant.createdAt} /> · cluster {tenant.cluster}
       </p>
 
       <Section id="status" title="Status">

@@ -3,7 +3,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DataTable } from "@/components/data-table";
-import { formatUtc } from "@/components/format-time";
+import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
@@ -69,9 +69,15 @@ export default async function InboxEventPage({ params }: { params: Params }) {
           <Detail label="Inbox id">
             <span className="font-mono text-xs">{event.id}</span>
           </Detail>
-          <Detail label="Received">{formatUtc(event.receivedAt)}</Detail>
-          <Detail label="Handed to the engine">{formatUtc(event.dispatchedAt, "Not yet")}</Detail>
-          <Detail label="Processed">{formatUtc(event.processedAt, "Not yet")}</Detail>
+          <Detail label="Received">
+            <Time value={event.receivedAt} />
+          </Detail>
+          <Detail label="Handed to the engine">
+            <Time value={event.dispatchedAt} none="Not yet" />
+          </Detail>
+          <Detail label="Processed">
+            <Time value={event.processedAt} none="Not yet" />
+          </Detail>
           <Detail label="Last error" testId="event-last-error">
             {event.lastError ?? "None"}
           </Detail>
