@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
-  const { tenant, principal } = await requirePagePrincipal("settings:read", { what: "GET /settings" });
+  const { tenant, principal } = await requirePagePrincipal("settings:read");
   const view = await tenantSettingsView(tenant.slug);
   const canEdit = can(principal, "settings:write");
   const readOnly = !canEdit;

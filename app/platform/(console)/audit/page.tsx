@@ -5,10 +5,12 @@ import { formatUtc } from "@/components/format-time";
 import { platformAuditQuery } from "@/lib/console/console-input";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
+import { requireOperator } from "@/lib/http/page-operator";
 
 export const metadata: Metadata = { title: "Platform audit log · Operators" };
 
 export default async function PlatformAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireOperator();
   const all = await searchParams;
   const verify = all.verify === "1";
   const raw = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "" && e[0] !== "verify"));

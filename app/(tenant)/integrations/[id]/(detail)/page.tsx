@@ -15,13 +15,12 @@ import { integrationHealth } from "@/lib/integrations/health";
 import { integrationHistory } from "@/lib/integrations/health-history";
 import { redispatchAfterMs } from "@/lib/integrations/inbox/reconcile";
 import { inboxStatuses, listInboxEvents } from "@/lib/integrations/inbox/list-events";
-import { getIntegration } from "@/lib/integrations/integrations";
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
 import { listSyncedRecords } from "@/lib/integrations/records/list-records";
 import { listSyncRuns } from "@/lib/integrations/sync/sync-runs";
-import { TenantShell } from "../../_components/tenant-shell";
-import { HealthCharts } from "../_components/health-charts";
-import { HealthPanel } from "../_components/health-panel";
+import { TenantShell } from "../../../_components/tenant-shell";
+import { HealthCharts } from "../../_components/health-charts";
+import { HealthPanel } from "../../_components/health-panel";
 import {
   DeleteIntegrationButton,
   ReplayDeadButton,
@@ -30,10 +29,10 @@ import {
   SettingsForm,
   StatusButton,
   SyncNowButton,
-} from "../_components/integration-forms";
-import { kindLabels, schemeLabels } from "../_components/labels";
-import { orNotFound } from "../_components/or-not-found";
-import { StatusBadge } from "../_components/status-badge";
+} from "../../_components/integration-forms";
+import { kindLabels, schemeLabels } from "../../_components/labels";
+import { integrationOrNotFound } from "../../_components/or-not-found";
+import { StatusBadge } from "../../_components/status-badge";
 import { log } from "@/lib/observability/logger";
 
 export const dynamic = "force-dynamic";
@@ -66,9 +65,9 @@ function Detail({ label, children, testId }: { label: string; children: React.Re
 }
 
 export default async function IntegrationPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations/[id]" });
+  const { tenant, principal } = await requirePagePrincipal("integrations:read");
   const { id } = await params;
-  const integration = await orNotFound(getIntegration(tenant.slug, id));
+  const integration = await integrationOrNotFound(tenant.slug, id);
   const query = await searchParams;
   const status = one(query.status);
   const cursor = one(query.cursor);

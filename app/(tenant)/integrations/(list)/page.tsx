@@ -6,16 +6,16 @@ import { listIntegrations } from "@/lib/integrations/integrations";
 import { DataTable } from "@/components/data-table";
 import { formatUtc } from "@/components/format-time";
 import { Section } from "@/components/section";
-import { PageTitle, TenantShell } from "../_components/tenant-shell";
-import { CreateIntegrationForm } from "./_components/create-integration-form";
-import { kindLabels, schemeLabels } from "./_components/labels";
-import { StatusBadge } from "./_components/status-badge";
+import { PageTitle, TenantShell } from "../../_components/tenant-shell";
+import { CreateIntegrationForm } from "../_components/create-integration-form";
+import { kindLabels, schemeLabels } from "../_components/labels";
+import { StatusBadge } from "../_components/status-badge";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Integrations" };
 
 export default async function IntegrationsPage() {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations" });
+  const { tenant, principal } = await requirePagePrincipal("integrations:read");
   const integrations = await listIntegrations(tenant.slug);
   const canWrite = can(principal, "integrations:write");
   return (
