@@ -349,7 +349,8 @@ describe("keys scoped to an organization, on an integration's sub-routes", () =>
     return String(res.body!.key);
   }
 
-  const sealedSecret = async (id: string) => (await tenantDb(slug).integration.findUniqueOrThrow({ where: { id }, select: { secretSealed: true } })).secretSealed;
+  const sealedSecret = async (id: string) =>
+    (await tenantDb(slug).integration.findUniqueOrThrow({ where: { id }, select: { secretSealed: true } })).secretSealed;
 
   beforeAll(async () => {
     orgA = await newOrg("Sub A");

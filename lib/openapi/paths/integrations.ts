@@ -27,8 +27,7 @@ const inboxEvent = z
   .looseObject({ id: z.uuid(), providerEventId: z.string(), eventType: z.string().nullable(), status: z.string(), attempts: z.number().int() })
   .meta({ id: "InboxEvent" });
 // Every route on one integration applies the rule of the integration itself.
-const orgScoped =
-  "An API key scoped to an organization reaches only that organization's integrations: another organization's, or a tenant-wide one, is a 404.";
+const orgScoped = "An API key scoped to an organization reaches only that organization's integrations: another organization's, or a tenant-wide one, is a 404.";
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 export const integrationPaths: ZodOpenApiPathsObject = {
