@@ -50,8 +50,15 @@ export default async function SettingsPage() {
                     </div>
                   ) : null}
                 </td>
-                <td className="px-3 py-2" data-testid="domain-status">
-                  {d.verified ? (d.primary ? "Verified, primary" : "Verified") : "Pending verification"}
+                <td className="px-3 py-2">
+                  <span data-testid="domain-status">
+                    {d.verified ? (d.primary ? "Verified, primary" : "Verified") : d.expired ? "Claim expired" : "Pending verification"}
+                  </span>
+                  {d.expiresAt && !d.verified ? (
+                    <span className="block text-xs text-slate-500" data-testid="domain-expiry">
+                      {d.expired ? "Remove it and add it again for a new TXT record" : `Holds the name until ${formatUtc(d.expiresAt)}`}
+                    </span>
+                  ) : null}
                 </td>
                 <td className="px-3 py-2">{formatUtc(d.createdAt)}</td>
                 {canEdit ? (
