@@ -5,7 +5,7 @@
 // archived tenant and an unknown object in the URL a 404 — on the raw HTTP answer, not
 // only on the rendered page.
 import { randomBytes } from "node:crypto";
-import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
+import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
 import { systemContext } from "@/lib/audit/context";
 import { totpCode } from "@/lib/auth/totp";
 import { tenantDb } from "@/lib/db/tenant-client";
@@ -18,10 +18,21 @@ import { addTestMember, createTestTenant, onPort, signIn, type TestTenant } from
 const root = "http://localhost:3100";
 const missing = "00000000-0000-4000-8000-000000000000";
 
-/** The raw answer to a GET, redirects not followed. */
+/**
+ * The raw answer to a GET, redirects not followed, as curl would see it: sent to the
+ * server's address with the page's Host header (Node's resolver knows no *.localhost),
+ * with the given cookies.
+ */
 async function raw(request: APIRequestContext, url: string, headers: Record<string, string> = {}) {
-  const res = await request.get(url, { maxRedirects: 0, headers });
+  const u = new URL(url);
+  const res = await request.get(`http://127.0.0.1:${u.port}${u.pathname}${u.search}`, { maxRedirects: 0, headers: { host: u.host, ...headers } });
   return { status: res.status(), location: res.headers()["location"] ?? null, html: await res.text() };
+}
+
+/** The Cookie header a signed-in page would send to `url`. */
+async function cookiesOf(page: Page, url: string): Promise<Record<string, string>> {
+  const cookies = await page.context().cookies(url);
+  return { cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; ") };
 }
 
 /** The skeleton's markup, as the server streams it (an HTML fallback, or the loading element in the RSC payload). */
@@ -73,7 +84,7 @@ test.describe("loading skeletons", () => {
       ["/docs/api", "the API reference", "api-title"],
     ];
     for (const [path, label, content] of sections) {
-      const res = await raw(page.request, tenant.url(path));
+      const res = await raw(page.request, tenant.url(path), await cookiesOf(page, tenant.url()));
       expect(res.status, path).toBe(200);
       expect(hasSkeleton(res.html, label), `${path} has no skeleton`).toBe(true);
       expect(res.html, path).toContain(content);
@@ -121,9 +132,18 @@ test.describe("loading skeletons", () => {
     const denials = () => tenantDb(tenant.slug).auditLog.findMany({ where: { action: "auth.permission_denied", actorId: viewerId }, orderBy: { seq: "asc" } });
 
     // A viewer's forbidden sections: 403, each audited exactly once.
-    const forbidden = ["/organizations", `/organizations/${organizationId}`, "/api-keys", "/integrations", `/integrations/${integrationId}`, "/audit", "/audit/report", "/settings"];
+    const forbidden = [
+      "/organizations",
+      `/organizations/${organizationId}`,
+      "/api-keys",
+      "/integrations",
+      `/integrations/${integrationId}`,
+      "/audit",
+      "/audit/report",
+      "/settings",
+    ];
     for (const [i, path] of forbidden.entries()) {
-      const res = await raw(page.request, tenant.url(path));
+      const res = await raw(page.request, tenant.url(path), await cookiesOf(page, tenant.url()));
       expect(res.status, path).toBe(403);
       expect(res.html, path).not.toContain("Loading ");
       const rows = await denials();
@@ -131,8 +151,8 @@ test.describe("loading skeletons", () => {
       expect(rows.at(-1)!.metadata, path).toMatchObject({ what: `GET ${path}`, reason: "permission_denied" });
     }
     // The viewer's own sections are fine.
-    expect((await raw(page.request, tenant.url("/members"))).status).toBe(200);
-    expect((await raw(page.request, tenant.url("/account"))).status).toBe(200);
+    expect((await raw(page.request, tenant.url("/members"), await cookiesOf(page, tenant.url()))).status).toBe(200);
+    expect((await raw(page.request, tenant.url("/account"), await cookiesOf(page, tenant.url()))).status).toBe(200);
 
     // Unknown objects named by the URL: 404 (owner).
     const owner = await browser.newPage();
@@ -144,7 +164,7 @@ test.describe("loading skeletons", () => {
       `/organizations/${missing}`,
       `/organizations/not-a-uuid`,
     ]) {
-      const res = await raw(owner.request, tenant.url(path));
+      const res = await raw(owner.request, tenant.url(path), await cookiesOf(owner, tenant.url()));
       expect(res.status, path).toBe(404);
       expect(res.html, path).toContain('data-testid="not-found"');
     }

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listIntegrations } from "@/lib/integrations/integrations";
+import { listOrganizations } from "@/lib/organizations/organizations";
 import { DataTable } from "@/components/data-table";
 import { formatUtc } from "@/components/format-time";
 import { Section } from "@/components/section";
@@ -18,13 +19,16 @@ export default async function IntegrationsPage() {
   const { tenant, principal } = await requirePagePrincipal("integrations:read");
   const integrations = await listIntegrations(tenant.slug);
   const canWrite = can(principal, "integrations:write");
+  // An integration may belong to one organization (keys scoped to it see it): chosen when it is created, named in the list.
+  const organizations = can(principal, "organizations:read") ? await listOrganizations(tenant.slug, principal) : [];
+  const organizationName = new Map(organizations.map((o) => [o.id, o.name]));
   return (
     <TenantShell tenant={tenant} principal={principal}>
       <PageTitle title="Integrations">Webhooks {tenant.name} receives and the external APIs it calls.</PageTitle>
 
       {canWrite ? (
         <Section id="new-integration-heading" title="Add an integration">
-          <CreateIntegrationForm />
+          <CreateIntegrationForm organizations={organizations.map((o) => ({ id: o.id, name: o.name }))} />
         </Section>
       ) : null}
 
@@ -42,6 +46,11 @@ export default async function IntegrationsPage() {
               <Link href={`/integrations/${i.id}`} className="text-indigo-700 hover:underline">
                 {i.name}
               </Link>
+              {i.organizationId ? (
+                <span className="block text-xs font-normal text-slate-500" data-testid="integration-organization">
+                  only {organizationName.get(i.organizationId) ?? "an organization"}
+                </span>
+              ) : null}
             </td>
             <td className="px-3 py-2">{kindLabels[i.kind]}</td>
             <td className="px-3 py-2">{i.scheme ? schemeLabels[i.scheme] : <span className="text-slate-400">—</span>}</td>

@@ -18,6 +18,7 @@ import { inboxStatuses, listInboxEvents } from "@/lib/integrations/inbox/list-ev
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
 import { listSyncedRecords } from "@/lib/integrations/records/list-records";
 import { listSyncRuns } from "@/lib/integrations/sync/sync-runs";
+import { getOrganization } from "@/lib/organizations/organizations";
 import { TenantShell } from "../../../_components/tenant-shell";
 import { HealthCharts } from "../../_components/health-charts";
 import { HealthPanel } from "../../_components/health-panel";
@@ -99,6 +100,11 @@ export default async function IntegrationPage({ params, searchParams }: { params
     isWebhook ? null : listSyncRuns(tenant.slug, integration.id),
     listSyncedRecords(tenant.slug, integration.id, 25),
   ]);
+  // Its organization's name, when it belongs to one the viewer may see.
+  const organization =
+    integration.organizationId && can(principal, "organizations:read")
+      ? await getOrganization(tenant.slug, principal, integration.organizationId).catch(() => null)
+      : null;
   const webhookUrl = integration.webhookPath ? `${tenantOrigin(await headers(), tenant.slug)}${integration.webhookPath}` : null;
   const rest = isWebhook ? null : (integration.settings as RestSettings);
   const webhook = isWebhook ? (integration.settings as WebhookSettings) : null;
@@ -120,6 +126,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
           <p className="mt-1 text-slate-600">
             {kindLabels[integration.kind]}
             {integration.scheme ? ` · ${schemeLabels[integration.scheme]}` : ""} · created {formatUtc(integration.createdAt)}
+          </p>
+          <p className="mt-1 text-sm text-slate-600" data-testid="integration-scope">
+            {integration.organizationId ? `Belongs to ${organization?.name ?? "an organization"}: keys scoped to it can use it.` : "The whole tenant's."}
           </p>
         </div>
         {canWrite ? (
