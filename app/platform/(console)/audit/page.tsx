@@ -3,9 +3,9 @@ import Link from "next/link";
 import { DataTable } from "@/components/data-table";
 import { formatUtc } from "@/components/format-time";
 import { platformAuditQuery } from "@/lib/console/console-input";
+import { requireOperator } from "@/lib/http/page-operator";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
-import { requireOperator } from "@/lib/http/page-operator";
 
 export const metadata: Metadata = { title: "Platform audit log · Operators" };
 
