@@ -10,6 +10,12 @@ import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { AddDomainForm, DomainActions } from "./domain-forms";
 import { AlertsForm, ApiForm, AuditForm, GeneralForm, SecurityForm } from "./settings-forms";
 
+/** Whole days (rounded up) until a pending claim expires: "1 day", "7 days". */
+function daysLeft(expiresAt: Date): string {
+  const days = Math.max(1, Math.ceil((expiresAt.getTime() - Date.now()) / 86_400_000));
+  return days === 1 ? "1 day" : `${days} days`;
+}
+
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Settings" };
 
@@ -56,7 +62,7 @@ export default async function SettingsPage() {
                   </span>
                   {d.expiresAt && !d.verified ? (
                     <span className="block text-xs text-slate-500" data-testid="domain-expiry">
-                      {d.expired ? "Remove it and add it again for a new TXT record" : `Holds the name until ${formatUtc(d.expiresAt)}`}
+                      {d.expired ? "Remove it and add it again for a new TXT record" : `Holds the name ${daysLeft(d.expiresAt)} more`}
                     </span>
                   ) : null}
                 </td>
