@@ -1,8 +1,12 @@
 // Organizations in Chromium: an owner creates one and makes a member its org_admin, who
 // then manages its members without any tenant-wide permission; a plain member only
-// reads; another tenant gets the 404 page for its address.
+// reads; another tenant gets the 404 page for its address. Integrations are placed in an
+// organization from the Integrations page.
 import { expect, test, type Page } from "@playwright/test";
+import { systemContext } from "@/lib/audit/context";
 import { closePool } from "@/lib/db/pool";
+import { tenantDb } from "@/lib/db/tenant-client";
+import { createOrganization } from "@/lib/organizations/organizations";
 import { addTestMember, createTestTenant, open, signIn } from "./support";
 
 function acceptDialogs(page: Page) {
@@ -95,4 +99,63 @@ test("create an organization, delegate it to an org_admin, manage its members, d
   await page.goto(tenant.url("/api-keys"));
   await expect(page.getByTestId("api-key-organization")).toHaveCount(0);
   await expect(page.getByTestId("api-keys-table")).toContainText("No API keys yet.");
+});
+
+test("an integration placed in an organization from the Integrations page; another tenant's organization is refused", async ({ page }) => {
+  const tenant = await createTestTenant("orgint");
+  const other = await createTestTenant("orgint2");
+  const setup = systemContext("e2e setup");
+  const sales = await createOrganization(tenant.slug, { name: "Sales" }, setup);
+  await createOrganization(tenant.slug, { name: "Support" }, setup);
+  const theirs = await createOrganization(other.slug, { name: "Theirs" }, setup);
+
+  await signIn(page, tenant, tenant.ownerEmail);
+  await page.goto(tenant.url("/integrations"));
+  const form = page.getByTestId("create-integration-form");
+  const select = form.getByLabel("Organization (optional)");
+  await expect(select.locator("option")).toHaveText(["The whole tenant", "Sales", "Support"]);
+  await form.getByLabel("Name").fill("Sales orders");
+  await select.selectOption({ label: "Sales" });
+  await form.getByRole("button", { name: "Create integration" }).click();
+  await expect(page.getByTestId("integration-created")).toContainText("Sales orders");
+
+  const created = await tenantDb(tenant.slug).integration.findFirstOrThrow({ where: { name: "Sales orders" } });
+  expect(created.organizationId).toBe(sales.id);
+  const audit = await tenantDb(tenant.slug).auditLog.findMany({ where: { action: "integration.created", targetId: created.id } });
+  expect(audit).toHaveLength(1);
+  expect(audit[0]).toMatchObject({ actorType: "user", actorLabel: tenant.ownerEmail });
+  await expect(page.getByTestId(`integration-${created.id}`).getByTestId("integration-organization")).toHaveText("only Sales");
+
+  // Without a choice it is the whole tenant's.
+  await form.getByLabel("Name").fill("Tenant-wide feed");
+  await form.getByRole("button", { name: "Create integration" }).click();
+  await expect(page.getByTestId("integration-created")).toContainText("Tenant-wide feed");
+  const tenantWide = await tenantDb(tenant.slug).integration.findFirstOrThrow({ where: { name: "Tenant-wide feed" } });
+  expect(tenantWide.organizationId).toBeNull();
+  await expect(page.getByTestId(`integration-${tenantWide.id}`).getByTestId("integration-organization")).toHaveCount(0);
+
+  await page.goto(tenant.url(`/integrations/${created.id}`));
+  await expect(page.getByTestId("integration-scope")).toHaveText("Belongs to Sales: keys scoped to it can use it.");
+
+  // A crafted form naming another tenant's organization: refused on the field, nothing created.
+  await page.goto(tenant.url("/integrations"));
+  await form.getByLabel("Name").fill("Smuggled");
+  await select.evaluate((el, id) => {
+    const option = (el as HTMLSelectElement).options[1]!;
+    option.value = id;
+    (el as HTMLSelectElement).value = id;
+  }, theirs.id);
+  await form.getByRole("button", { name: "Create integration" }).click();
+  await expect(page.getByTestId("error-organizationId")).toContainText("no organization with this id");
+  expect(await tenantDb(tenant.slug).integration.count({ where: { name: "Smuggled" } })).toBe(0);
+  expect(await tenantDb(other.slug).integration.count()).toBe(0);
+  // And one that is not an id at all, by the API's schema.
+  await select.evaluate((el) => {
+    const option = (el as HTMLSelectElement).options[1]!;
+    option.value = "not-an-id";
+    (el as HTMLSelectElement).value = "not-an-id";
+  });
+  await form.getByRole("button", { name: "Create integration" }).click();
+  await expect(page.getByTestId("error-organizationId")).toContainText("must be an organization's id");
+  expect(await tenantDb(tenant.slug).integration.count({ where: { name: "Smuggled" } })).toBe(0);
 });

@@ -1,9 +1,17 @@
 // Organizations and their members through the real route handlers (PostgreSQL, Redis):
 // CRUD, the object-level rules beside the role map (org_admin manages its organization's
 // members), keys scoped to one organization, bad input, and a second tenant.
+import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as apiKeysRoute from "@/app/api/v1/api-keys/route";
 import * as integrationRoute from "@/app/api/v1/integrations/[id]/route";
+import * as eventRoute from "@/app/api/v1/integrations/[id]/events/[eventId]/route";
+import * as eventsRoute from "@/app/api/v1/integrations/[id]/events/route";
+import * as replayRoute from "@/app/api/v1/integrations/[id]/events/replay/route";
+import * as healthRoute from "@/app/api/v1/integrations/[id]/health/route";
+import * as recordsRoute from "@/app/api/v1/integrations/[id]/records/route";
+import * as rotateRoute from "@/app/api/v1/integrations/[id]/rotate-secret/route";
+import * as syncRoute from "@/app/api/v1/integrations/[id]/sync/route";
 import * as integrationsRoute from "@/app/api/v1/integrations/route";
 import * as memberRoute from "@/app/api/v1/organizations/[id]/members/[userId]/route";
 import * as membersRoute from "@/app/api/v1/organizations/[id]/members/route";
@@ -12,6 +20,8 @@ import * as orgsRoute from "@/app/api/v1/organizations/route";
 import * as meRoute from "@/app/api/v1/me/route";
 import * as usersRoute from "@/app/api/v1/users/route";
 import { auditActions } from "@/lib/audit/actions";
+import { systemContext } from "@/lib/audit/context";
+import { withAudit } from "@/lib/audit/with-audit";
 import { permissionsOf, roles } from "@/lib/auth/permissions";
 import { issueTokensForPassword } from "@/lib/auth/sign-in-flow";
 import { closePool } from "@/lib/db/pool";
@@ -300,5 +310,127 @@ describe("keys scoped to an organization", () => {
     expect((key.body!.errors as { path: string }[])[0]!.path).toBe("organizationId");
     const integ = await call(integrationsRoute.POST, "POST", tokens.owner, { body: { name: "x", kind: "webhook", scheme: "github", organizationId: theirId } });
     expect(integ.status).toBe(400);
+  });
+});
+
+describe("keys scoped to an organization, on an integration's sub-routes", () => {
+  // The same object rule as the integration itself: its own organization's integrations
+  // answer as they do for the owner; another organization's (or another tenant's) are 404,
+  // as if absent, and nothing is changed.
+  let orgA: string;
+  let keyA: string;
+  let readOnlyA: string;
+  let hookA: string;
+  let hookB: string;
+  let eventA: string;
+  let eventB: string;
+  let theirHook: string;
+
+  async function inboxEvent(s: string, integrationId: string): Promise<string> {
+    const body = Buffer.from(JSON.stringify({ id: randomUUID() }));
+    const row = await withAudit(s, systemContext("org-test"), (tx) =>
+      tx.webhookEvent.create({
+        data: { integrationId, providerEventId: randomUUID(), headers: {}, body, bodySha256: createHash("sha256").update(body).digest("hex"), status: "dead" },
+        select: { id: true },
+      }),
+    );
+    return row.id;
+  }
+
+  async function hook(name: string, organizationId: string | null, token = tokens.owner, tenant = slug): Promise<string> {
+    const res = await call(integrationsRoute.POST, "POST", token, { body: { name, kind: "webhook", scheme: "standard-webhooks", organizationId }, tenant });
+    expect(res.status).toBe(201);
+    return String(res.body!.id);
+  }
+
+  async function scopedKey(name: string, organizationId: string, scopes: string[]): Promise<string> {
+    const res = await call(apiKeysRoute.POST, "POST", tokens.owner, { body: { name, scopes, organizationId } });
+    expect(res.status).toBe(201);
+    return String(res.body!.key);
+  }
+
+  const sealedSecret = async (id: string) =>
+    (await tenantDb(slug).integration.findUniqueOrThrow({ where: { id }, select: { secretSealed: true } })).secretSealed;
+
+  beforeAll(async () => {
+    orgA = await newOrg("Sub A");
+    const orgB = await newOrg("Sub B");
+    keyA = await scopedKey("Sub A key", orgA, ["integrations:read", "integrations:write"]);
+    readOnlyA = await scopedKey("Sub A reader", orgA, ["integrations:read"]);
+    hookA = await hook("Sub hook A", orgA);
+    hookB = await hook("Sub hook B", orgB);
+    eventA = await inboxEvent(slug, hookA);
+    eventB = await inboxEvent(slug, hookB);
+    theirHook = await hook("Their hook", null, tokens.otherOwner, other);
+  }, 60_000);
+
+  type Case = { name: string; handler: Route; method: string; body?: unknown; event?: boolean };
+  const reads: Case[] = [
+    { name: "events", handler: eventsRoute.GET, method: "GET" },
+    { name: "one event", handler: eventRoute.GET, method: "GET", event: true },
+    { name: "health", handler: healthRoute.GET, method: "GET" },
+    { name: "records", handler: recordsRoute.GET, method: "GET" },
+    { name: "sync runs", handler: syncRoute.GET, method: "GET" },
+  ];
+  const writes: Case[] = [
+    { name: "replay", handler: replayRoute.POST, method: "POST", body: { statuses: ["failed"] } },
+    { name: "sync now", handler: syncRoute.POST, method: "POST" },
+  ];
+  const params = (id: string, c: Case, eventId: string): Record<string, string> => (c.event ? { id, eventId } : { id });
+
+  it("answers for its own organization's integration as it does for the owner", async () => {
+    for (const c of [...reads, ...writes]) {
+      const mine = await call(c.handler, c.method, keyA, { params: params(hookA, c, eventA), body: c.body });
+      const owners = await call(c.handler, c.method, tokens.owner, { params: params(hookA, c, eventA), body: c.body });
+      expect(mine.status, c.name).toBe(owners.status);
+      expect(mine.status, c.name).not.toBe(403);
+      expect(mine.status, c.name).not.toBe(404);
+    }
+    const events = await call(eventsRoute.GET, "GET", keyA, { params: { id: hookA } });
+    expect((events.body!.data as { id: string }[]).map((e) => e.id)).toEqual([eventA]);
+    expect((await call(eventRoute.GET, "GET", keyA, { params: { id: hookA, eventId: eventA } })).body).toMatchObject({ id: eventA });
+    const before = await sealedSecret(hookA);
+    const rotated = await call(rotateRoute.POST, "POST", keyA, { params: { id: hookA }, body: {} });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ id: hookA, secret: expect.any(String) });
+    expect(await sealedSecret(hookA)).not.toBe(before);
+  });
+
+  it("is told another organization's integration does not exist (404), and changes nothing there", async () => {
+    const denialsBefore = await denials(slug);
+    for (const c of [...reads, ...writes]) {
+      const res = await call(c.handler, c.method, keyA, { params: params(hookB, c, eventB), body: c.body });
+      expect(res.status, c.name).toBe(404);
+      expect(res.type, c.name).toContain("application/problem+json");
+    }
+    // Not even through its own integration's id with the other one's event.
+    expect((await call(eventRoute.GET, "GET", keyA, { params: { id: hookA, eventId: eventB } })).status).toBe(404);
+    const secretB = await sealedSecret(hookB);
+    expect((await call(rotateRoute.POST, "POST", keyA, { params: { id: hookB }, body: {} })).status).toBe(404);
+    expect(await sealedSecret(hookB)).toBe(secretB);
+    // A tenant-wide integration (no organization) is outside its scope too.
+    const tenantWide = await hook("Tenant-wide", null);
+    expect((await call(healthRoute.GET, "GET", keyA, { params: { id: tenantWide } })).status).toBe(404);
+    // 404s are not denials; the owner still reaches B.
+    expect(await denials(slug)).toBe(denialsBefore);
+    expect((await call(healthRoute.GET, "GET", tokens.owner, { params: { id: hookB } })).status).toBe(200);
+  });
+
+  it("a scoped key without integrations:write is refused the writes on its own integration (403, audited once each)", async () => {
+    const before = await denials(slug);
+    const secret = await sealedSecret(hookA);
+    for (const c of [...writes, { name: "rotate", handler: rotateRoute.POST, method: "POST", body: {} }]) {
+      const res = await call(c.handler, c.method, readOnlyA, { params: { id: hookA }, body: c.body });
+      expect(res.status, c.name).toBe(403);
+    }
+    expect(await denials(slug)).toBe(before + 3);
+    expect(await sealedSecret(hookA)).toBe(secret);
+    expect((await call(healthRoute.GET, "GET", readOnlyA, { params: { id: hookA } })).status).toBe(200);
+  });
+
+  it("a second tenant: its integrations are 404 to the key, and the key is not valid on its host", async () => {
+    for (const c of reads.filter((r) => !r.event)) expect((await call(c.handler, c.method, keyA, { params: { id: theirHook } })).status, c.name).toBe(404);
+    expect((await call(healthRoute.GET, "GET", keyA, { params: { id: theirHook }, tenant: other })).status).toBe(401);
+    expect((await call(healthRoute.GET, "GET", tokens.otherOwner, { params: { id: theirHook }, tenant: other })).status).toBe(200);
   });
 });

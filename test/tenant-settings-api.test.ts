@@ -8,11 +8,13 @@ import * as domainsRoute from "@/app/api/v1/tenant/domains/route";
 import * as settingsRoute from "@/app/api/v1/tenant/settings/route";
 import { auditActions } from "@/lib/audit/actions";
 import { issueTokensForPassword } from "@/lib/auth/sign-in-flow";
+import { platformDb } from "@/lib/db/platform-client";
 import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { resetEnvCache } from "@/lib/env";
 import { getRedis } from "@/lib/redis/client";
 import { tenantBranding } from "@/lib/tenancy/branding";
+import { pendingClaimDays } from "@/lib/tenancy/domains";
 import { findTenantByHostname, findTenantBySlug } from "@/lib/tenancy/find-tenant";
 import { internalHeaders } from "@/lib/tenancy/internal-headers";
 import { mirrorKeys } from "@/lib/tenancy/mirror-keys";
@@ -346,5 +348,108 @@ describe("custom domains", () => {
       resetEnvCache();
     }
     expect(await findTenantByHostname(hostname)).toBeNull();
+  });
+});
+
+describe("pending domain claims expire", () => {
+  // The claim's age is set in the database: the clock of record is PostgreSQL's now().
+  const age = (hostname: string, interval: string) =>
+    platformDb().$executeRawUnsafe(`UPDATE public.domains SET created_at = now() - $2::interval WHERE hostname = $1`, hostname, interval);
+  const expired = `${pendingClaimDays} days 1 minute`;
+  const domainAudits = (s: string, hostname: string) =>
+    tenantDb(s).auditLog.findMany({ where: { targetType: "domain", targetId: hostname }, orderBy: { seq: "asc" } });
+
+  it("says when a pending claim expires; an expired one is not verified even with its record published (409, re-add)", async () => {
+    const hostname = host("lapsed");
+    const added = await call(domainsRoute.POST, "POST", tokens.owner, { body: { hostname } });
+    expect(added.status).toBe(201);
+    const createdAt = new Date(String(added.body!.createdAt));
+    expect(new Date(String(added.body!.expiresAt)).getTime()).toBe(createdAt.getTime() + pendingClaimDays * 86_400_000);
+    expect(added.body!.expired).toBe(false);
+    const record = added.body!.verification as { name: string; value: string };
+    dns.txt.set(record.name, [record.value]);
+
+    await age(hostname, expired);
+    const listed = ((await call(domainsRoute.GET, "GET", tokens.owner)).body!.data as { hostname: string; expired: boolean }[]).find(
+      (d) => d.hostname === hostname,
+    );
+    expect(listed).toMatchObject({ expired: true });
+    const res = await call(verifyRoute.POST, "POST", tokens.owner, { params: { name: hostname } });
+    expect(res.status).toBe(409);
+    expect(res.type).toContain("application/problem+json");
+    expect(res.body!.reason).toBe("domain_claim_expired");
+    expect(String(res.body!.detail)).toMatch(/expired.*add it again/);
+    expect(await findTenantByHostname(hostname)).toBeNull();
+    expect((await call(domainRoute.GET, "GET", tokens.owner, { params: { name: hostname } })).body).toMatchObject({ verified: false });
+
+    // Added again: a new claim with a new token, which verifies.
+    const again = await call(domainsRoute.POST, "POST", tokens.owner, { body: { hostname } });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ expired: false, verified: false });
+    const fresh = again.body!.verification as { name: string; value: string };
+    expect(fresh.value).not.toBe(record.value);
+    dns.txt.set(fresh.name, [fresh.value]);
+    expect((await call(verifyRoute.POST, "POST", tokens.owner, { params: { name: hostname } })).status).toBe(200);
+    expect((await findTenantByHostname(hostname))?.slug).toBe(slug);
+  });
+
+  it("an unexpired claim still holds the name against another tenant", async () => {
+    const hostname = host("held");
+    expect((await call(domainsRoute.POST, "POST", tokens.owner, { body: { hostname } })).status).toBe(201);
+    await age(hostname, `${pendingClaimDays - 1} days 23 hours`);
+    const taken = await call(domainsRoute.POST, "POST", tokens.otherOwner, { body: { hostname }, tenant: other });
+    expect(taken.status).toBe(409);
+    expect(taken.body!.reason).toBe("domain_taken");
+    expect((await call(domainRoute.GET, "GET", tokens.owner, { params: { name: hostname } })).status).toBe(200);
+  });
+
+  it("an expired claim gives way to another tenant: the new claim wins, both trails say so, the first tenant no longer has it", async () => {
+    const hostname = host("squat");
+    expect((await call(domainsRoute.POST, "POST", tokens.owner, { body: { hostname } })).status).toBe(201);
+    await age(hostname, expired);
+
+    const theirs = await call(domainsRoute.POST, "POST", tokens.otherOwner, { body: { hostname }, tenant: other });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body).toMatchObject({ hostname, verified: false, expired: false });
+    const record = theirs.body!.verification as { name: string; value: string };
+
+    // Gone from the first tenant: not listed, not verifiable, not removable; re-adding is refused (the new claim holds).
+    const ours = (await call(domainsRoute.GET, "GET", tokens.owner)).body!.data as { hostname: string }[];
+    expect(ours.map((d) => d.hostname)).not.toContain(hostname);
+    expect((await call(verifyRoute.POST, "POST", tokens.owner, { params: { name: hostname } })).status).toBe(404);
+    expect((await call(domainRoute.DELETE, "DELETE", tokens.owner, { params: { name: hostname } })).status).toBe(404);
+    expect((await call(domainsRoute.POST, "POST", tokens.owner, { body: { hostname } })).status).toBe(409);
+
+    // The first tenant's trail: added, then expired (by the system, naming no other tenant).
+    const first = await domainAudits(slug, hostname);
+    expect(first.map((a) => a.action)).toEqual(["domain.added", "domain.expired"]);
+    expect(first[1]).toMatchObject({ actorType: "system" });
+    expect(first[1]!.summary).not.toContain(other);
+    // The new owner's trail: added, replacing an expired claim (whose, it does not say).
+    const second = await domainAudits(other, hostname);
+    expect(second.map((a) => a.action)).toEqual(["domain.added"]);
+    expect(second[0]!.metadata).toMatchObject({ replacedExpiredClaim: true });
+    expect(second[0]!.summary).not.toContain(slug);
+
+    // The new claim verifies for its tenant, and routes there.
+    dns.txt.set(record.name, [record.value]);
+    expect((await call(verifyRoute.POST, "POST", tokens.otherOwner, { params: { name: hostname }, tenant: other })).status).toBe(200);
+    expect((await findTenantByHostname(hostname))?.slug).toBe(other);
+  });
+
+  it("a verified domain never expires", async () => {
+    const hostname = host("kept");
+    const added = await call(domainsRoute.POST, "POST", tokens.owner, { body: { hostname } });
+    const record = added.body!.verification as { name: string; value: string };
+    dns.txt.set(record.name, [record.value]);
+    expect((await call(verifyRoute.POST, "POST", tokens.owner, { params: { name: hostname } })).status).toBe(200);
+    await age(hostname, "30 days");
+    expect((await call(domainRoute.GET, "GET", tokens.owner, { params: { name: hostname } })).body).toMatchObject({
+      verified: true,
+      expiresAt: null,
+      expired: false,
+    });
+    expect((await call(domainsRoute.POST, "POST", tokens.otherOwner, { body: { hostname }, tenant: other })).status).toBe(409);
+    expect((await findTenantByHostname(hostname))?.slug).toBe(slug);
   });
 });

@@ -4,8 +4,12 @@
 // on the tenant row so two changes of one tenant's domains never interleave; then the
 // Redis mirror (the Edge's map) and every instance's tenant lookups follow (lib/cache,
 // 1 s). Used by the Settings API and page, the tenants CLI and the operator console.
+// A pending claim expires (pendingClaimDays after it was added): it then no longer holds
+// the name, so a tenant cannot squat a domain it does not control by adding it and never
+// publishing the record; whoever adds the name next gets it, with a fresh token.
 import { systemContext, type AuditContext } from "@/lib/audit/context";
 import { withAudit, type AuditHandle } from "@/lib/audit/with-audit";
+import { log } from "@/lib/observability/logger";
 import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { platformDb } from "@/lib/db/platform-client";
 import { edgeEnv } from "@/lib/env";
@@ -17,8 +21,17 @@ import { mirrorDomain } from "./mirror";
 import { slugSchema } from "./slug";
 import { hostnameSchema } from "./tenant-input";
 
-/** A tenant keeps at most this many custom domains, pending ones included. */
+/** A tenant keeps at most this many custom domains, pending ones included (expired claims are not counted). */
 export const maxDomainsPerTenant = 20;
+
+/** Days a pending claim holds its hostname; unverified by then, it expires (README "Custom domains"). */
+export const pendingClaimDays = 7;
+const claimTtl = `interval '${pendingClaimDays} days'`;
+
+/** When a pending claim added at `createdAt` expires. */
+export function claimExpiresAt(createdAt: Date): Date {
+  return new Date(createdAt.getTime() + pendingClaimDays * 86_400_000);
+}
 
 export interface DomainView {
   hostname: string;
@@ -28,6 +41,10 @@ export interface DomainView {
   verifiedAt: Date | null;
   /** The TXT record to publish; null for a domain an operator added as verified. */
   verification: VerificationRecord | null;
+  /** A pending claim: when it stops holding the hostname (null once verified). */
+  expiresAt: Date | null;
+  /** A pending claim past expiresAt: verify answers 409; add the domain again for a new token. */
+  expired: boolean;
 }
 
 interface DomainRow {
@@ -42,7 +59,8 @@ interface DomainRow {
 
 const columns = `id, hostname, verified, "primary", verification_token, created_at, verified_at`;
 
-function view(row: DomainRow): DomainView {
+function view(row: DomainRow, now = new Date()): DomainView {
+  const expiresAt = row.verified ? null : claimExpiresAt(row.created_at);
   return {
     hostname: row.hostname,
     verified: row.verified,
@@ -50,6 +68,8 @@ function view(row: DomainRow): DomainView {
     createdAt: row.created_at,
     verifiedAt: row.verified_at,
     verification: row.verification_token ? verificationRecord(row.hostname, row.verification_token) : null,
+    expiresAt,
+    expired: expiresAt !== null && expiresAt <= now,
   };
 }
 
@@ -127,13 +147,26 @@ export async function addDomain(
   const verified = opts.verified ?? true;
   if (opts.primary && !verified)
     throw new AppError("bad_request", "Only a verified domain can be primary.", [{ path: "primary", message: "needs a verified domain" }]);
-  const domain = await withTenantLock(slug, opts.actor ?? defaultActor(), async (tx, tenantId, audit) => {
-    const [count] = await tx.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM public.domains WHERE tenant_id = $1::uuid", tenantId);
+  const { domain, expiredClaim } = await withTenantLock(slug, opts.actor ?? defaultActor(), async (tx, tenantId, audit) => {
+    const [count] = await tx.$queryRawUnsafe<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM public.domains WHERE tenant_id = $1::uuid AND (verified OR created_at > now() - ${claimTtl})`,
+      tenantId,
+    );
     if ((count?.n ?? 0) >= maxDomainsPerTenant)
       throw new AppError("conflict", `A tenant has at most ${maxDomainsPerTenant} custom domains; remove one first.`, [], { reason: "too_many_domains" });
     if (opts.primary)
       await tx.$executeRawUnsafe(`UPDATE public.domains SET "primary" = false, updated_at = now() WHERE tenant_id = $1::uuid AND "primary"`, tenantId);
     const token = verified ? null : newVerificationToken();
+    // An expired pending claim on the name (another tenant's, or this one's own) gives way:
+    // removed here, in the same transaction, and recorded in both trails (below, and in
+    // its tenant's after the commit). Row-locked, so two tenants racing for it: one wins.
+    const [released] = await tx.$queryRawUnsafe<{ tenant_id: string; slug: string; created_at: Date }[]>(
+      `DELETE FROM public.domains d USING public.tenants t
+       WHERE d.hostname = $1 AND NOT d.verified AND d.created_at <= now() - ${claimTtl} AND t.id = d.tenant_id
+       RETURNING d.tenant_id::text AS tenant_id, t.slug, d.created_at`,
+      hostname,
+    );
+    const expiredClaim = released ? { slug: released.slug, sameTenant: released.tenant_id === tenantId, createdAt: released.created_at } : null;
     // ON CONFLICT: a hostname another tenant (or this one) holds, even one added concurrently.
     const [row] = await tx.$queryRawUnsafe<DomainRow[]>(
       `INSERT INTO public.domains (id, hostname, tenant_id, verified, "primary", verification_token, verified_at, updated_at)
@@ -154,13 +187,32 @@ export async function addDomain(
       action: "domain.added",
       targetType: "domain",
       targetId: hostname,
-      summary: `custom domain ${hostname} added${verified ? " (verified)" : " (pending verification)"}`,
-      metadata: { hostname, before: null, after: { verified, primary: added.primary } },
+      summary: `custom domain ${hostname} added${verified ? " (verified)" : " (pending verification)"}${expiredClaim ? ", replacing an expired pending claim" : ""}`,
+      // Whose claim it was stays out of this tenant's trail.
+      metadata: { hostname, before: null, after: { verified, primary: added.primary }, ...(expiredClaim ? { replacedExpiredClaim: true } : {}) },
     });
-    return added;
+    return { domain: added, expiredClaim };
   });
+  if (expiredClaim && !expiredClaim.sameTenant) await recordClaimLost(expiredClaim.slug, hostname, expiredClaim.createdAt);
   if (verified) await propagate(hostname, slug);
   return domain;
+}
+
+/** In the trail of the tenant whose expired claim gave way (its own transaction: it may live on another cluster). */
+async function recordClaimLost(slug: string, hostname: string, createdAt: Date): Promise<void> {
+  try {
+    await withAudit(slug, systemContext("domain claims"), (_tx, audit) =>
+      audit.record({
+        action: "domain.expired",
+        targetType: "domain",
+        targetId: hostname,
+        summary: `pending claim on ${hostname} expired unverified (added ${createdAt.toISOString()}); another tenant has added the domain`,
+        metadata: { hostname, before: { verified: false, addedAt: createdAt.toISOString() }, after: null },
+      }),
+    );
+  } catch (err) {
+    log().error({ err, component: "domains", tenant: slug, hostname }, "could not record an expired domain claim");
+  }
 }
 
 /**
@@ -174,6 +226,13 @@ export async function verifyDomain(slug: string, rawHostname: string, actor: Aud
   const before = (await listDomains(slug)).find((d) => d.hostname === hostname);
   if (!before) throw notFound(slug, hostname);
   if (before.verified) return before;
+  if (before.expired)
+    throw new AppError(
+      "conflict",
+      `The pending claim on ${hostname} expired on ${before.expiresAt!.toISOString()} (a claim holds a hostname for ${pendingClaimDays} days). Remove the domain and add it again for a new TXT record to publish.`,
+      [],
+      { reason: "domain_claim_expired" },
+    );
   // DNS is asked outside the transaction: no lock is held while a resolver times out.
   if (!before.verification || !(await txtRecordPublished(hostname, before.verification.value))) {
     throw new AppError(

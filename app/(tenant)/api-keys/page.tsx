@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "API keys" };
 
 export default async function ApiKeysPage() {
-  const { tenant, principal } = await requirePagePrincipal("api_keys:read", { what: "GET /api-keys" });
+  const { tenant, principal } = await requirePagePrincipal("api_keys:read");
   const keys = await listApiKeys(tenant.slug);
   const canWrite = can(principal, "api_keys:write");
   // A key may be scoped to one organization (it then sees only that organization's objects).

@@ -18,7 +18,7 @@ export const metadata: Metadata = { title: "Audit log" };
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function AuditLogPage({ searchParams }: { searchParams: SearchParams }) {
-  const { tenant, principal } = await requirePagePrincipal("audit:read", { what: "GET /audit" });
+  const { tenant, principal } = await requirePagePrincipal("audit:read");
   const raw = lastValues(await searchParams);
   // The filters only (no cursor, no verify flag): what links and the form carry along.
   const filters: Record<string, string> = {};

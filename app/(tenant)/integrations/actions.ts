@@ -70,6 +70,12 @@ const createInput = z.object({
     .max(5000)
     .optional()
     .transform((v) => v?.trim() || undefined),
+  // "" (the whole tenant) or an organization's id: the library's schema (the API's) checks
+  // it is an id, and that the organization is one of this tenant's.
+  organizationId: text()
+    .max(100)
+    .optional()
+    .transform((v) => v?.trim() || undefined),
 });
 
 export type CreatedIntegration = {
@@ -99,6 +105,7 @@ export const createIntegrationAction = tenantAction(
       if (sync) settings.sync = sync;
       body = { name: v.name, kind: "rest", settings, ...(v.token ? { token: v.token } : {}) };
     }
+    if (v.organizationId) body.organizationId = v.organizationId;
     const { integration, secret } = await createIntegration(ctx.tenant.slug, body, ctx.actor);
     revalidateIntegrations();
     return {

@@ -16,7 +16,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Members" };
 
 export default async function MembersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { tenant, principal } = await requirePagePrincipal("members:read", { what: "GET /members" });
+  const { tenant, principal } = await requirePagePrincipal("members:read");
   const { cursor } = await searchParams;
   const page = await listMembers(tenant.slug, { limit: 100, ...(typeof cursor === "string" && cursor ? { cursor } : {}) });
   const canWrite = can(principal, "members:write");

@@ -10,11 +10,17 @@ import { PageTitle, TenantShell } from "../_components/tenant-shell";
 import { AddDomainForm, DomainActions } from "./domain-forms";
 import { AlertsForm, ApiForm, AuditForm, GeneralForm, SecurityForm } from "./settings-forms";
 
+/** Whole days (rounded up) until a pending claim expires: "1 day", "7 days". */
+function daysLeft(expiresAt: Date): string {
+  const days = Math.max(1, Math.ceil((expiresAt.getTime() - Date.now()) / 86_400_000));
+  return days === 1 ? "1 day" : `${days} days`;
+}
+
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
-  const { tenant, principal } = await requirePagePrincipal("settings:read", { what: "GET /settings" });
+  const { tenant, principal } = await requirePagePrincipal("settings:read");
   const view = await tenantSettingsView(tenant.slug);
   const canEdit = can(principal, "settings:write");
   const readOnly = !canEdit;
@@ -50,8 +56,15 @@ export default async function SettingsPage() {
                     </div>
                   ) : null}
                 </td>
-                <td className="px-3 py-2" data-testid="domain-status">
-                  {d.verified ? (d.primary ? "Verified, primary" : "Verified") : "Pending verification"}
+                <td className="px-3 py-2">
+                  <span data-testid="domain-status">
+                    {d.verified ? (d.primary ? "Verified, primary" : "Verified") : d.expired ? "Claim expired" : "Pending verification"}
+                  </span>
+                  {d.expiresAt && !d.verified ? (
+                    <span className="block text-xs text-slate-500" data-testid="domain-expiry">
+                      {d.expired ? "Remove it and add it again for a new TXT record" : `Holds the name ${daysLeft(d.expiresAt)} more`}
+                    </span>
+                  ) : null}
                 </td>
                 <td className="px-3 py-2">
                   <Time value={d.createdAt} />

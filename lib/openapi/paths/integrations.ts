@@ -16,6 +16,7 @@ const integrationSchema = z
     settings: z.record(z.string(), z.unknown()),
     hasSecret: z.boolean(),
     webhookPath: z.string().nullable(),
+    organizationId: z.uuid().nullable().meta({ description: "The organization it belongs to, or null (tenant-wide)." }),
     createdAt: isoDate,
     updatedAt: isoDate,
   })
@@ -25,6 +26,8 @@ const withSecret = integrationSchema.extend({ secret: z.string().optional().meta
 const inboxEvent = z
   .looseObject({ id: z.uuid(), providerEventId: z.string(), eventType: z.string().nullable(), status: z.string(), attempts: z.number().int() })
   .meta({ id: "InboxEvent" });
+// Every route on one integration applies the rule of the integration itself.
+const orgScoped = "An API key scoped to an organization reaches only that organization's integrations: another organization's, or a tenant-wide one, is a 404.";
 const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 export const integrationPaths: ZodOpenApiPathsObject = {
@@ -45,12 +48,14 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     get: authenticated("integrations:read", {
       tags: ["Integrations"],
       summary: "One integration",
+      description: orgScoped,
       requestParams: { path: idParam },
       responses: { "200": json(integrationSchema), ...problems(404) },
     }),
     patch: authenticated("integrations:write", {
       tags: ["Integrations"],
       summary: "Change name, status, settings or token",
+      description: orgScoped,
       requestParams: { path: idParam },
       requestBody: jsonBody(updateIntegrationInput),
       responses: { "200": json(integrationSchema), ...problems(400, 404) },
@@ -58,6 +63,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     delete: authenticated("integrations:write", {
       tags: ["Integrations"],
       summary: "Delete an integration",
+      description: orgScoped,
       requestParams: { path: idParam },
       responses: { "204": noContent, ...problems(404) },
     }),
@@ -66,6 +72,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     post: authenticated("integrations:write", {
       tags: ["Integrations"],
       summary: "Rotate a webhook's signing secret (the old one verifies for graceSeconds)",
+      description: orgScoped,
       requestParams: { path: idParam },
       requestBody: { required: false, content: { "application/json": { schema: rotateSecretInput } } },
       responses: { "200": json(withSecret), ...problems(400, 404, 409) },
@@ -75,6 +82,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     get: authenticated("integrations:read", {
       tags: ["Integrations"],
       summary: "The webhook inbox, newest first",
+      description: orgScoped,
       requestParams: { path: idParam, query: listEventsQuery },
       responses: { "200": json(z.object({ data: z.array(inboxEvent), next_cursor: z.string().nullable() })), ...problems(400, 404) },
     }),
@@ -83,6 +91,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     get: authenticated("integrations:read", {
       tags: ["Integrations"],
       summary: "One inbox event with its payload",
+      description: orgScoped,
       requestParams: { path: idAndEventParams },
       responses: { "200": json(inboxEvent), ...problems(404) },
     }),
@@ -91,6 +100,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     post: authenticated("integrations:write", {
       tags: ["Integrations"],
       summary: "Replay inbox events (by id, or every event in the given statuses)",
+      description: orgScoped,
       requestParams: { path: idParam },
       requestBody: jsonBody(replayInput),
       responses: {
@@ -103,6 +113,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     get: authenticated("integrations:read", {
       tags: ["Integrations"],
       summary: "Success rate, latency, circuit and inbox counts",
+      description: orgScoped,
       requestParams: { path: idParam },
       responses: { "200": json(z.looseObject({ integrationId: z.uuid(), status: z.string() }).meta({ id: "IntegrationHealth" })), ...problems(404) },
     }),
@@ -111,6 +122,7 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     get: authenticated("integrations:read", {
       tags: ["Integrations"],
       summary: "Records synced from a REST integration",
+      description: orgScoped,
       requestParams: { path: idParam, query: limitQuery },
       responses: { "200": json(z.object({ data: z.array(z.looseObject({})) })), ...problems(400, 404) },
     }),
@@ -119,12 +131,14 @@ export const integrationPaths: ZodOpenApiPathsObject = {
     get: authenticated("integrations:read", {
       tags: ["Integrations"],
       summary: "Recent sync runs",
+      description: orgScoped,
       requestParams: { path: idParam },
       responses: { "200": json(z.object({ data: z.array(z.looseObject({ id: z.uuid(), status: z.string() })) })), ...problems(404) },
     }),
     post: authenticated("integrations:write", {
       tags: ["Integrations"],
       summary: "Start a sync now (runs in the workflow engine)",
+      description: orgScoped,
       requestParams: { path: idParam },
       responses: { "202": json(z.object({ eventId: z.string() })), ...problems(404, 409, 503) },
     }),

@@ -9,6 +9,7 @@ import {
   updateOrganizationMemberInput,
 } from "@/lib/organizations/schemas";
 import { addDomainInput } from "@/lib/tenancy/domain-input";
+import { pendingClaimDays } from "@/lib/tenancy/domains";
 import { tenantSettingsPatchSchema } from "@/lib/tenancy/settings-input";
 import { authenticated, idParam, isoDate, json, jsonBody, noContent, problems } from "../common";
 
@@ -23,6 +24,12 @@ const domainSchema = z
       .looseObject({})
       .nullable()
       .meta({ description: "The TXT record to publish before verifying; null for a domain an operator added as verified." }),
+    expiresAt: isoDate.nullable().meta({
+      description: `A pending claim holds its hostname for ${pendingClaimDays} days; then it expires (null once verified).`,
+    }),
+    expired: z
+      .boolean()
+      .meta({ description: "An expired pending claim: verify answers 409 (domain_claim_expired); add the domain again for a new TXT record." }),
   })
   .meta({ id: "Domain" });
 
@@ -60,6 +67,7 @@ export const settingsPaths: ZodOpenApiPathsObject = {
     post: authenticated("settings:write", {
       tags: ["Settings"],
       summary: "Add a custom domain (pending until its TXT record verifies)",
+      description: `409 (domain_taken) when another claim holds the hostname. A pending claim older than ${pendingClaimDays} days holds nothing: adding its hostname replaces it, whichever tenant it was.`,
       requestBody: jsonBody(addDomainInput),
       responses: { "201": json(domainSchema, "Created"), ...problems(400, 409) },
     }),
@@ -82,6 +90,8 @@ export const settingsPaths: ZodOpenApiPathsObject = {
     post: authenticated("settings:write", {
       tags: ["Settings"],
       summary: "Check the domain's TXT record with DNS",
+      description:
+        "422 (verification_failed) while the record is not published; 409 (domain_claim_expired) for an expired pending claim: add the domain again.",
       requestParams: { path: nameParam },
       responses: { "200": json(domainSchema), ...problems(404, 409, 422) },
     }),

@@ -17,7 +17,7 @@ export const dynamic = "force-dynamic";
 
 export async function GET(request: Request): Promise<Response> {
   // Redirects to sign-in, or renders the 403 page, like any admin page.
-  const { tenant, principal, settings } = await requirePagePrincipal("audit:read", { what: "GET /audit/export" });
+  const { tenant, principal, settings } = await requirePagePrincipal("audit:read");
   const meta = requestMeta(request.headers);
   try {
     // A GET with effects (an audited, possibly large export) answers only links from

@@ -17,7 +17,7 @@ const DAY_MS = 86_400_000;
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function AuditReportPage({ searchParams }: { searchParams: SearchParams }) {
-  const { tenant, principal } = await requirePagePrincipal("audit:read", { what: "GET /audit/report" });
+  const { tenant, principal } = await requirePagePrincipal("audit:read");
   const raw = lastValues(await searchParams);
   // Missing ends default to the 30 days up to the next whole minute.
   const now = new Date(Math.ceil(Date.now() / 60_000) * 60_000);

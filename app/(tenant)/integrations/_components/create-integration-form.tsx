@@ -19,6 +19,7 @@ const empty = {
   timeoutMs: "10000",
   syncPath: "",
   syncInterval: "0",
+  organizationId: "",
 };
 
 const fields = [
@@ -32,9 +33,11 @@ const fields = [
   "settings.timeoutMs",
   "settings.sync.path",
   "settings.sync.intervalMinutes",
+  "organizationId",
 ] as const;
 
-export function CreateIntegrationForm() {
+/** `organizations`: the tenant's, to place the integration in one (empty: the select is not shown). */
+export function CreateIntegrationForm({ organizations = [] }: { organizations?: readonly { id: string; name: string }[] }) {
   const [state, action] = useActionState(createIntegrationAction, initialFormState as ActionState<CreatedIntegration>);
   // Controlled, so a refused form keeps what was typed (the token included).
   const [v, setV] = useState(empty);
@@ -80,6 +83,17 @@ export function CreateIntegrationForm() {
             hint="E.g. “Stripe payments” or “CRM contacts”."
           />
           <SelectField id="create-kind" label="Kind" name="kind" state={state} options={kindOptions} value={v.kind} onChange={set("kind")} />
+          {organizations.length ? (
+            <SelectField
+              id="create-organization"
+              label="Organization (optional)"
+              name="organizationId"
+              state={state}
+              options={[{ value: "", label: "The whole tenant" }, ...organizations.map((o) => ({ value: o.id, label: o.name }))]}
+              value={v.organizationId}
+              onChange={set("organizationId")}
+            />
+          ) : null}
         </div>
         {v.kind === "webhook" ? (
           <div className="grid gap-4 sm:grid-cols-2">

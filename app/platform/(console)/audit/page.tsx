@@ -4,6 +4,7 @@ import { DataTable } from "@/components/data-table";
 import { Time } from "@/components/time";
 import { TruncatedText } from "@/components/truncated-text";
 import { platformAuditQuery } from "@/lib/console/console-input";
+import { requireOperator } from "@/lib/http/page-operator";
 import { verifyPlatformAudit } from "@/lib/platform-audit/chain";
 import { listPlatformAudit } from "@/lib/platform-audit/read";
 import { textLimits } from "@/lib/zod/limits";
@@ -11,6 +12,7 @@ import { textLimits } from "@/lib/zod/limits";
 export const metadata: Metadata = { title: "Platform audit log · Operators" };
 
 export default async function PlatformAuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireOperator();
   const all = await searchParams;
   const verify = all.verify === "1";
   const raw = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== "" && e[0] !== "verify"));

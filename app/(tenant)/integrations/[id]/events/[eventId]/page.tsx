@@ -7,11 +7,9 @@ import { Time } from "@/components/time";
 import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
-import { getInboxEvent } from "@/lib/integrations/inbox/list-events";
-import { getIntegration } from "@/lib/integrations/integrations";
 import { TenantShell } from "../../../../_components/tenant-shell";
 import { ReplayEventButton } from "../../../_components/integration-forms";
-import { orNotFound } from "../../../_components/or-not-found";
+import { inboxEventOrNotFound, integrationOrNotFound } from "../../../_components/or-not-found";
 import { StatusBadge } from "../../../_components/status-badge";
 
 export const dynamic = "force-dynamic";
@@ -37,10 +35,10 @@ function Detail({ label, children, testId }: { label: string; children: React.Re
 }
 
 export default async function InboxEventPage({ params }: { params: Params }) {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations/[id]/events/[eventId]" });
+  const { tenant, principal } = await requirePagePrincipal("integrations:read");
   const { id, eventId } = await params;
-  const integration = await orNotFound(getIntegration(tenant.slug, id));
-  const event = await orNotFound(getInboxEvent(tenant.slug, integration.id, eventId));
+  const integration = await integrationOrNotFound(tenant.slug, id);
+  const event = await inboxEventOrNotFound(tenant.slug, integration.id, eventId);
   const headers = event.headers && typeof event.headers === "object" && !Array.isArray(event.headers) ? Object.entries(event.headers) : [];
   const canReplay = can(principal, "integrations:write") && (event.status === "dead" || event.status === "failed");
   return (

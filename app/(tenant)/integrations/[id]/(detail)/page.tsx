@@ -16,13 +16,13 @@ import { integrationHealth } from "@/lib/integrations/health";
 import { integrationHistory } from "@/lib/integrations/health-history";
 import { redispatchAfterMs } from "@/lib/integrations/inbox/reconcile";
 import { inboxStatuses, listInboxEvents } from "@/lib/integrations/inbox/list-events";
-import { getIntegration } from "@/lib/integrations/integrations";
 import type { RestSettings, WebhookSettings } from "@/lib/integrations/settings";
 import { listSyncedRecords } from "@/lib/integrations/records/list-records";
 import { listSyncRuns } from "@/lib/integrations/sync/sync-runs";
-import { TenantShell } from "../../_components/tenant-shell";
-import { HealthCharts } from "../_components/health-charts";
-import { HealthPanel } from "../_components/health-panel";
+import { getOrganization } from "@/lib/organizations/organizations";
+import { TenantShell } from "../../../_components/tenant-shell";
+import { HealthCharts } from "../../_components/health-charts";
+import { HealthPanel } from "../../_components/health-panel";
 import {
   DeleteIntegrationButton,
   ReplayDeadButton,
@@ -31,10 +31,10 @@ import {
   SettingsForm,
   StatusButton,
   SyncNowButton,
-} from "../_components/integration-forms";
-import { kindLabels, schemeLabels } from "../_components/labels";
-import { orNotFound } from "../_components/or-not-found";
-import { StatusBadge } from "../_components/status-badge";
+} from "../../_components/integration-forms";
+import { kindLabels, schemeLabels } from "../../_components/labels";
+import { integrationOrNotFound } from "../../_components/or-not-found";
+import { StatusBadge } from "../../_components/status-badge";
 import { log } from "@/lib/observability/logger";
 
 export const dynamic = "force-dynamic";
@@ -67,9 +67,9 @@ function Detail({ label, children, testId }: { label: string; children: React.Re
 }
 
 export default async function IntegrationPage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
-  const { tenant, principal } = await requirePagePrincipal("integrations:read", { what: "GET /integrations/[id]" });
+  const { tenant, principal } = await requirePagePrincipal("integrations:read");
   const { id } = await params;
-  const integration = await orNotFound(getIntegration(tenant.slug, id));
+  const integration = await integrationOrNotFound(tenant.slug, id);
   const query = await searchParams;
   const status = one(query.status);
   const cursor = one(query.cursor);
@@ -101,6 +101,11 @@ export default async function IntegrationPage({ params, searchParams }: { params
     isWebhook ? null : listSyncRuns(tenant.slug, integration.id),
     listSyncedRecords(tenant.slug, integration.id, 25),
   ]);
+  // Its organization's name, when it belongs to one the viewer may see.
+  const organization =
+    integration.organizationId && can(principal, "organizations:read")
+      ? await getOrganization(tenant.slug, principal, integration.organizationId).catch(() => null)
+      : null;
   const webhookUrl = integration.webhookPath ? `${tenantOrigin(await headers(), tenant.slug)}${integration.webhookPath}` : null;
   const rest = isWebhook ? null : (integration.settings as RestSettings);
   const webhook = isWebhook ? (integration.settings as WebhookSettings) : null;
@@ -122,6 +127,9 @@ export default async function IntegrationPage({ params, searchParams }: { params
           <p className="mt-1 text-slate-600">
             {kindLabels[integration.kind]}
             {integration.scheme ? ` · ${schemeLabels[integration.scheme]}` : ""} · created <Time value={integration.createdAt} />
+          </p>
+          <p className="mt-1 text-sm text-slate-600" data-testid="integration-scope">
+            {integration.organizationId ? `Belongs to ${organization?.name ?? "an organization"}: keys scoped to it can use it.` : "The whole tenant's."}
           </p>
         </div>
         {canWrite ? (

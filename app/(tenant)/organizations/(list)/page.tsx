@@ -7,14 +7,14 @@ import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listOrganizations } from "@/lib/organizations/organizations";
-import { PageTitle, TenantShell } from "../_components/tenant-shell";
-import { CreateOrganizationForm } from "./organization-forms";
+import { PageTitle, TenantShell } from "../../_components/tenant-shell";
+import { CreateOrganizationForm } from "../organization-forms";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Organizations" };
 
 export default async function OrganizationsPage() {
-  const { tenant, principal } = await requirePagePrincipal("organizations:read", { what: "GET /organizations" });
+  const { tenant, principal } = await requirePagePrincipal("organizations:read");
   const organizations = await listOrganizations(tenant.slug, principal);
   return (
     <TenantShell tenant={tenant} principal={principal}>

@@ -7,19 +7,19 @@ import { Section } from "@/components/section";
 import { can } from "@/lib/auth/principal";
 import { requirePagePrincipal } from "@/lib/http/page-principal";
 import { listMembers } from "@/lib/members/members";
-import { getOrganization, listOrganizationMembers } from "@/lib/organizations/organizations";
+import { listOrganizationMembers } from "@/lib/organizations/organizations";
 import { mayManageMembers, orgRoleOf } from "@/lib/organizations/policy";
-import { orNotFound } from "../../integrations/_components/or-not-found";
-import { PageTitle, TenantShell } from "../../_components/tenant-shell";
-import { AddOrganizationMemberForm, DeleteOrganizationButton, OrganizationMemberActions, RenameOrganizationForm } from "../organization-forms";
+import { organizationOrNotFound } from "../../../integrations/_components/or-not-found";
+import { PageTitle, TenantShell } from "../../../_components/tenant-shell";
+import { AddOrganizationMemberForm, DeleteOrganizationButton, OrganizationMemberActions, RenameOrganizationForm } from "../../organization-forms";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Organization" };
 
 export default async function OrganizationPage({ params }: { params: Promise<{ id: string }> }) {
-  const { tenant, principal } = await requirePagePrincipal("organizations:read", { what: "GET /organizations/[id]" });
+  const { tenant, principal } = await requirePagePrincipal("organizations:read");
   const { id } = await params;
-  const organization = await orNotFound(getOrganization(tenant.slug, principal, id));
+  const organization = await organizationOrNotFound(id);
   const members = await listOrganizationMembers(tenant.slug, principal, id);
   const canManage = mayManageMembers(principal, await orgRoleOf(tenant.slug, id, principal.id));
   const canWrite = can(principal, "organizations:write");

@@ -6,7 +6,8 @@ import { TruncatedText } from "@/components/truncated-text";
 import { Section } from "@/components/section";
 import { tenantSearchQuery, tenantStatuses } from "@/lib/console/console-input";
 import { searchTenants } from "@/lib/console/tenant-overview";
-import { CreateTenantForm } from "../../_components/create-tenant-form";
+import { requireOperator } from "@/lib/http/page-operator";
+import { CreateTenantForm } from "../../../_components/create-tenant-form";
 import { textLimits } from "@/lib/zod/limits";
 
 export const metadata: Metadata = { title: "Tenants · Operators" };
@@ -14,6 +15,7 @@ export const metadata: Metadata = { title: "Tenants · Operators" };
 const count = (n: number | null) => (n === null ? "—" : n.toLocaleString("en"));
 
 export default async function TenantsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireOperator();
   const raw = Object.fromEntries(Object.entries(await searchParams).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
   const parsed = tenantSearchQuery.safeParse(raw);
   const query = parsed.success ? parsed.data : { page: 1 };

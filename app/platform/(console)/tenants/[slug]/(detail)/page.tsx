@@ -7,7 +7,8 @@ import { Section } from "@/components/section";
 import { slugParam } from "@/lib/console/console-input";
 import { tenantDetail } from "@/lib/console/tenant-health";
 import { AppError } from "@/lib/errors/app-error";
-import { AddDomainForm, DomainButtons, StatusActions } from "../../../_components/tenant-actions";
+import { requireOperator } from "@/lib/http/page-operator";
+import { AddDomainForm, DomainButtons, StatusActions } from "../../../../_components/tenant-actions";
 
 export const metadata: Metadata = { title: "Tenant · Operators" };
 
@@ -21,6 +22,7 @@ export default async function TenantDetailPage({
   params: Promise<{ slug: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
+  await requireOperator();
   const slug = slugParam.safeParse((await params).slug);
   if (!slug.success) notFound();
   const verifyAudit = (await searchParams).verifyAudit === "1";

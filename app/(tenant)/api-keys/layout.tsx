@@ -1,0 +1,4 @@
+import { guardedLayout } from "../_components/guarded-layout";
+
+export const dynamic = "force-dynamic";
+export default guardedLayout("api_keys:read");
