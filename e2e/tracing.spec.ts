@@ -102,7 +102,10 @@ test.describe.serial("traces over OTLP", () => {
         () => {
           const anchor = receiver.spans.find(find);
           spans = anchor ? receiver.spans.filter((s) => s.traceId === anchor.traceId) : [];
-          return anchor !== undefined && ready(spans);
+          // Whole: a parent ends (and is exported) after its children, often in a later batch.
+          const ids = new Set(spans.map((s) => s.spanId));
+          const whole = spans.every((s) => s.parentSpanId === null || ids.has(s.parentSpanId));
+          return anchor !== undefined && whole && ready(spans);
         },
         { timeout: 30_000, intervals: [500] },
       )

@@ -305,6 +305,8 @@ test("a 100-character name without spaces is cut short with the full name on hov
       const name = row.getByTestId("member-name");
       await expect(name).toHaveAttribute("title", longName);
       await expect(name).toHaveText(longName);
+      // Laid out, not still in the hidden box a streamed section arrives in (its size there is 0).
+      await expect(name).toBeVisible();
       // Cut short: the box is narrower than its text.
       const { client, scroll } = await name.evaluate((el) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
       expect(client).toBeLessThan(scroll);
