@@ -11,6 +11,7 @@ import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { AppError } from "@/lib/errors/app-error";
+import { touchSession } from "./session-touch";
 
 export const sessionLifetimeMs = { browser: 7 * 24 * 3600_000, api: 30 * 24 * 3600_000 } as const;
 /** last_seen_at is refreshed at most this often (a write per request would be waste). */
@@ -84,10 +85,8 @@ export async function liveSession(slug: string, sessionId: string, ctx: AuditCon
   if (!row || row.revokedAt || row.expiresAt.getTime() <= now || row.user.status !== "active") return null;
   if (now - row.lastSeenAt.getTime() > touchEveryMs) {
     row.lastSeenAt = new Date(now); // this instance touches it once a minute, not every request meanwhile
-    // Housekeeping: a change to last_seen_at alone writes no audit row (see the auth migration).
-    await withAudit(slug, ctx, (tx) => tx.session.update({ where: { id: row.id }, data: { lastSeenAt: new Date(now) } }), { keepCaches: true }).catch(
-      () => undefined,
-    );
+    // Housekeeping, written off the request path (./session-touch.ts); it writes no audit row.
+    void touchSession(slug, row.id, new Date(now), ctx);
   }
   return { id: row.id, kind: row.kind, createdAt: row.createdAt, user: row.user };
 }

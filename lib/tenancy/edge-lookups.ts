@@ -4,6 +4,14 @@ import { getRedis } from "@/lib/redis/client";
 import { mirrorKeys } from "./mirror-keys";
 import type { EdgeLookups, Lookup } from "./resolve-request";
 
+/**
+ * A value the Edge only lets through is kept a minute: an active status, a custom domain's
+ * tenant. The Node side re-checks both against PostgreSQL (its cache follows every change
+ * within 1 s), so a stale one cannot serve a suspended tenant or a removed domain; and with
+ * thousands of tenants a short TTL would make nearly every request a Redis round trip.
+ */
+const PASS_TTL_MS = 60_000;
+/** A status the Edge answers 404 on itself (suspended, archived): a reactivation routes within 5 s. */
 const TTL_MS = 5_000;
 /**
  * A hostname Redis does not know is remembered only this long (half the bound): a domain verified a
@@ -13,6 +21,8 @@ const TTL_MS = 5_000;
 const MISS_TTL_MS = 500;
 /** After a Redis failure, requests skip Redis this long instead of each waiting for its timeout. */
 const BACKOFF_MS = 5_000;
+const MAX_ENTRIES = 50_000;
+const isDomainKey = (key: string) => key.startsWith(mirrorKeys.domain(""));
 const isolateCache = new Map<string, { value: Lookup<string>; expires: number }>();
 let redisDownUntil = 0;
 
@@ -30,8 +40,11 @@ async function cachedGet(key: string): Promise<Lookup<string>> {
     redisDownUntil = now + BACKOFF_MS; // the Node side decides meanwhile
     return "unknown";
   }
-  if (isolateCache.size > 10_000) isolateCache.clear();
-  isolateCache.set(key, { value, expires: now + (value === null ? MISS_TTL_MS : TTL_MS) });
+  // Bounded: the oldest entry goes first (a Map iterates in insertion order).
+  isolateCache.delete(key);
+  if (isolateCache.size >= MAX_ENTRIES) isolateCache.delete(isolateCache.keys().next().value!);
+  const ttl = value === null ? MISS_TTL_MS : value === "active" || isDomainKey(key) ? PASS_TTL_MS : TTL_MS;
+  isolateCache.set(key, { value, expires: now + ttl });
   return value;
 }
 

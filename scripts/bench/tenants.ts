@@ -141,6 +141,7 @@ try {
     });
   }
 
+  const cpu = (ms: number | null) => (ms === null ? "n/a" : `${ms.toFixed(2)} ms/req`);
   const rssGrowth = mem.rssAfterMb - mem.rssBeforeMb;
   const heapGrowth = mem.heapAfterMb - mem.heapBeforeMb;
   console.log(`\n== bench:tenants — ${new Date().toISOString()} ==`);
@@ -171,7 +172,8 @@ try {
   if (load)
     console.log(
       `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
-        `p50 ${load.spread.p50Ms.toFixed(1)} ms / one tenant ${load.single.rps.toFixed(0)} req/s, p50 ${load.single.p50Ms.toFixed(1)} ms; ${connections} connections; target >= 0.80)`,
+        `p50 ${load.spread.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.spread.cpuMsPerReq)} / one tenant ${load.single.rps.toFixed(0)} req/s, ` +
+        `p50 ${load.single.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.single.cpuMsPerReq)}; ${connections} connections; target >= 0.80)`,
     );
   else console.log("spread-load ratio:      skipped (--spread 0)");
 } catch (err) {

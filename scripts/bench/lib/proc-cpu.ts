@@ -80,3 +80,23 @@ export function cpuMsOf(pids: number[]): number | null {
 export function treeCpuMs(root: number): number | null {
   return cpuMsOf(processTree(root));
 }
+
+/**
+ * Waits until `root`'s process tree uses under `busyFraction` of one core over a `windowMs`
+ * window (start-up work done: caches, the audit sealer's first sweep), or `maxMs` passed.
+ * Returns how long it waited. Without /proc it returns at once.
+ */
+export async function waitUntilIdle(root: number, opts: { busyFraction?: number; windowMs?: number; maxMs?: number } = {}): Promise<number> {
+  const { busyFraction = 0.1, windowMs = 1_000, maxMs = 120_000 } = opts;
+  const t0 = performance.now();
+  let before = treeCpuMs(root);
+  if (before === null) return 0;
+  while (performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = treeCpuMs(root);
+    if (now === null) break;
+    if (now - before < busyFraction * windowMs) break;
+    before = now;
+  }
+  return performance.now() - t0;
+}

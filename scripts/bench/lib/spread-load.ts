@@ -16,6 +16,7 @@ import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { startApp } from "./app";
 import { prepareEngine } from "./engine";
 import { runLoad } from "./load";
+import { waitUntilIdle } from "./proc-cpu";
 import type { GetTarget, GroupResult } from "./load-types";
 import { freePort } from "../../lib/free-port";
 
@@ -41,8 +42,8 @@ async function seedW1Tenant(slug: string): Promise<string> {
 }
 
 export interface SpreadLoadResult {
-  single: GroupResult & { rps: number };
-  spread: GroupResult & { rps: number; tenants: number };
+  single: GroupResult & { rps: number; cpuMsPerReq: number | null };
+  spread: GroupResult & { rps: number; cpuMsPerReq: number | null; tenants: number };
 }
 
 export async function spreadLoad(opts: {
@@ -78,6 +79,10 @@ export async function spreadLoad(opts: {
   const app = await startApp(appEnv, await freePort());
   try {
     await engine.start(app.port);
+    // Both runs start from a quiet app: its start-up work (the audit sealer's first pass
+    // over every tenant the seed wrote to) would otherwise land in the first run only.
+    const settledMs = await waitUntilIdle(app.pid);
+    console.log(`  app idle ${(settledMs / 1000).toFixed(1)} s after start`);
     const target = (slug: string): GetTarget => ({
       host: `${slug}.${opts.rootDomain}`,
       path: "/api/v1/users?limit=50",
@@ -97,7 +102,7 @@ export async function spreadLoad(opts: {
       const g = r.groups[0]!;
       const bad = Object.entries(g.allStatuses).filter(([s]) => s !== "200");
       if (bad.length) throw new Error(`${name}: unexpected responses ${bad.map(([s, n]) => `${s}×${n}`).join(", ")}`);
-      return { ...g, rps: (g.requests / r.windowMs) * 1000 };
+      return { ...g, rps: (g.requests / r.windowMs) * 1000, cpuMsPerReq: r.appCpuMs === null ? null : r.appCpuMs / Math.max(1, g.requests) };
     };
     const single = await run("W1, one tenant", [target(first)]);
     const spread = await run(`W1, ${opts.slugs.length} tenants`, opts.slugs.map(target));
