@@ -13,7 +13,8 @@ import { checkTenantClusters } from "@/lib/db/cluster-registry";
 import { clusterNames, clusterPool } from "@/lib/db/clusters";
 import { closePool, getPool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
-import { forgetTenantPlacement, tenantCluster, tenantPool } from "@/lib/db/tenant-pool";
+import { forgetAllTenantPlacements, forgetTenantPlacement, peekTenantCluster, tenantCluster, tenantPool } from "@/lib/db/tenant-pool";
+import { invalidationsLive, publishInvalidation, registerInvalidationTarget } from "@/lib/cache/invalidation-bus";
 import { EnvError, resetEnvCache, serverEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors/app-error";
 import { createIntegration } from "@/lib/integrations/integrations";
@@ -112,6 +113,16 @@ describe("configuration", () => {
     }
   });
 });
+
+/** Resolves once a message published now has come back through Redis: every earlier one has been delivered. */
+async function busCaughtUp(): Promise<void> {
+  let calls = 0;
+  let done!: () => void;
+  const back = new Promise<void>((r) => (done = r));
+  registerInvalidationTarget("test-sentinel", { invalidate: () => ++calls === 2 && done() }); // here at once, then the echo
+  await publishInvalidation("test-sentinel", "x");
+  await back;
+}
 
 describe("a tenant on the second cluster", () => {
   it("has its schema and its ledger there and nowhere else, and its platform row on the platform cluster", async () => {
@@ -214,6 +225,24 @@ describe("a tenant on the second cluster", () => {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).message).toContain('Unknown database cluster "atlantis"');
     expect(await tenantRowCount(onDefault, slug)).toBe(0);
+  });
+
+  it("one miss reads every tenant's placement at once: other tenants' first queries need no platform query", async () => {
+    const x = await newTenant("default", "cl-all");
+    const y = await newTenant(second, "cl-all");
+    for (let i = 0; i < 100 && !invalidationsLive(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(invalidationsLive()).toBe(true);
+    await forgetAllTenantPlacements();
+    await busCaughtUp(); // this process's own copy of the message has come back too
+    expect(peekTenantCluster(x)).toBeUndefined();
+    expect(peekTenantCluster(y)).toBeUndefined();
+    expect(await tenantCluster(x)).toBe("default");
+    expect(peekTenantCluster(y)).toBe(second);
+    // Not again within the minute: a tenant forgotten since is read on its own.
+    await forgetTenantPlacement(y);
+    expect(await tenantCluster(x)).toBe("default");
+    expect(peekTenantCluster(y)).toBeUndefined();
+    expect(await tenantCluster(y)).toBe(second);
   });
 
   it("follows its placement when it changes: the next lookup and client go to the new cluster", async () => {
