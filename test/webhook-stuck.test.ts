@@ -142,6 +142,30 @@ describe("the periodic and start-up pass", () => {
   });
 });
 
+describe("the periodic pass over every tenant", () => {
+  it("skips a tenant it found settled until its inbox is written, then sends the new row", async () => {
+    const quiet = uniqueSlug("stuck-quiet");
+    await createTenant({ slug: quiet, name: "Quiet Co" });
+    try {
+      const hook = await newHook(quiet);
+      await reconcilePass(); // every tenant: `quiet` has no rows, so it is settled
+      const id = await deliver(hook, quiet);
+      // As if its request had died before sending it, long enough ago for the pass.
+      await withAudit(quiet, ctx, (tx) => tx.webhookEvent.update({ where: { id }, data: { dispatchedAt: null, receivedAt: new Date(Date.now() - 60_000) } }));
+      const sentBefore = sentFor(id).length;
+      // The write moves the inbox's statistics within seconds; then the pass looks again.
+      for (let i = 0; i < 60 && (await row(id, quiet)).dispatched_at === null; i++) {
+        await reconcilePass();
+        if ((await row(id, quiet)).dispatched_at === null) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect((await row(id, quiet)).dispatched_at).not.toBeNull();
+      expect(sentFor(id)).toHaveLength(sentBefore + 1);
+    } finally {
+      await dropTenantsQuietly([quiet]);
+    }
+  }, 60_000);
+});
+
 describe("replaying stuck received rows", () => {
   it("by id and by status: rows older than the bound are replayed under a new generation; younger ones are refused", async () => {
     const hook = await newHook();

@@ -35,11 +35,7 @@ function groupOf(slug: string): Group<Touch, true> {
       async flush(items) {
         await (
           await tenantPool(slug)
-        ).query(`SELECT ${fn}($1::text[], $2::uuid[], $3::timestamptz[])`, [
-          items.map((t) => t.ctx),
-          items.map((t) => t.sessionId),
-          items.map((t) => t.at),
-        ]);
+        ).query(`SELECT ${fn}($1::text[], $2::uuid[], $3::timestamptz[])`, [items.map((t) => t.ctx), items.map((t) => t.sessionId), items.map((t) => t.at)]);
         return items.map(() => true as const);
       },
     });

@@ -77,9 +77,7 @@ function loadAllPlacements(s: PlacementState): Promise<void> {
   s.wholeTable ??= (async () => {
     const before = s.epoch;
     try {
-      const { rows } = await getPool().query<{ slug: string; cluster: string }>("SELECT slug, cluster FROM public.tenants ORDER BY slug LIMIT $1", [
-        s.lru.max,
-      ]);
+      const { rows } = await getPool().query<{ slug: string; cluster: string }>("SELECT slug, cluster FROM public.tenants ORDER BY slug LIMIT $1", [s.lru.max]);
       if (s.epoch !== before) return;
       const at = Date.now();
       for (const r of rows) if (!s.lru.has(r.slug)) s.lru.set(r.slug, { cluster: r.cluster, at });

@@ -7,6 +7,7 @@
 import { auditContextParam, systemContext } from "@/lib/audit/context";
 import { quoteIdent } from "@/lib/db/identifier";
 import { tenantDb } from "@/lib/db/tenant-client";
+import { tableActivity, type TableActivity } from "@/lib/db/table-activity";
 import { tenantPool } from "@/lib/db/tenant-pool";
 import { serverEnv } from "@/lib/env";
 import { listTenants } from "@/lib/tenancy/list-tenants";
@@ -34,19 +35,38 @@ export function redispatchAfterMs(): number {
   return serverEnv().INBOX_REDISPATCH_AFTER_SECONDS * 1000;
 }
 
-async function activeSlugs(slugs?: string[]): Promise<string[]> {
-  return slugs ?? (await listTenants()).filter((t) => t.status === "active").map((t) => t.slug);
+// Periodic passes scan only the tenants whose inbox was written since a pass found them
+// settled (lib/db/table-activity.ts), and every tenant every ten minutes.
+const g = globalThis as unknown as { __inboxActivity?: TableActivity };
+const inboxActivity = () => (g.__inboxActivity ??= tableActivity("webhook_events", { fullPassEveryMs: 10 * 60_000 }));
+
+interface Scan {
+  slugs: string[];
+  /** Write counts of a periodic pass: a tenant found settled is skipped until its count moves. */
+  counts?: Map<string, string>;
+}
+
+async function tenantsToScan(slugs?: string[]): Promise<Scan> {
+  if (slugs) return { slugs };
+  return inboxActivity().toScan((await listTenants()).filter((t) => t.status === "active"));
 }
 
 /**
  * `minAgeMs` leaves alone rows so young that the request that stored them may still be
  * sending them (a second send would be harmless: the engine deduplicates by event id).
  */
-export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[] }): Promise<ReconcileResult> {
-  const slugs = await activeSlugs(opts.slugs);
+export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[]; scan?: Scan }): Promise<ReconcileResult> {
+  const scan = opts.scan ?? (await tenantsToScan(opts.slugs));
   const olderThan = new Date(Date.now() - opts.minAgeMs);
-  const result: ReconcileResult = { tenants: slugs.length, found: 0, dispatched: 0 };
-  for (const slug of slugs) {
+  const result: ReconcileResult = { tenants: scan.slugs.length, found: 0, dispatched: 0 };
+  for (const slug of scan.slugs) {
+    if (scan.counts) {
+      const { undispatched, waiting } = await unsettledRows(slug);
+      if (undispatched === 0 && waiting === 0) {
+        inboxActivity().settled(slug, scan.counts.get(slug));
+        continue;
+      }
+    }
     for (;;) {
       const rows = await tenantDb(slug).webhookEvent.findMany({
         where: { dispatchedAt: null, receivedAt: { lte: olderThan } },
@@ -70,8 +90,8 @@ export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[] 
  * undispatched (same generation, so the same engine event id): the next reconcile sends
  * them again. Returns how many were re-opened.
  */
-export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[] } = {}): Promise<number> {
-  const slugs = await activeSlugs(opts.slugs);
+export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[]; scan?: Scan } = {}): Promise<number> {
+  const { slugs } = opts.scan ?? (await tenantsToScan(opts.slugs));
   const before = new Date(Date.now() - (opts.afterMs ?? redispatchAfterMs()));
   let reopened = 0;
   for (const slug of slugs) {
@@ -89,9 +109,9 @@ export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[]
 
 /** The periodic pass (cron, start-up): lost rows re-opened, then every undispatched row old enough offered. */
 export async function reconcilePass(opts: { slugs?: string[] } = {}): Promise<ReconcileResult & { reopened: number }> {
-  const slugs = await activeSlugs(opts.slugs);
-  const reopened = await reopenStuckRows({ slugs });
-  return { ...(await reconcileInbox({ minAgeMs: periodicMinAgeMs, slugs })), reopened };
+  const scan = await tenantsToScan(opts.slugs);
+  const reopened = await reopenStuckRows({ scan });
+  return { ...(await reconcileInbox({ minAgeMs: periodicMinAgeMs, scan })), reopened };
 }
 
 /** Rows of the tenant not yet handed over for good: undispatched, or dispatched and still `received`. */

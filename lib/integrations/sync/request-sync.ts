@@ -2,6 +2,7 @@
 import { getInngest } from "@/lib/jobs/engine";
 import { syncRequested } from "@/lib/jobs/events";
 import { AppError } from "@/lib/errors/app-error";
+import { tableActivity, type TableActivity } from "@/lib/db/table-activity";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { listTenants } from "@/lib/tenancy/list-tenants";
 import { loadIntegration } from "../integrations";
@@ -23,19 +24,29 @@ export async function requestSync(slug: string, integrationId: string, trigger: 
   }
 }
 
+// Only tenants that have a scheduled sync, or whose integrations were written since the
+// scheduler last found they have none, are looked at (lib/db/table-activity.ts); every
+// tenant every 30 minutes.
+const g = globalThis as unknown as { __syncActivity?: TableActivity };
+const syncActivity = () => (g.__syncActivity ??= tableActivity("integrations", { fullPassEveryMs: 30 * 60_000 }));
+
 /** Rest integrations whose sync interval has passed since their last run started. */
 export async function dueSyncs(now = new Date()): Promise<{ slug: string; integrationId: string }[]> {
   const due: { slug: string; integrationId: string }[] = [];
-  for (const tenant of (await listTenants()).filter((t) => t.status === "active")) {
-    const rows = await tenantDb(tenant.slug).integration.findMany({
+  const scan = await syncActivity().toScan((await listTenants()).filter((t) => t.status === "active"));
+  for (const slug of scan.slugs) {
+    const rows = await tenantDb(slug).integration.findMany({
       where: { kind: "rest", status: "active" },
       select: { id: true, kind: true, settings: true, syncRuns: { orderBy: { startedAt: "desc" }, take: 1, select: { startedAt: true } } },
     });
+    let scheduled = false;
     for (const row of rows) {
       const interval = syncSettingsOf(row)?.intervalMinutes ?? 0;
       const last = row.syncRuns[0]?.startedAt;
-      if (interval > 0 && (!last || now.getTime() - last.getTime() >= interval * 60_000)) due.push({ slug: tenant.slug, integrationId: row.id });
+      if (interval > 0) scheduled = true;
+      if (interval > 0 && (!last || now.getTime() - last.getTime() >= interval * 60_000)) due.push({ slug, integrationId: row.id });
     }
+    if (!scheduled) syncActivity().settled(slug, scan.counts.get(slug));
   }
   return due;
 }
