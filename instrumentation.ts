@@ -53,5 +53,7 @@ export async function register(): Promise<void> {
       .catch((err: unknown) => log().warn({ err, component: "inbox" }, "start-up reconcile failed"));
   // Once soon after start, and once more when the rows a killed predecessor left behind
   // are past the age bound (so they do not wait for the next cron minute).
-  for (const delayMs of [2_000, periodicMinAgeMs + 2_000]) setTimeout(() => void pass(), delayMs).unref();
+  // One worker per instance is enough (each pass reads every tenant's inbox); the cron
+  // goes on in whichever worker the engine calls.
+  if ((env.PLATFORM_WORKER_INDEX ?? 0) === 0) for (const delayMs of [2_000, periodicMinAgeMs + 2_000]) setTimeout(() => void pass(), delayMs).unref();
 }

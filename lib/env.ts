@@ -248,6 +248,12 @@ const serverSchema = z
      * from the socket. Unset (a bare `next start`) the header is ignored as client input.
      */
     PLATFORM_PEER_HEADER: booleanFlag.default(false),
+    /**
+     * Set by scripts/start.mjs, never by hand: this worker's place (0..WEB_CONCURRENCY-1; a
+     * replacement keeps the index of the worker it replaces). Start-up work that one process
+     * per instance is enough for (the inbox reconcile pass) runs in worker 0 only.
+     */
+    PLATFORM_WORKER_INDEX: z.coerce.number().int().min(0).optional(),
     LOG_FORMAT: logFields.shape.LOG_FORMAT,
     /**
      * Bearer token of GET /api/metrics (Prometheus). Unset: the endpoint answers 404.

@@ -56,9 +56,13 @@ if (cluster.isPrimary && !dev) {
   gatherWorkerMetrics();
   /** @type {number[]} */
   const recentDeaths = [];
-  const fork = () => cluster.fork({ PORT: String(port) });
-  for (let i = 0; i < workers; i++) fork();
+  /** worker id -> its index, which a replacement inherits (PLATFORM_WORKER_INDEX). */
+  const indexOf = new Map();
+  const fork = (/** @type {number} */ index) => indexOf.set(cluster.fork({ PORT: String(port), PLATFORM_WORKER_INDEX: String(index) }).id, index);
+  for (let i = 0; i < workers; i++) fork(i);
   cluster.on("exit", (worker, code, signal) => {
+    const index = indexOf.get(worker.id) ?? 0;
+    indexOf.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
@@ -72,7 +76,7 @@ if (cluster.isPrimary && !dev) {
       process.stderr.write("[start] workers keep dying; stopping\n");
       process.exit(1);
     }
-    setTimeout(fork, Math.min(5_000, 250 * recentDeaths.length));
+    setTimeout(() => fork(index), Math.min(5_000, 250 * recentDeaths.length));
   });
   const stop = (/** @type {NodeJS.Signals} */ signal) => {
     if (stopping) return;

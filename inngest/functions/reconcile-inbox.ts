@@ -3,12 +3,12 @@
 // webhook it never acknowledged. Each process also recovers its own failed sends within
 // seconds (lib/integrations/inbox/recovery.ts).
 import type { Inngest } from "inngest";
-import { reconcileInbox, periodicMinAgeMs, reopenStuckRows } from "@/lib/integrations/inbox/reconcile";
+// One step: the pass looks only at tenants whose inbox moved since it found them settled
+// (lib/integrations/inbox/reconcile.ts), and finds them once for both halves.
+import { reconcilePass } from "@/lib/integrations/inbox/reconcile";
 
 export function reconcileInboxCron(inngest: Inngest) {
   return inngest.createFunction({ id: "reconcile-inbox", triggers: [{ cron: "* * * * *" }], retries: 1, concurrency: 1 }, async ({ step }) => {
-    const reopened = await step.run("reopen-stuck", () => reopenStuckRows());
-    const result = await step.run("reconcile", () => reconcileInbox({ minAgeMs: periodicMinAgeMs }));
-    return { ...result, reopened };
+    return step.run("reconcile", () => reconcilePass());
   });
 }

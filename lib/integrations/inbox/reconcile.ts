@@ -40,33 +40,33 @@ export function redispatchAfterMs(): number {
 const g = globalThis as unknown as { __inboxActivity?: TableActivity };
 const inboxActivity = () => (g.__inboxActivity ??= tableActivity("webhook_events", { fullPassEveryMs: 10 * 60_000 }));
 
-interface Scan {
-  slugs: string[];
-  /** Write counts of a periodic pass: a tenant found settled is skipped until its count moves. */
-  counts?: Map<string, string>;
-}
-
-async function tenantsToScan(slugs?: string[]): Promise<Scan> {
-  if (slugs) return { slugs };
-  return inboxActivity().toScan((await listTenants()).filter((t) => t.status === "active"));
+/**
+ * The tenants a pass works on: the given ones, or every active tenant whose inbox moved
+ * since a pass found it settled (no undispatched row, none waiting for the engine). One
+ * query tells settled from not; settled tenants cost nothing more.
+ */
+async function tenantsToScan(slugs?: string[]): Promise<string[]> {
+  if (slugs) return slugs;
+  const activity = inboxActivity();
+  const scan = await activity.toScan((await listTenants()).filter((t) => t.status === "active"));
+  const unsettled: string[] = [];
+  for (const slug of scan.slugs) {
+    const { undispatched, waiting } = await unsettledRows(slug);
+    if (undispatched === 0 && waiting === 0) activity.settled(slug, scan.counts.get(slug));
+    else unsettled.push(slug);
+  }
+  return unsettled;
 }
 
 /**
  * `minAgeMs` leaves alone rows so young that the request that stored them may still be
  * sending them (a second send would be harmless: the engine deduplicates by event id).
  */
-export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[]; scan?: Scan }): Promise<ReconcileResult> {
-  const scan = opts.scan ?? (await tenantsToScan(opts.slugs));
+export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[] }): Promise<ReconcileResult> {
+  const slugs = await tenantsToScan(opts.slugs);
   const olderThan = new Date(Date.now() - opts.minAgeMs);
-  const result: ReconcileResult = { tenants: scan.slugs.length, found: 0, dispatched: 0 };
-  for (const slug of scan.slugs) {
-    if (scan.counts) {
-      const { undispatched, waiting } = await unsettledRows(slug);
-      if (undispatched === 0 && waiting === 0) {
-        inboxActivity().settled(slug, scan.counts.get(slug));
-        continue;
-      }
-    }
+  const result: ReconcileResult = { tenants: slugs.length, found: 0, dispatched: 0 };
+  for (const slug of slugs) {
     for (;;) {
       const rows = await tenantDb(slug).webhookEvent.findMany({
         where: { dispatchedAt: null, receivedAt: { lte: olderThan } },
@@ -90,8 +90,8 @@ export async function reconcileInbox(opts: { minAgeMs: number; slugs?: string[];
  * undispatched (same generation, so the same engine event id): the next reconcile sends
  * them again. Returns how many were re-opened.
  */
-export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[]; scan?: Scan } = {}): Promise<number> {
-  const { slugs } = opts.scan ?? (await tenantsToScan(opts.slugs));
+export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[] } = {}): Promise<number> {
+  const slugs = await tenantsToScan(opts.slugs);
   const before = new Date(Date.now() - (opts.afterMs ?? redispatchAfterMs()));
   let reopened = 0;
   for (const slug of slugs) {
@@ -109,9 +109,9 @@ export async function reopenStuckRows(opts: { afterMs?: number; slugs?: string[]
 
 /** The periodic pass (cron, start-up): lost rows re-opened, then every undispatched row old enough offered. */
 export async function reconcilePass(opts: { slugs?: string[] } = {}): Promise<ReconcileResult & { reopened: number }> {
-  const scan = await tenantsToScan(opts.slugs);
-  const reopened = await reopenStuckRows({ scan });
-  return { ...(await reconcileInbox({ minAgeMs: periodicMinAgeMs, scan })), reopened };
+  const slugs = await tenantsToScan(opts.slugs);
+  const reopened = await reopenStuckRows({ slugs });
+  return { ...(await reconcileInbox({ minAgeMs: periodicMinAgeMs, slugs })), reopened };
 }
 
 /** Rows of the tenant not yet handed over for good: undispatched, or dispatched and still `received`. */

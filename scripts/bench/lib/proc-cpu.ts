@@ -81,21 +81,35 @@ export function treeCpuMs(root: number): number | null {
   return cpuMsOf(processTree(root));
 }
 
+/** Busy and total CPU ticks of the whole machine so far (/proc/stat), null without it. */
+function machineTicks(): { busy: number; total: number } | null {
+  try {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = cpu.reduce((a, b) => a + b, 0);
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Waits until `root`'s process tree uses under `busyFraction` of one core over a `windowMs`
- * window (start-up work done: caches, the audit sealer's first sweep), or `maxMs` passed.
- * Returns how long it waited. Without /proc it returns at once.
+ * Waits until the machine is quiet: under `busyFraction` of all its cores busy over a
+ * `windowMs` window, or `maxMs` passed. The whole machine, not just the app: the app's
+ * start-up work (the audit sealer's first pass, the inbox reconcile pass) mostly waits on
+ * PostgreSQL, whose CPU is not the app's. Returns how long it waited (0 without /proc).
  */
-export async function waitUntilIdle(root: number, opts: { busyFraction?: number; windowMs?: number; maxMs?: number } = {}): Promise<number> {
-  const { busyFraction = 0.1, windowMs = 1_000, maxMs = 120_000 } = opts;
+export async function waitUntilQuiet(opts: { busyFraction?: number; windowMs?: number; maxMs?: number } = {}): Promise<number> {
+  const { busyFraction = 0.15, windowMs = 2_000, maxMs = 180_000 } = opts;
   const t0 = performance.now();
-  let before = treeCpuMs(root);
+  let before = machineTicks();
   if (before === null) return 0;
   while (performance.now() - t0 < maxMs) {
     await new Promise((r) => setTimeout(r, windowMs));
-    const now = treeCpuMs(root);
+    const now = machineTicks();
     if (now === null) break;
-    if (now - before < busyFraction * windowMs) break;
+    const busy = (now.busy - before.busy) / Math.max(1, now.total - before.total);
+    if (busy < busyFraction) break;
     before = now;
   }
   return performance.now() - t0;

@@ -16,7 +16,7 @@ import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { startApp } from "./app";
 import { prepareEngine } from "./engine";
 import { runLoad } from "./load";
-import { waitUntilIdle } from "./proc-cpu";
+import { waitUntilQuiet } from "./proc-cpu";
 import type { GetTarget, GroupResult } from "./load-types";
 import { freePort } from "../../lib/free-port";
 
@@ -79,10 +79,11 @@ export async function spreadLoad(opts: {
   const app = await startApp(appEnv, await freePort());
   try {
     await engine.start(app.port);
-    // Both runs start from a quiet app: its start-up work (the audit sealer's first pass
-    // over every tenant the seed wrote to) would otherwise land in the first run only.
-    const settledMs = await waitUntilIdle(app.pid);
-    console.log(`  app idle ${(settledMs / 1000).toFixed(1)} s after start`);
+    // Both runs start from a quiet machine: the app's start-up work (the audit sealer's
+    // first pass over every tenant the seed wrote to, the inbox reconcile pass) would
+    // otherwise land in the first run only.
+    const settledMs = await waitUntilQuiet();
+    console.log(`  machine quiet ${(settledMs / 1000).toFixed(1)} s after the app started`);
     const target = (slug: string): GetTarget => ({
       host: `${slug}.${opts.rootDomain}`,
       path: "/api/v1/users?limit=50",
