@@ -1,4 +1,4 @@
-// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 15 --connections 32]
+// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 15 --connections 32 --visits 3]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
 // latest migration, ledger, Redis mirror), placed in turn on the test stack's two clusters
 // (the platform's and a second PostgreSQL; creation and no-op migrate times are also
@@ -22,7 +22,7 @@ import { spreadLoad, type SpreadLoadResult } from "./lib/spread-load";
 import type { TenantMemoryResult } from "./lib/tenant-memory";
 
 const usage =
-  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 15] [--connections 32]";
+  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 15] [--connections 32] [--visits 3]";
 let values: ReturnType<typeof parse>["values"];
 function parse() {
   return parseArgs({
@@ -34,6 +34,7 @@ function parse() {
       warmup: { type: "string" },
       duration: { type: "string" },
       connections: { type: "string" },
+      visits: { type: "string" },
     },
   });
 }
@@ -49,6 +50,7 @@ const spread = Number(values.spread ?? Math.min(2000, count));
 const warmupS = Number(values.warmup ?? 5);
 const durationS = Number(values.duration ?? 15);
 const connections = Number(values.connections ?? 32);
+const visits = Number(values.visits ?? 3);
 if (
   !Number.isInteger(count) ||
   count < 2 ||
@@ -60,7 +62,8 @@ if (
   !(warmupS >= 0) ||
   !(durationS > 0) ||
   !Number.isInteger(connections) ||
-  connections < 1
+  connections < 1 ||
+  !(visits >= 0)
 ) {
   console.error(usage);
   process.exit(2);
@@ -138,6 +141,7 @@ try {
       warmupS,
       durationS,
       connections,
+      visits,
     });
   }
 
@@ -174,6 +178,11 @@ try {
       `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
         `p50 ${load.spread.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.spread.cpuMsPerReq)} / one tenant ${load.single.rps.toFixed(0)} req/s, ` +
         `p50 ${load.single.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.single.cpuMsPerReq)}; ${connections} connections; target >= 0.80)`,
+    );
+  if (load)
+    console.log(
+      `  before it, first visits: ${load.firstVisits.requests} requests (${visits} per tenant on average) at ${load.firstVisits.rps.toFixed(0)} req/s, ` +
+        `app CPU ${cpu(load.firstVisits.cpuMsPerReq)} (each worker loading each tenant's tenant, settings, session and token once)`,
     );
   else console.log("spread-load ratio:      skipped (--spread 0)");
 } catch (err) {

@@ -44,6 +44,8 @@ async function seedW1Tenant(slug: string): Promise<string> {
 export interface SpreadLoadResult {
   single: GroupResult & { rps: number; cpuMsPerReq: number | null };
   spread: GroupResult & { rps: number; cpuMsPerReq: number | null; tenants: number };
+  /** The spread load before the steady run, while tenants were first seen by each worker. */
+  firstVisits: { requests: number; rps: number; cpuMsPerReq: number | null };
 }
 
 export async function spreadLoad(opts: {
@@ -53,6 +55,8 @@ export async function spreadLoad(opts: {
   warmupS: number;
   durationS: number;
   connections: number;
+  /** Requests per tenant (on average) sent before the steady spread run. */
+  visits: number;
 }): Promise<SpreadLoadResult> {
   const t0 = performance.now();
   const tokens = new Map<string, string>();
@@ -106,8 +110,37 @@ export async function spreadLoad(opts: {
       return { ...g, rps: (g.requests / r.windowMs) * 1000, cpuMsPerReq: r.appCpuMs === null ? null : r.appCpuMs / Math.max(1, g.requests) };
     };
     const single = await run("W1, one tenant", [target(first)]);
-    const spread = await run(`W1, ${opts.slugs.length} tenants`, opts.slugs.map(target));
-    return { single, spread: { ...spread, tenants: opts.slugs.length } };
+    // The first requests for each tenant in each worker load what later ones find in
+    // memory (tenant, settings, session, token, Prisma client; and PostgreSQL its catalogue
+    // of that schema on each backend). Measured on their own: the same load until every
+    // tenant was asked `visits` times on average (at most 3 minutes), then the steady run.
+    const targets = opts.slugs.map(target);
+    const cold = { requests: 0, ms: 0, cpuMs: 0 as number | null };
+    while (cold.requests < opts.visits * targets.length && cold.ms < 180_000) {
+      const r = await runLoad({
+        port: app.port,
+        warmupMs: 0,
+        durationMs: 10_000,
+        appPid: app.pid,
+        groups: [{ name: "visits", kind: "get", connections: opts.connections, targets }],
+      });
+      const g = r.groups[0]!;
+      const bad = Object.entries(g.allStatuses).filter(([st]) => st !== "200");
+      if (bad.length) throw new Error(`first visits: unexpected responses ${bad.map(([st, n]) => `${st}×${n}`).join(", ")}`);
+      cold.requests += g.requests;
+      cold.ms += r.windowMs;
+      cold.cpuMs = cold.cpuMs === null || r.appCpuMs === null ? null : cold.cpuMs + r.appCpuMs;
+    }
+    console.log(
+      `  first visits: ${cold.requests} requests over ${targets.length} tenants in ${(cold.ms / 1000).toFixed(0)} s, ` +
+        `${((cold.requests / cold.ms) * 1000).toFixed(0)} req/s, app CPU ${cold.cpuMs === null ? "n/a" : (cold.cpuMs / cold.requests).toFixed(2)} ms/req`,
+    );
+    const spread = await run(`W1, ${opts.slugs.length} tenants`, targets);
+    return {
+      single,
+      spread: { ...spread, tenants: opts.slugs.length },
+      firstVisits: { requests: cold.requests, rps: (cold.requests / cold.ms) * 1000, cpuMsPerReq: cold.cpuMs === null ? null : cold.cpuMs / cold.requests },
+    };
   } finally {
     await app.stop();
     await engine.close();
