@@ -26,18 +26,25 @@ const actor = systemContext("bench");
 async function seedW1Tenant(slug: string): Promise<string> {
   const users = `${quoteIdent(schemaNameFor(slug))}.users`;
   const ownerId = randomUUID();
-  const pair = await withAudit(slug, actor, async (tx) => {
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at) VALUES ($1::uuid, 'owner@bench.test', 'Bench owner', 'owner', 'active', now(), now())`,
-      ownerId,
-    );
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at)
+  const pair = await withAudit(
+    slug,
+    actor,
+    async (tx) => {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at) VALUES ($1::uuid, 'owner@bench.test', 'Bench owner', 'owner', 'active', now(), now())`,
+        ownerId,
+      );
+      await tx.$executeRawUnsafe(
+        `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at)
        SELECT gen_random_uuid(), 'member' || g || '@bench.test', 'Bench member ' || g, 'member', 'active', now(), now() FROM generate_series(1, 49) AS g`,
-    );
-    const session = await createSession(tx, { userId: ownerId, kind: "api", meta: { requestId: randomUUID(), userAgent: "bench:tenants" } });
-    return issueTokenPair(tx, slug, { id: ownerId, role: "owner" }, session.id);
-  });
+      );
+      const session = await createSession(tx, { userId: ownerId, kind: "api", meta: { requestId: randomUUID(), userAgent: "bench:tenants" } });
+      return issueTokenPair(tx, slug, { id: ownerId, role: "owner" }, session.id);
+      // Set-up, not measured: right after thousands of schemas were created PostgreSQL is
+      // busy analysing them, and a seed transaction has been seen to take over 10 s.
+    },
+    { timeoutMs: 60_000 },
+  );
   return pair.access_token;
 }
 
