@@ -299,6 +299,8 @@ const toolingSchema = z.object({
    * pgbouncer binary is installed), on (fail without it) or off (connect directly).
    */
   TEST_PGBOUNCER: z.enum(["auto", "on", "off"]).default("auto"),
+  /** That PgBouncer's server connections per database (default_pool_size). */
+  TEST_PGBOUNCER_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   REDIS_URL: redisUrl,
   /** Port of `npm run dev`. */
   PORT: port.default(3000),

@@ -176,8 +176,9 @@ try {
   if (load)
     console.log(
       `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
-        `p50 ${load.spread.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.spread.cpuMsPerReq)} / one tenant ${load.single.rps.toFixed(0)} req/s, ` +
-        `p50 ${load.single.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.single.cpuMsPerReq)}; ${connections} connections; target >= 0.80)`,
+        `p50 ${load.spread.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.spread.cpuMsPerReq)}, machine CPU ${cpu(load.spread.machineCpuMsPerReq)} / ` +
+        `one tenant ${load.single.rps.toFixed(0)} req/s, p50 ${load.single.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.single.cpuMsPerReq)}, ` +
+        `machine CPU ${cpu(load.single.machineCpuMsPerReq)}; ${connections} connections; target >= 0.80)`,
     );
   if (load)
     console.log(

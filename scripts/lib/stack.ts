@@ -228,7 +228,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
       // (README, "Behind a pooler"); the tests' own raw clients use the direct URLs.
       if (given.TEST_PGBOUNCER !== "off" && (given.TEST_PGBOUNCER === "on" || findPgBouncer())) {
         const direct = new Map([["default", env.DATABASE_URL!], ...clusterPairs(env.DATABASE_CLUSTERS ?? "")]);
-        const bouncer = await startPgBouncer(direct);
+        const bouncer = await startPgBouncer(direct, { poolSize: given.TEST_PGBOUNCER_POOL_SIZE });
         stops.push(bouncer.stop);
         env.DATABASE_DIRECT_URL = env.DATABASE_URL!;
         env.DATABASE_CLUSTERS_DIRECT = env.DATABASE_CLUSTERS ?? "";

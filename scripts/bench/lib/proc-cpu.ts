@@ -82,7 +82,7 @@ export function treeCpuMs(root: number): number | null {
 }
 
 /** Busy and total CPU ticks of the whole machine so far (/proc/stat), null without it. */
-function machineTicks(): { busy: number; total: number } | null {
+export function machineTicks(): { busy: number; total: number } | null {
   try {
     const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
     const total = cpu.reduce((a, b) => a + b, 0);

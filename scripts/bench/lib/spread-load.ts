@@ -16,7 +16,9 @@ import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { startApp } from "./app";
 import { prepareEngine } from "./engine";
 import { runLoad } from "./load";
-import { waitUntilQuiet } from "./proc-cpu";
+import { clkTck, machineTicks, waitUntilQuiet } from "./proc-cpu";
+
+type Ticks = NonNullable<ReturnType<typeof machineTicks>>;
 import type { GetTarget, GroupResult } from "./load-types";
 import { freePort } from "../../lib/free-port";
 
@@ -49,8 +51,8 @@ async function seedW1Tenant(slug: string): Promise<string> {
 }
 
 export interface SpreadLoadResult {
-  single: GroupResult & { rps: number; cpuMsPerReq: number | null };
-  spread: GroupResult & { rps: number; cpuMsPerReq: number | null; tenants: number };
+  single: GroupResult & { rps: number; cpuMsPerReq: number | null; machineCpuMsPerReq: number | null };
+  spread: GroupResult & { rps: number; cpuMsPerReq: number | null; machineCpuMsPerReq: number | null; tenants: number };
   /** The spread load before the steady run, while tenants were first seen by each worker. */
   firstVisits: { requests: number; rps: number; cpuMsPerReq: number | null };
 }
@@ -104,17 +106,29 @@ export async function spreadLoad(opts: {
       console.log(
         `  ${name}: ${opts.warmupS} s warm-up, ${opts.durationS} s measured, ${opts.connections} connections, ${targets.length} tenant(s) round-robin …`,
       );
-      const r = await runLoad({
-        port: app.port,
-        warmupMs: opts.warmupS * 1000,
-        durationMs: opts.durationS * 1000,
-        appPid: app.pid,
-        groups: [{ name, kind: "get", connections: opts.connections, targets }],
-      });
+      // The whole machine's CPU too: the app, PostgreSQL, PgBouncer, Redis and this generator.
+      let m0: ReturnType<typeof machineTicks> = null;
+      let m1: ReturnType<typeof machineTicks> = null;
+      const r = await runLoad(
+        {
+          port: app.port,
+          warmupMs: opts.warmupS * 1000,
+          durationMs: opts.durationS * 1000,
+          appPid: app.pid,
+          groups: [{ name, kind: "get", connections: opts.connections, targets }],
+        },
+        { onWindowStart: () => (m0 = machineTicks()), onWindowEnd: () => (m1 = machineTicks()) },
+      );
       const g = r.groups[0]!;
       const bad = Object.entries(g.allStatuses).filter(([s]) => s !== "200");
       if (bad.length) throw new Error(`${name}: unexpected responses ${bad.map(([s, n]) => `${s}×${n}`).join(", ")}`);
-      return { ...g, rps: (g.requests / r.windowMs) * 1000, cpuMsPerReq: r.appCpuMs === null ? null : r.appCpuMs / Math.max(1, g.requests) };
+      const machineMs = m0 && m1 ? (((m1 as Ticks).busy - (m0 as Ticks).busy) * 1000) / clkTck() : null;
+      return {
+        ...g,
+        rps: (g.requests / r.windowMs) * 1000,
+        cpuMsPerReq: r.appCpuMs === null ? null : r.appCpuMs / Math.max(1, g.requests),
+        machineCpuMsPerReq: machineMs === null ? null : machineMs / Math.max(1, g.requests),
+      };
     };
     const single = await run("W1, one tenant", [target(first)]);
     // The first requests for each tenant in each worker load what later ones find in
