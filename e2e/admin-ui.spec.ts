@@ -194,11 +194,10 @@ test.describe("API keys page", () => {
     await page.getByTestId("nav-api-keys").click();
     await expect(page).toHaveURL(tenant.url("/api-keys"));
 
-    // Only the admin's own permissions are offered.
-    const offered = await page
-      .getByTestId("api-key-form")
-      .locator('input[name="scopes"]')
-      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    // Only the admin's own permissions are offered (read once the form replaced the skeleton).
+    const scopeInputs = page.getByTestId("api-key-form").locator('input[name="scopes"]');
+    await expect(scopeInputs.first()).toBeVisible();
+    const offered = await scopeInputs.evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(offered.sort()).toEqual([...permissionsOf("admin")].sort());
     expect(offered).not.toContain("settings:write");
 
