@@ -3,6 +3,7 @@
 // per flush. No added latency when idle; under load, one round trip (one lock, one
 // commit) serves everything that queued meanwhile. Each item gets its own result or
 // error back.
+import { LRUCache } from "lru-cache";
 export interface GroupOptions<T, R> {
   maxItems: number;
   /** Optional cap on the summed weight of one flush (e.g. bytes); a heavy item still goes, alone if need be. */
@@ -63,5 +64,24 @@ export function groupWhileBusy<T, R>(o: GroupOptions<T, R>): Group<T, R> {
         pump();
       });
     },
+  };
+}
+
+/**
+ * One group per key (a tenant), made on first use. Bounded, so thousands of tenants do not
+ * keep a group each: an evicted group still drains what it queued (its in-flight flush
+ * does), and the next item makes a new one. Kept on globalThis under `name`, since Next may
+ * load a module more than once and two copies would split a tenant's group.
+ */
+export function groupPerKey<T, R>(name: string, options: (key: string) => GroupOptions<T, R>, max = 1_000): (key: string) => Group<T, R> {
+  const g = globalThis as unknown as Record<string, LRUCache<string, Group<T, R>> | undefined>;
+  return (key) => {
+    const all = (g[name] ??= new LRUCache<string, Group<T, R>>({ max }));
+    let group = all.get(key);
+    if (!group) {
+      group = groupWhileBusy(options(key));
+      all.set(key, group);
+    }
+    return group;
   };
 }

@@ -6,9 +6,8 @@
 // was a Prisma transaction in the request: with thousands of tenants, most requests on a
 // cold session paid for one. A touch lost (a crash, a failed call) loses only a "last seen"
 // time; the next request a minute later writes it again.
-import { LRUCache } from "lru-cache";
 import { auditContextParam, type AuditContext } from "@/lib/audit/context";
-import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
+import { groupPerKey } from "@/lib/async/group-while-busy";
 import { quoteIdent } from "@/lib/db/identifier";
 import { tenantPool } from "@/lib/db/tenant-pool";
 import { log } from "@/lib/observability/logger";
@@ -22,27 +21,18 @@ interface Touch {
 
 const maxPerCall = 500;
 
-const globalForTouches = globalThis as unknown as { __sessionTouches?: LRUCache<string, Group<Touch, true>> };
-
-function groupOf(slug: string): Group<Touch, true> {
-  // Bounded like the webhook intake groups: an evicted group still drains what it queued.
-  const all = (globalForTouches.__sessionTouches ??= new LRUCache({ max: 1_000 }));
-  let g = all.get(slug);
-  if (!g) {
-    const fn = `${quoteIdent(schemaNameFor(slug))}.session_touch`;
-    g = groupWhileBusy<Touch, true>({
-      maxItems: maxPerCall,
-      async flush(items) {
-        await (
-          await tenantPool(slug)
-        ).query(`SELECT ${fn}($1::text[], $2::uuid[], $3::timestamptz[])`, [items.map((t) => t.ctx), items.map((t) => t.sessionId), items.map((t) => t.at)]);
-        return items.map(() => true as const);
-      },
-    });
-    all.set(slug, g);
-  }
-  return g;
-}
+const groupOf = groupPerKey<Touch, true>("__sessionTouches", (slug) => {
+  const fn = `${quoteIdent(schemaNameFor(slug))}.session_touch`;
+  return {
+    maxItems: maxPerCall,
+    async flush(items) {
+      await (
+        await tenantPool(slug)
+      ).query(`SELECT ${fn}($1::text[], $2::uuid[], $3::timestamptz[])`, [items.map((t) => t.ctx), items.map((t) => t.sessionId), items.map((t) => t.at)]);
+      return items.map(() => true as const);
+    },
+  };
+});
 
 /** Queues last_seen_at = at for the session; resolves when written (callers need not wait). */
 export function touchSession(slug: string, sessionId: string, at: Date, ctx: AuditContext): Promise<void> {

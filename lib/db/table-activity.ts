@@ -13,7 +13,7 @@
 // show the rows, such as a Citus coordinator), every tenant is scanned at least every
 // `fullPassEveryMs`, and on a process's first scan.
 import type pg from "pg";
-import { clusterNames, clusterPool } from "./clusters";
+import { clusterPool, isConfiguredCluster } from "./clusters";
 
 export interface TableActivity {
   /** The tenants to scan now (a subset of `slugs`), and the counts to pass to settled(). */
@@ -47,7 +47,7 @@ export function tableActivity(table: string, opts: { fullPassEveryMs: number }):
       await Promise.all(
         [...new Set(tenants.map((t) => t.cluster))].map(async (cluster) => {
           // A cluster not configured here, or not answering: its tenants are all scanned.
-          const pool = clusterNames().includes(cluster) ? clusterPool(cluster) : null;
+          const pool = isConfiguredCluster(cluster) ? clusterPool(cluster) : null;
           byCluster.set(cluster, pool ? await writeCounts(pool, table).catch(() => null) : null);
         }),
       );

@@ -10,10 +10,9 @@
 // (webhook_intake), so one bad row fails only its own request.
 // Unnamed statements (parsed, bound and run in one round trip), so this stays correct
 // behind PgBouncer's transaction pooling, where named prepared statements are not.
-import { LRUCache } from "lru-cache";
 import { auditContextParam, type AuditContext } from "@/lib/audit/context";
 import { markAuditDirty } from "@/lib/audit/sealer-loop";
-import { groupWhileBusy, type Group } from "@/lib/async/group-while-busy";
+import { groupPerKey } from "@/lib/async/group-while-busy";
 import { retryOnConnectionLoss } from "@/lib/db/connection-retry";
 import { quoteIdent } from "@/lib/db/identifier";
 import { tenantPool } from "@/lib/db/tenant-pool";
@@ -115,25 +114,15 @@ async function storeMany(slug: string, schema: string, items: Item[]): Promise<(
   }
 }
 
-const globalForIntake = globalThis as unknown as { __inboxIntake?: LRUCache<string, Group<Item, StoredEvent>> };
-
-function groupOf(slug: string): Group<Item, StoredEvent> {
-  // Bounded, so thousands of tenants do not keep a group each; an evicted group still
-  // stores what it queued (its in-flight flush drains it), and the next delivery makes a new one.
-  const all = (globalForIntake.__inboxIntake ??= new LRUCache({ max: 1_000 }));
-  let g = all.get(slug);
-  if (!g) {
-    const schema = quoteIdent(schemaNameFor(slug));
-    g = groupWhileBusy<Item, StoredEvent>({
-      maxItems: maxPerCall,
-      maxWeight: maxBytesPerCall,
-      weight: (item) => item.row.body.length,
-      flush: (items) => storeMany(slug, schema, items),
-    });
-    all.set(slug, g);
-  }
-  return g;
-}
+const groupOf = groupPerKey<Item, StoredEvent>("__inboxIntake", (slug) => {
+  const schema = quoteIdent(schemaNameFor(slug));
+  return {
+    maxItems: maxPerCall,
+    maxWeight: maxBytesPerCall,
+    weight: (item) => item.row.body.length,
+    flush: (items) => storeMany(slug, schema, items),
+  };
+});
 
 export function storeInboxEvent(slug: string, ctx: AuditContext, row: InboxInsert): Promise<StoredEvent> {
   // Its audit row (or the seq a failure left as a gap) is for the sealer now.
