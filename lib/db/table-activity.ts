@@ -2,9 +2,9 @@
 // reconciler every minute, the sync scheduler every five) costs a query or two per tenant:
 // with thousands of tenants that is thousands of queries a minute, most of them on tenants
 // where nothing happened. Instead, each cluster's statistics say how many rows of the table
-// were written in each schema (pg_stat_user_tables: inserts + updates + deletes, one
-// catalogue query per cluster), and a tenant a scan found settled (nothing for it to do)
-// is skipped until that count moves.
+// were written in each schema (inserts + updates + deletes, one catalogue query per
+// cluster), and a tenant a scan found settled (nothing for it to do) is skipped until that
+// count moves.
 //
 // Why this is safe: the count is taken before the scan looks at a tenant, so a write the
 // scan did not see was committed after the count, and moves the count (PostgreSQL reports
@@ -22,10 +22,15 @@ export interface TableActivity {
   settled(slug: string, count: string | undefined): void;
 }
 
+// Not the pg_stat_user_tables view: it aggregates over pg_index for every relation, and
+// with the catalogue's statistics lagging behind thousands of new schemas its plan
+// turned quadratic (2.8 s for 1,000 tenants, against 6 ms here). One index scan of
+// pg_class by name; the schema name from the catalogue cache, not a join.
 async function writeCounts(pool: pg.Pool, table: string): Promise<Map<string, string>> {
   const { rows } = await pool.query<{ schema: string; writes: string }>(
-    `SELECT schemaname AS schema, (n_tup_ins + n_tup_upd + n_tup_del)::text AS writes
-       FROM pg_stat_user_tables WHERE relname = $1 AND schemaname LIKE 'tenant\\_%'`,
+    `SELECT s.schema, (pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid) + pg_stat_get_tuples_deleted(c.oid))::text AS writes
+       FROM pg_class c, LATERAL (SELECT c.relnamespace::regnamespace::text AS schema) s
+      WHERE c.relname = $1 AND c.relkind = 'r' AND starts_with(s.schema, 'tenant_')`,
     [table],
   );
   return new Map(rows.map((r) => [r.schema, r.writes]));
