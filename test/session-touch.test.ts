@@ -1,5 +1,7 @@
-// A session's last_seen_at is written off the request path, by one statement per tenant
-// (lib/auth/session-touch.ts, session_touch in the tenant schema), against real PostgreSQL.
+// A session's last_seen_at is written off the request path, by one plain statement per
+// tenant (lib/auth/session-touch.ts), against real PostgreSQL; a change to housekeeping
+// columns alone calls no trigger function (the housekeeping_triggers migration), yet still
+// needs an audit context.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
@@ -12,6 +14,7 @@ import { dropTenantsQuietly, uniqueSlug, withRawClient } from "./support/tenants
 
 const a = uniqueSlug("touch");
 const b = uniqueSlug("touch2");
+const schemaA = `tenant_${a.replaceAll("-", "_")}`;
 const ctx = systemContext("test");
 
 async function sessionIn(slug: string, lastSeenAt: Date): Promise<string> {
@@ -39,7 +42,7 @@ describe("session last-seen writes", () => {
     const ids = await Promise.all([1, 2, 3].map(() => sessionIn(a, old)));
     const rowsBefore = await auditRows(a);
     const at = new Date(Date.now() - 1_000);
-    await Promise.all(ids.map((id) => touchSession(a, id, at, ctx)));
+    await Promise.all(ids.map((id) => touchSession(a, id, at)));
     for (const id of ids) expect(await lastSeen(a, id)).toBe(at.getTime());
     expect(await auditRows(a)).toBe(rowsBefore);
   });
@@ -47,14 +50,14 @@ describe("session last-seen writes", () => {
   it("never moves the time backwards", async () => {
     const recent = new Date(Date.now() - 1_000);
     const id = await sessionIn(a, recent);
-    await touchSession(a, id, new Date(recent.getTime() - 60_000), ctx);
+    await touchSession(a, id, new Date(recent.getTime() - 60_000));
     expect(await lastSeen(a, id)).toBe(recent.getTime());
   });
 
   it("liveSession queues the touch for a session not seen for a minute, without waiting for it", async () => {
     const id = await sessionIn(a, new Date(Date.now() - 5 * 60_000));
     const before = Date.now();
-    expect(await liveSession(a, id, ctx)).toMatchObject({ id });
+    expect(await liveSession(a, id)).toMatchObject({ id });
     // Written shortly after, not in the request.
     for (let i = 0; i < 50 && (await lastSeen(a, id)) < before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await lastSeen(a, id)).toBeGreaterThanOrEqual(before);
@@ -63,17 +66,65 @@ describe("session last-seen writes", () => {
   it("a session id of another tenant changes nothing there or here", async () => {
     const old = new Date(Date.now() - 3_600_000);
     const inB = await sessionIn(b, old);
-    await touchSession(a, inB, new Date(), ctx);
+    await touchSession(a, inB, new Date());
     expect(await lastSeen(b, inB)).toBe(old.getTime());
   });
 
-  it("needs the audit context like every write: the function refuses to run without one", async () => {
+  it("keeps the latest of two touches of one session queued together", async () => {
     const id = await sessionIn(a, new Date(Date.now() - 3_600_000));
-    const schema = `tenant_${a.replaceAll("-", "_")}`;
-    const err = await withRawClient((c) =>
-      c.query(`SELECT "${schema}".session_touch(ARRAY[NULL]::text[], ARRAY[$1]::uuid[], ARRAY[now()]::timestamptz[])`, [id]),
-    ).catch((e: unknown) => e);
+    const later = new Date(Date.now() - 1_000);
+    await Promise.all([touchSession(a, id, new Date(later.getTime() - 30_000)), touchSession(a, id, later), touchSession(a, id, new Date(later.getTime() - 10_000))]);
+    expect(await lastSeen(a, id)).toBe(later.getTime());
+  });
+
+  it("needs the audit context like every write: a raw last_seen_at update without one is refused", async () => {
+    const id = await sessionIn(a, new Date(Date.now() - 3_600_000));
+    const err = await withRawClient((c) => c.query(`UPDATE "${schemaA}".sessions SET last_seen_at = now() WHERE id = $1`, [id])).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/without an audit context/);
     expect(await lastSeen(a, id)).toBeLessThan(Date.now() - 3_000_000);
+  });
+});
+
+describe("housekeeping columns call no trigger function", () => {
+  /** Runs `sql` in a transaction with an audit context; returns the calls of audit_row_change it made, and the audit rows. */
+  async function callsOf(sql: string, params: unknown[]): Promise<{ calls: number; auditRows: number }> {
+    return withRawClient(async (c) => {
+      await c.query("BEGIN");
+      try {
+        // Per-transaction function statistics (superuser on the test server).
+        await c.query("SET LOCAL track_functions = 'pl'");
+        await c.query("SELECT set_config('audit.context', $1, true)", [JSON.stringify(ctx)]);
+        const before = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schemaA}".audit_log`);
+        await c.query(sql, params);
+        const { rows } = await c.query<{ calls: string | null }>(
+          "SELECT sum(calls)::text AS calls FROM pg_stat_xact_user_functions WHERE schemaname = $1 AND funcname = 'audit_row_change'",
+          [schemaA],
+        );
+        const after = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schemaA}".audit_log`);
+        return { calls: Number(rows[0]?.calls ?? 0), auditRows: Number(after.rows[0]!.n) - Number(before.rows[0]!.n) };
+      } finally {
+        await c.query("ROLLBACK");
+      }
+    });
+  }
+
+  it("a session: last_seen_at alone, no call and no audit row; any other column, both", async () => {
+    const id = await sessionIn(a, new Date(Date.now() - 3_600_000));
+    expect(await callsOf(`UPDATE "${schemaA}".sessions SET last_seen_at = now() WHERE id = $1`, [id])).toEqual({ calls: 0, auditRows: 0 });
+    expect(await callsOf(`UPDATE "${schemaA}".sessions SET revoked_at = now(), last_seen_at = now() WHERE id = $1`, [id])).toEqual({ calls: 1, auditRows: 1 });
+  });
+
+  it("an API key: last_used_at (and updated_at) alone, no call and no audit row; any other column, both", async () => {
+    const owner = await tenantDb(a).user.findFirstOrThrow({ where: { role: "owner" } });
+    const keyId = await withAudit(a, ctx, async (tx) =>
+      (await tx.apiKey.create({ data: { name: "touch test", prefix: `tt${Date.now()}`, keyHash: "x".repeat(64), scopes: [], createdById: owner.id } })).id,
+    );
+    expect(await callsOf(`UPDATE "${schemaA}".api_keys SET last_used_at = now(), updated_at = now() WHERE id = $1`, [keyId])).toEqual({
+      calls: 0,
+      auditRows: 0,
+    });
+    expect(await callsOf(`UPDATE "${schemaA}".api_keys SET name = 'renamed', last_used_at = now() WHERE id = $1`, [keyId])).toEqual({ calls: 1, auditRows: 1 });
+    const err = await withRawClient((c) => c.query(`UPDATE "${schemaA}".api_keys SET last_used_at = now() WHERE id = $1`, [keyId])).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/without an audit context/);
   });
 });

@@ -12,7 +12,7 @@ import { principalAuditContext } from "./principal";
 import { revokeSession } from "./sessions";
 
 export async function openBrowserSession(tenant: { slug: string }, settings: TenantSettings, meta: RequestMeta, ticket: string): Promise<void> {
-  const previous = await principalFromCookie(tenant.slug, meta, settings).catch(() => null);
+  const previous = await principalFromCookie(tenant.slug, settings).catch(() => null);
   if (previous) {
     await revokeSession(tenant.slug, previous.id, previous.sessionId, principalAuditContext(previous, meta), "signed in again").catch(() => undefined);
   }

@@ -49,7 +49,7 @@ export async function principalFromBearer(
   }
   if (looksLikeJwt(token)) {
     const claims = await verifyAccessToken(token, tenant);
-    const live = claims ? await liveSession(tenant, claims.sessionId, { actorType: "user", actorId: claims.userId, ...ctx }) : null;
+    const live = claims ? await liveSession(tenant, claims.sessionId) : null;
     if (!claims || !live || live.user.id !== claims.userId) {
       throw unauthorized("The access token is not valid for this tenant, has expired, or its session was revoked.");
     }

@@ -62,7 +62,7 @@ interface SessionRow {
 const sessionCache = () => sharedCache<SessionRow | null>({ name: tenantCaches.sessions.cache, max: 50_000, ttlMs: 5 * 60_000 });
 
 /** The session and its user when the session is live (not revoked, not expired, user active). */
-export async function liveSession(slug: string, sessionId: string, ctx: AuditContext): Promise<LiveSession | null> {
+export async function liveSession(slug: string, sessionId: string): Promise<LiveSession | null> {
   if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
   const row = await sessionCache().load(
     `${slug}:${sessionId}`,
@@ -86,7 +86,7 @@ export async function liveSession(slug: string, sessionId: string, ctx: AuditCon
   if (now - row.lastSeenAt.getTime() > touchEveryMs) {
     row.lastSeenAt = new Date(now); // this instance touches it once a minute, not every request meanwhile
     // Housekeeping, written off the request path (./session-touch.ts); it writes no audit row.
-    void touchSession(slug, row.id, new Date(now), ctx);
+    void touchSession(slug, row.id, new Date(now));
   }
   return { id: row.id, kind: row.kind, createdAt: row.createdAt, user: row.user };
 }

@@ -35,7 +35,7 @@ export const optionalPagePrincipal = cache(async (): Promise<{ tenant: TenantRec
   setRequestTenant(tenant.slug);
   const settings = await getTenantSettings(tenant.slug);
   const principal = await traced("principal.check", { "principal.permission": "session" }, async (span) => {
-    const found = await principalFromCookie(tenant.slug, requestMeta(h), settings);
+    const found = await principalFromCookie(tenant.slug, settings);
     span.setAttribute("principal.type", found ? "user" : "none");
     return found;
   });

@@ -82,7 +82,7 @@ export function tenantAction<S extends z.ZodType, R>(
     let actor: AuditContext | undefined;
     try {
       base = await publicContext();
-      const principal = await principalFromCookie(base.tenant.slug, base.meta, base.settings);
+      const principal = await principalFromCookie(base.tenant.slug, base.settings);
       if (!principal) redirect("/sign-in");
       actor = principalAuditContext(principal, base.meta);
       await limitPrincipal(base.tenant.slug, principal, base.settings);
