@@ -73,7 +73,11 @@ describe("session last-seen writes", () => {
   it("keeps the latest of two touches of one session queued together", async () => {
     const id = await sessionIn(a, new Date(Date.now() - 3_600_000));
     const later = new Date(Date.now() - 1_000);
-    await Promise.all([touchSession(a, id, new Date(later.getTime() - 30_000)), touchSession(a, id, later), touchSession(a, id, new Date(later.getTime() - 10_000))]);
+    await Promise.all([
+      touchSession(a, id, new Date(later.getTime() - 30_000)),
+      touchSession(a, id, later),
+      touchSession(a, id, new Date(later.getTime() - 10_000)),
+    ]);
     expect(await lastSeen(a, id)).toBe(later.getTime());
   });
 
@@ -116,8 +120,11 @@ describe("housekeeping columns call no trigger function", () => {
 
   it("an API key: last_used_at (and updated_at) alone, no call and no audit row; any other column, both", async () => {
     const owner = await tenantDb(a).user.findFirstOrThrow({ where: { role: "owner" } });
-    const keyId = await withAudit(a, ctx, async (tx) =>
-      (await tx.apiKey.create({ data: { name: "touch test", prefix: `tt${Date.now()}`, keyHash: "x".repeat(64), scopes: [], createdById: owner.id } })).id,
+    const keyId = await withAudit(
+      a,
+      ctx,
+      async (tx) =>
+        (await tx.apiKey.create({ data: { name: "touch test", prefix: `tt${Date.now()}`, keyHash: "x".repeat(64), scopes: [], createdById: owner.id } })).id,
     );
     expect(await callsOf(`UPDATE "${schemaA}".api_keys SET last_used_at = now(), updated_at = now() WHERE id = $1`, [keyId])).toEqual({
       calls: 0,

@@ -2,7 +2,6 @@
 // list is the common-password dictionary of @zxcvbn-ts/language-common (about 49,000
 // entries); a common word with only digits or symbols added counts as common too.
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { z } from "zod";
 import { text } from "@/lib/zod/text";
 
 export const passwordMinLength = 12;
