@@ -1,4 +1,4 @@
-// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 15 --connections 32 --visits 3]
+// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 10 --connections 32 --visits 3 --rounds 3]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
 // latest migration, ledger, Redis mirror), placed in turn on the test stack's two clusters
 // (the platform's and a second PostgreSQL; creation and no-op migrate times are also
@@ -8,7 +8,8 @@
 //     RSS and heap growth per active tenant after one query on each, the latency of a
 //     cold tenant's first query, and of a warm one;
 //   - the spread load (scripts/bench/lib/spread-load.ts): W1 of bench:api on the
-//     production build over one tenant, then round-robin over --spread tenants (0: skip).
+//     production build over one tenant and round-robin over --spread tenants (0: skip),
+//     in --rounds alternating rounds; the median round's ratio is reported.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { clusterNames } from "@/lib/db/clusters";
@@ -18,11 +19,12 @@ import { toolingEnv } from "@/lib/env";
 import { createTenant } from "@/lib/tenancy/create-tenant";
 import { printParts, startStack } from "../lib/stack";
 import { buildApp } from "./lib/app";
+import { waitUntilQuiet } from "./lib/proc-cpu";
 import { spreadLoad, type SpreadLoadResult } from "./lib/spread-load";
 import type { TenantMemoryResult } from "./lib/tenant-memory";
 
 const usage =
-  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 15] [--connections 32] [--visits 3]";
+  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 10] [--connections 32] [--visits 3] [--rounds 3]";
 let values: ReturnType<typeof parse>["values"];
 function parse() {
   return parseArgs({
@@ -35,6 +37,7 @@ function parse() {
       duration: { type: "string" },
       connections: { type: "string" },
       visits: { type: "string" },
+      rounds: { type: "string" },
     },
   });
 }
@@ -48,9 +51,10 @@ const count = Number(values.count ?? 2000);
 const concurrency = Number(values.concurrency ?? 4);
 const spread = Number(values.spread ?? Math.min(2000, count));
 const warmupS = Number(values.warmup ?? 5);
-const durationS = Number(values.duration ?? 15);
+const durationS = Number(values.duration ?? 10);
 const connections = Number(values.connections ?? 32);
 const visits = Number(values.visits ?? 3);
+const rounds = Number(values.rounds ?? 3);
 if (
   !Number.isInteger(count) ||
   count < 2 ||
@@ -63,7 +67,9 @@ if (
   !(durationS > 0) ||
   !Number.isInteger(connections) ||
   connections < 1 ||
-  !(visits >= 0)
+  !(visits >= 0) ||
+  !Number.isInteger(rounds) ||
+  rounds < 1
 ) {
   console.error(usage);
   process.exit(2);
@@ -125,7 +131,10 @@ try {
   const noopAgain = await migrateAll(getPool(), { concurrency: 8 });
   if (noop.tenants.length || noop.failed) throw new Error("the no-op migrate applied something: the bench is invalid");
 
-  console.log(`\nmany tenants in one process: one user.count() on each of ${count - 1} tenants …`);
+  // Measured on a quiet machine, like the spread load: right after mass creation
+  // autovacuum is analysing thousands of new tables, on the same two cores.
+  const quietMs = await waitUntilQuiet();
+  console.log(`\nmany tenants in one process (machine quiet after ${(quietMs / 1000).toFixed(1)} s): one user.count() on each of ${count - 1} tenants …`);
   const mem = await measureMemory(slugs);
   const cold = pctOf(mem.coldMs);
   const warm = pctOf(mem.warmMs);
@@ -142,6 +151,7 @@ try {
       durationS,
       connections,
       visits,
+      rounds,
     });
   }
 
@@ -175,7 +185,7 @@ try {
   );
   if (load)
     console.log(
-      `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
+      `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (median of ${load.ratios.length} rounds: ${load.ratios.map((r) => r.toFixed(2)).join(", ")}; that round: W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
         `p50 ${load.spread.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.spread.cpuMsPerReq)}, machine CPU ${cpu(load.spread.machineCpuMsPerReq)} / ` +
         `one tenant ${load.single.rps.toFixed(0)} req/s, p50 ${load.single.p50Ms.toFixed(1)} ms, app CPU ${cpu(load.single.cpuMsPerReq)}, ` +
         `machine CPU ${cpu(load.single.machineCpuMsPerReq)}; ${connections} connections; target >= 0.80)`,

@@ -1,8 +1,11 @@
 // The spread-load figure of bench:tenants: the W1 request of bench:api (GET
 // /api/v1/users?limit=50 with a Bearer access token) against the production build (made
 // by the caller),
-// once with every connection on one tenant and once round-robin over many tenants, same
-// connections and windows. Each tenant gets an owner and 49 members (the list is full)
+// with every connection on one tenant and round-robin over many tenants, same connections
+// and windows, in alternating rounds (one tenant, many, one, many, ...): this machine's
+// speed drifts from minute to minute, and background passes (the reconciler's, the sync
+// scheduler's) land in whichever window they fall in, so each round's two runs are
+// compared with each other and the median round is reported. Each tenant gets an owner and 49 members (the list is full)
 // and an access token issued by the real path (session + token pair, in an audited
 // transaction; no password check, so no argon2 per tenant).
 import { randomUUID } from "node:crypto";
@@ -50,9 +53,14 @@ async function seedW1Tenant(slug: string): Promise<string> {
   return pair.access_token;
 }
 
+export type MeasuredRun = GroupResult & { rps: number; cpuMsPerReq: number | null; machineCpuMsPerReq: number | null };
+
 export interface SpreadLoadResult {
-  single: GroupResult & { rps: number; cpuMsPerReq: number | null; machineCpuMsPerReq: number | null };
-  spread: GroupResult & { rps: number; cpuMsPerReq: number | null; machineCpuMsPerReq: number | null; tenants: number };
+  /** The median round's (by the ratio) runs. */
+  single: MeasuredRun;
+  spread: MeasuredRun & { tenants: number };
+  /** Every round: spread req/s over one-tenant req/s, in order. */
+  ratios: number[];
   /** The spread load before the steady run, while tenants were first seen by each worker. */
   firstVisits: { requests: number; rps: number; cpuMsPerReq: number | null };
 }
@@ -66,6 +74,8 @@ export async function spreadLoad(opts: {
   connections: number;
   /** Requests per tenant (on average) sent before the steady spread run. */
   visits: number;
+  /** Rounds of (one tenant, many tenants). */
+  rounds: number;
 }): Promise<SpreadLoadResult> {
   const t0 = performance.now();
   const tokens = new Map<string, string>();
@@ -102,7 +112,7 @@ export async function spreadLoad(opts: {
       path: "/api/v1/users?limit=50",
       headers: { authorization: `Bearer ${tokens.get(slug)!}` },
     });
-    const run = async (name: string, targets: GetTarget[]) => {
+    const run = async (name: string, targets: GetTarget[]): Promise<MeasuredRun> => {
       console.log(
         `  ${name}: ${opts.warmupS} s warm-up, ${opts.durationS} s measured, ${opts.connections} connections, ${targets.length} tenant(s) round-robin …`,
       );
@@ -130,7 +140,6 @@ export async function spreadLoad(opts: {
         machineCpuMsPerReq: machineMs === null ? null : machineMs / Math.max(1, g.requests),
       };
     };
-    const single = await run("W1, one tenant", [target(first)]);
     // The first requests for each tenant in each worker load what later ones find in
     // memory (tenant, settings, session, token, Prisma client; and PostgreSQL its catalogue
     // of that schema on each backend). Measured on their own: the same load until every
@@ -156,10 +165,18 @@ export async function spreadLoad(opts: {
       `  first visits: ${cold.requests} requests over ${targets.length} tenants in ${(cold.ms / 1000).toFixed(0)} s, ` +
         `${((cold.requests / cold.ms) * 1000).toFixed(0)} req/s, app CPU ${cold.cpuMs === null ? "n/a" : (cold.cpuMs / cold.requests).toFixed(2)} ms/req`,
     );
-    const spread = await run(`W1, ${opts.slugs.length} tenants`, targets);
+    const rounds: { single: MeasuredRun; spread: MeasuredRun; ratio: number }[] = [];
+    for (let r = 1; r <= opts.rounds; r++) {
+      const single = await run(`round ${r}/${opts.rounds}, W1, one tenant`, [target(first)]);
+      const spread = await run(`round ${r}/${opts.rounds}, W1, ${opts.slugs.length} tenants`, targets);
+      rounds.push({ single, spread, ratio: spread.rps / single.rps });
+      console.log(`    one tenant ${single.rps.toFixed(0)} req/s, ${opts.slugs.length} tenants ${spread.rps.toFixed(0)} req/s: ratio ${(spread.rps / single.rps).toFixed(2)}`);
+    }
+    const median = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor((rounds.length - 1) / 2)]!;
     return {
-      single,
-      spread: { ...spread, tenants: opts.slugs.length },
+      single: median.single,
+      spread: { ...median.spread, tenants: opts.slugs.length },
+      ratios: rounds.map((x) => x.ratio),
       firstVisits: { requests: cold.requests, rps: (cold.requests / cold.ms) * 1000, cpuMsPerReq: cold.cpuMs === null ? null : cold.cpuMs / cold.requests },
     };
   } finally {
