@@ -32,7 +32,7 @@ const groupOf = groupPerKey<Touch, true>("__sessionTouches", (slug) => {
   // The latest time per session (a batch may hold two touches of one); never backwards.
   // synchronous_commit off: a touch need not wait for the disk (one lost in a crash is
   // only a "last seen" time), and with thousands of tenants there are many.
-  const sql = `WITH ctx AS MATERIALIZED (SELECT set_config('audit.context', $1, true) AS c, set_config('synchronous_commit', 'off', true) AS s)
+  const sql = `WITH ctx AS MATERIALIZED (SELECT set_config('audit.context', $1, true) AS c, set_config('synchronous_commit', 'off', true) AS sync)
     UPDATE ${sessions} AS s SET "last_seen_at" = t.at
       FROM ctx, (SELECT id, max(at) AS at FROM unnest($2::uuid[], $3::timestamptz[]) AS u(id, at) GROUP BY id) AS t
      WHERE ctx.c IS NOT NULL AND s."id" = t.id AND s."last_seen_at" < t.at`;
