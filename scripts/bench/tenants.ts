@@ -1,4 +1,4 @@
-// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 10 --connections 32 --visits 3 --rounds 3]
+// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 10 --connections 32 --visits 3 --rounds 3 --no-warm]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
 // latest migration, ledger, Redis mirror), placed in turn on the test stack's two clusters
 // (the platform's and a second PostgreSQL; creation and no-op migrate times are also
@@ -9,7 +9,9 @@
 //     cold tenant's first query, and of a warm one;
 //   - the spread load (scripts/bench/lib/spread-load.ts): W1 of bench:api on the
 //     production build over one tenant and round-robin over --spread tenants (0: skip),
-//     in --rounds alternating rounds; the median round's ratio is reported.
+//     in --rounds alternating rounds; the median round's ratio is reported. Before the
+//     rounds, after the first visits, PgBouncer's server connections are warmed
+//     (scripts/bench/lib/warm-connections.ts: a service's steady state); --no-warm skips it.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { clusterNames } from "@/lib/db/clusters";
@@ -24,7 +26,7 @@ import { spreadLoad, type SpreadLoadResult } from "./lib/spread-load";
 import type { TenantMemoryResult } from "./lib/tenant-memory";
 
 const usage =
-  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 10] [--connections 32] [--visits 3] [--rounds 3]";
+  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 10] [--connections 32] [--visits 3] [--rounds 3] [--no-warm]";
 let values: ReturnType<typeof parse>["values"];
 function parse() {
   return parseArgs({
@@ -38,6 +40,7 @@ function parse() {
       connections: { type: "string" },
       visits: { type: "string" },
       rounds: { type: "string" },
+      "no-warm": { type: "boolean" },
     },
   });
 }
@@ -139,6 +142,8 @@ try {
   const cold = pctOf(mem.coldMs);
   const warm = pctOf(mem.warmMs);
   const create = pctOf(mem.createMs);
+  const newClient = pctOf(mem.newClientMs);
+  const rawFirst = pctOf(mem.rawFirstMs);
 
   let load: SpreadLoadResult | undefined;
   if (spread > 0) {
@@ -152,6 +157,7 @@ try {
       connections,
       visits,
       rounds,
+      warmConnections: values["no-warm"] ? 0 : toolingEnv().TEST_PGBOUNCER_POOL_SIZE,
     });
   }
 
@@ -183,6 +189,12 @@ try {
   console.log(
     `  of which the client:   p50 ${(create(0.5) * 1000).toFixed(0)} µs, p95 ${(create(0.95) * 1000).toFixed(0)} µs (tenantDb(slug) on a cache miss)`,
   );
+  console.log(
+    `  the app's part:        p50 ${newClient(0.5).toFixed(2)} ms, p95 ${newClient(0.95).toFixed(2)} ms (client dropped, on a connection that already knows the schema: the same first query)`,
+  );
+  console.log(
+    `  PostgreSQL's part:     p50 ${rawFirst(0.5).toFixed(2)} ms, p95 ${rawFirst(0.95).toFixed(2)} ms (plain pg, count(*) on a connection new to the schema; any schema-per-tenant design pays it once per connection)`,
+  );
   if (load)
     console.log(
       `spread-load ratio:      ${(load.spread.rps / load.single.rps).toFixed(2)} (median of ${load.ratios.length} rounds: ${load.ratios.map((r) => r.toFixed(2)).join(", ")}; that round: W1 round-robin over ${load.spread.tenants} tenants ${load.spread.rps.toFixed(0)} req/s, ` +
@@ -194,6 +206,12 @@ try {
     console.log(
       `  before it, first visits: ${load.firstVisits.requests} requests (${visits} per tenant on average) at ${load.firstVisits.rps.toFixed(0)} req/s, ` +
         `app CPU ${cpu(load.firstVisits.cpuMsPerReq)} (each worker loading each tenant's tenant, settings, session and token once)`,
+    );
+  if (load)
+    console.log(
+      load.warmed
+        ? `  then PostgreSQL's ${load.warmed.serverConnections} server connections warmed on every tenant in ${(load.warmed.ms / 1000).toFixed(1)} s (the rounds measure a steady state)`
+        : "  PostgreSQL's server connections were not warmed: the rounds include their warm-up",
     );
   else console.log("spread-load ratio:      skipped (--spread 0)");
 } catch (err) {

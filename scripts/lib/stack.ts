@@ -260,7 +260,7 @@ export async function startStack(mode: "dev" | "test", root = process.cwd()): Pr
   }
 }
 
-function clusterPairs(list: string): [string, string][] {
+export function clusterPairs(list: string): [string, string][] {
   return list
     .split(",")
     .filter(Boolean)

@@ -114,3 +114,48 @@ export async function waitUntilQuiet(opts: { busyFraction?: number; windowMs?: n
   }
   return performance.now() - t0;
 }
+
+/** CPU ticks so far of every process on the machine, by pid, with its command name and parent. */
+export type ProcessTicks = Map<number, { comm: string; ppid: number; ticks: number }>;
+
+export function allProcessTicks(): ProcessTicks {
+  const out: ProcessTicks = new Map();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const comm = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      // utime + stime only: a reaped child's time shows up in its parent's cutime, which
+      // would count a process twice across two snapshots.
+      out.set(pid, { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the machine's CPU went between two snapshots, in ms, by role: `label` names a pid
+ * (the app's tree, the generator, ...) or returns undefined for the command name to be used
+ * (postgres, pgbouncer, redis-server). A process that exited between them is not counted.
+ */
+export function cpuByRole(before: ProcessTicks, after: ProcessTicks, label: (pid: number, comm: string) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [pid, now] of after) {
+    const was = before.get(pid);
+    const ticks = now.ticks - (was && was.comm === now.comm ? was.ticks : 0);
+    if (ticks <= 0) continue;
+    const role = label(pid, now.comm) ?? now.comm;
+    out.set(role, (out.get(role) ?? 0) + (ticks * 1000) / clkTck());
+  }
+  return out;
+}

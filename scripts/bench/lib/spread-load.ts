@@ -19,7 +19,8 @@ import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
 import { startApp } from "./app";
 import { prepareEngine } from "./engine";
 import { runLoad } from "./load";
-import { clkTck, machineTicks, waitUntilQuiet } from "./proc-cpu";
+import { warmServerConnections, type WarmResult } from "./warm-connections";
+import { allProcessTicks, clkTck, cpuByRole, machineTicks, processTree, waitUntilQuiet, type ProcessTicks } from "./proc-cpu";
 
 type Ticks = NonNullable<ReturnType<typeof machineTicks>>;
 import type { GetTarget, GroupResult } from "./load-types";
@@ -65,7 +66,37 @@ const retryUnstarted =
     throw err;
   };
 
-export type MeasuredRun = GroupResult & { rps: number; cpuMsPerReq: number | null; machineCpuMsPerReq: number | null };
+export type MeasuredRun = GroupResult & {
+  rps: number;
+  cpuMsPerReq: number | null;
+  machineCpuMsPerReq: number | null;
+  /** The machine's CPU per request by role (app, each PostgreSQL, PgBouncer, Redis, ...), largest first. */
+  cpuByRole: [string, number][];
+};
+
+/**
+ * Names the processes of a CPU breakdown: the app's tree; this process (it hosts the
+ * Upstash REST bridge and the Inngest engine); the load generator (another node); each
+ * PostgreSQL by its cluster (the second, embedded one is started by this process).
+ */
+function roleOf(snapshot: ProcessTicks, appTree: Set<number>) {
+  const postmasterOf = (pid: number): number => {
+    let p = pid;
+    for (let i = 0; i < 4; i++) {
+      const parent = snapshot.get(snapshot.get(p)?.ppid ?? -1);
+      if (parent?.comm !== "postgres") return p;
+      p = snapshot.get(p)!.ppid;
+    }
+    return p;
+  };
+  return (pid: number, comm: string): string | undefined => {
+    if (appTree.has(pid)) return "app";
+    if (pid === process.pid) return "bench (REST bridge, engine)";
+    if (comm === "node" || comm.startsWith("node ")) return "load generator";
+    if (comm === "postgres") return snapshot.get(postmasterOf(pid))?.ppid === process.pid ? "postgres (second)" : "postgres (default)";
+    return undefined;
+  };
+}
 
 export interface SpreadLoadResult {
   /** The median round's (by the ratio) runs. */
@@ -75,6 +106,8 @@ export interface SpreadLoadResult {
   ratios: number[];
   /** The spread load before the steady run, while tenants were first seen by each worker. */
   firstVisits: { requests: number; rps: number; cpuMsPerReq: number | null };
+  /** PostgreSQL's server connections warmed after the first visits (./warm-connections.ts); null: not done. */
+  warmed: WarmResult | null;
 }
 
 export async function spreadLoad(opts: {
@@ -88,6 +121,8 @@ export async function spreadLoad(opts: {
   visits: number;
   /** Rounds of (one tenant, many tenants). */
   rounds: number;
+  /** PgBouncer's server connections per cluster to warm after the first visits (0: none). */
+  warmConnections: number;
 }): Promise<SpreadLoadResult> {
   const t0 = performance.now();
   const tokens = new Map<string, string>();
@@ -131,6 +166,8 @@ export async function spreadLoad(opts: {
       // The whole machine's CPU too: the app, PostgreSQL, PgBouncer, Redis and this generator.
       let m0: ReturnType<typeof machineTicks> = null;
       let m1: ReturnType<typeof machineTicks> = null;
+      let p0: ProcessTicks = new Map();
+      let p1: ProcessTicks = new Map();
       const r = await runLoad(
         {
           port: app.port,
@@ -139,13 +176,28 @@ export async function spreadLoad(opts: {
           appPid: app.pid,
           groups: [{ name, kind: "get", connections: opts.connections, targets }],
         },
-        { onWindowStart: () => (m0 = machineTicks()), onWindowEnd: () => (m1 = machineTicks()) },
+        {
+          onWindowStart: () => {
+            m0 = machineTicks();
+            p0 = allProcessTicks();
+          },
+          onWindowEnd: () => {
+            m1 = machineTicks();
+            p1 = allProcessTicks();
+          },
+        },
       );
       const g = r.groups[0]!;
       const bad = Object.entries(g.allStatuses).filter(([s]) => s !== "200");
       if (bad.length) throw new Error(`${name}: unexpected responses ${bad.map(([s, n]) => `${s}×${n}`).join(", ")}`);
       const machineMs = m0 && m1 ? (((m1 as Ticks).busy - (m0 as Ticks).busy) * 1000) / clkTck() : null;
+      const byRole = [...cpuByRole(p0, p1, roleOf(p1, new Set(processTree(app.pid))))]
+        .map(([role, ms]): [string, number] => [role, ms / Math.max(1, g.requests)])
+        .filter(([, ms]) => ms >= 0.01)
+        .sort((x, y) => y[1] - x[1]);
+      console.log(`    ${g.requests} requests; CPU ms per request: ${byRole.map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(", ")}`);
       return {
+        cpuByRole: byRole,
         ...g,
         rps: (g.requests / r.windowMs) * 1000,
         cpuMsPerReq: r.appCpuMs === null ? null : r.appCpuMs / Math.max(1, g.requests),
@@ -177,6 +229,13 @@ export async function spreadLoad(opts: {
       `  first visits: ${cold.requests} requests over ${targets.length} tenants in ${(cold.ms / 1000).toFixed(0)} s, ` +
         `${((cold.requests / cold.ms) * 1000).toFixed(0)} req/s, app CPU ${cold.cpuMs === null ? "n/a" : (cold.cpuMs / cold.requests).toFixed(2)} ms/req`,
     );
+    const warmed = opts.warmConnections > 0 ? await warmServerConnections(opts.env, opts.slugs, opts.warmConnections) : null;
+    if (warmed)
+      console.log(
+        `  PostgreSQL's server connections warmed: ${warmed.serverConnections} (${warmed.clusters} clusters) × their clusters' ${warmed.tenants} tenants in ${(warmed.ms / 1000).toFixed(1)} s`,
+      );
+    else console.log("  PostgreSQL's server connections not warmed (--warm-connections 0, or no PgBouncer)");
+    await waitUntilQuiet();
     const rounds: { single: MeasuredRun; spread: MeasuredRun; ratio: number }[] = [];
     for (let r = 1; r <= opts.rounds; r++) {
       const single = await run(`round ${r}/${opts.rounds}, W1, one tenant`, [target(first)]);
@@ -192,6 +251,7 @@ export async function spreadLoad(opts: {
       spread: { ...median.spread, tenants: opts.slugs.length },
       ratios: rounds.map((x) => x.ratio),
       firstVisits: { requests: cold.requests, rps: (cold.requests / cold.ms) * 1000, cpuMsPerReq: cold.cpuMs === null ? null : cold.cpuMs / cold.requests },
+      warmed,
     };
   } finally {
     await app.stop();

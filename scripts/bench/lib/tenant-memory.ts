@@ -3,8 +3,19 @@
 // has served only one other tenant, and prints one JSON line: RSS and heap growth, and
 // the latency of each tenant's first query (a cold tenant: no client yet) and of a second
 // pass (warm). TENANT_CLIENT_CACHE_SIZE is set by the parent so every client stays.
+//
+// A cold tenant's first query has two parts: this process's (the tenant's client) and the
+// database connection's (PostgreSQL opening that schema's tables for the first time on that
+// backend: catalogue lookups, relation cache, files). So two more passes tell them apart:
+// the clients dropped, on connections that already know every schema (sequential queries
+// reuse one pooled connection per cluster), and PostgreSQL alone: the same statement on a
+// fresh connection per cluster, plain pg, no app code.
+import pg from "pg";
 import { closePool } from "@/lib/db/pool";
-import { tenantDb } from "@/lib/db/tenant-client";
+import { forgetTenantClient, tenantDb } from "@/lib/db/tenant-client";
+import { tenantPool } from "@/lib/db/tenant-pool";
+import { quoteIdent } from "@/lib/db/identifier";
+import { schemaNameFor } from "@/lib/tenancy/slug";
 
 export interface TenantMemoryResult {
   tenants: number;
@@ -17,6 +28,10 @@ export interface TenantMemoryResult {
   /** Of which: making the tenant's client (tenantDb(slug) on a cache miss). */
   createMs: number[];
   warmMs: number[];
+  /** First query of a tenant whose client was dropped, on a connection that already knows its schema. */
+  newClientMs: number[];
+  /** PostgreSQL alone: `SELECT count(*)` of the tenant's users on a connection new to that schema (plain pg). */
+  rawFirstMs: number[];
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -50,6 +65,34 @@ for (const slug of slugs) {
   await tenantDb(slug).user.count();
   warmMs.push(performance.now() - t0);
 }
+const newClientMs: number[] = [];
+for (const slug of slugs) {
+  forgetTenantClient(slug);
+  const t0 = performance.now();
+  await tenantDb(slug).user.count();
+  newClientMs.push(performance.now() - t0);
+}
+// One fresh connection per cluster, its first statement (on that cluster's first tenant,
+// not counted) paying what is not per schema, like the app's connections before the
+// first pass; then each tenant's first statement on it.
+const raw = new Map<string, pg.Client>();
+const rawFirstMs: number[] = [];
+for (const slug of slugs) {
+  const url = (await tenantPool(slug)).options.connectionString!;
+  const sql = `SELECT count(*) FROM ${quoteIdent(schemaNameFor(slug))}.users`;
+  let client = raw.get(url);
+  if (!client) {
+    client = new pg.Client({ connectionString: url });
+    await client.connect();
+    raw.set(url, client);
+    await client.query(sql);
+    continue;
+  }
+  const t0 = performance.now();
+  await client.query(sql);
+  rawFirstMs.push(performance.now() - t0);
+}
+for (const client of raw.values()) await client.end();
 const result: TenantMemoryResult = {
   tenants: slugs.length,
   rssBeforeMb: before.rss,
@@ -59,6 +102,8 @@ const result: TenantMemoryResult = {
   coldMs,
   createMs,
   warmMs,
+  newClientMs,
+  rawFirstMs,
 };
 await closePool();
 // One line on stdout for the parent; written out (a pipe is asynchronous) before exiting.
