@@ -1,4 +1,4 @@
-// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 10 --connections 32 --visits 3 --rounds 3 --no-warm]
+// npm run bench:tenants [-- --count 2000 --concurrency 4 --spread 2000 --no-build --warmup 5 --duration 10 --connections 32 --visits 8 --rounds 3 --no-warm]
 // Creates N tenants in a throwaway database (the real create path: row, schema at the
 // latest migration, ledger, Redis mirror), placed in turn on the test stack's two clusters
 // (the platform's and a second PostgreSQL; creation and no-op migrate times are also
@@ -26,7 +26,7 @@ import { spreadLoad, type SpreadLoadResult } from "./lib/spread-load";
 import type { TenantMemoryResult } from "./lib/tenant-memory";
 
 const usage =
-  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 10] [--connections 32] [--visits 3] [--rounds 3] [--no-warm]";
+  "usage: npm run bench:tenants -- [--count N] [--concurrency C] [--spread S (0: skip)] [--no-build] [--warmup 5] [--duration 10] [--connections 32] [--visits 8] [--rounds 3] [--no-warm]";
 let values: ReturnType<typeof parse>["values"];
 function parse() {
   return parseArgs({
@@ -56,7 +56,7 @@ const spread = Number(values.spread ?? Math.min(2000, count));
 const warmupS = Number(values.warmup ?? 5);
 const durationS = Number(values.duration ?? 10);
 const connections = Number(values.connections ?? 32);
-const visits = Number(values.visits ?? 3);
+const visits = Number(values.visits ?? 8);
 const rounds = Number(values.rounds ?? 3);
 if (
   !Number.isInteger(count) ||

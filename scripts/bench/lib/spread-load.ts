@@ -207,10 +207,13 @@ export async function spreadLoad(opts: {
     // The first requests for each tenant in each worker load what later ones find in
     // memory (tenant, settings, session, token, Prisma client; and PostgreSQL its catalogue
     // of that schema on each backend). Measured on their own: the same load until every
-    // tenant was asked `visits` times on average (at most 3 minutes), then the steady run.
+    // tenant was asked `visits` times on average (at most 4 minutes), then the steady run.
+    // Each request reaches one worker, so a tenant asked v times is still new to a given
+    // worker with probability 2^-v (two workers): 12% at 3, which the first rounds then
+    // paid (app CPU per spread request falling round by round); 0.4% at 8, the default.
     const targets = opts.slugs.map(target);
     const cold = { requests: 0, ms: 0, cpuMs: 0 as number | null };
-    while (cold.requests < opts.visits * targets.length && cold.ms < 180_000) {
+    while (cold.requests < opts.visits * targets.length && cold.ms < 240_000) {
       const r = await runLoad({
         port: app.port,
         warmupMs: 0,
