@@ -115,8 +115,8 @@ export async function waitUntilQuiet(opts: { busyFraction?: number; windowMs?: n
   return performance.now() - t0;
 }
 
-/** CPU ticks so far of every process on the machine, by pid, with its command name and parent. */
-export type ProcessTicks = Map<number, { comm: string; ppid: number; ticks: number }>;
+/** CPU ticks so far of every process on the machine, by pid, with its command name, parent and start time. */
+export type ProcessTicks = Map<number, { comm: string; ppid: number; ticks: number; start: number }>;
 
 export function allProcessTicks(): ProcessTicks {
   const out: ProcessTicks = new Map();
@@ -135,7 +135,7 @@ export function allProcessTicks(): ProcessTicks {
       const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
       // utime + stime only: a reaped child's time shows up in its parent's cutime, which
       // would count a process twice across two snapshots.
-      out.set(pid, { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+      out.set(pid, { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: Number(f[19]) });
     } catch {
       /* exited meanwhile */
     }
@@ -152,7 +152,9 @@ export function cpuByRole(before: ProcessTicks, after: ProcessTicks, label: (pid
   const out = new Map<string, number>();
   for (const [pid, now] of after) {
     const was = before.get(pid);
-    const ticks = now.ticks - (was && was.comm === now.comm ? was.ticks : 0);
+    // The same process if it started at the same time (a pid can be reused; a kernel
+    // worker's name changes with its work item, so the name cannot tell).
+    const ticks = now.ticks - (was && was.start === now.start ? was.ticks : 0);
     if (ticks <= 0) continue;
     const role = label(pid, now.comm) ?? now.comm;
     out.set(role, (out.get(role) ?? 0) + (ticks * 1000) / clkTck());

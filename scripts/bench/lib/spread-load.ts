@@ -237,7 +237,7 @@ export async function spreadLoad(opts: {
       console.log(
         `  PostgreSQL's server connections warmed: ${warmed.serverConnections} (${warmed.clusters} clusters) × their clusters' ${warmed.tenants} tenants in ${(warmed.ms / 1000).toFixed(1)} s`,
       );
-    else console.log("  PostgreSQL's server connections not warmed (--warm-connections 0, or no PgBouncer)");
+    else console.log("  PostgreSQL's server connections not warmed (--no-warm, or no PgBouncer)");
     await waitUntilQuiet();
     const rounds: { single: MeasuredRun; spread: MeasuredRun; ratio: number }[] = [];
     for (let r = 1; r <= opts.rounds; r++) {
