@@ -18,9 +18,14 @@ export function clkTck(): number {
   return clockTicks;
 }
 
+/** One process's /proc/<pid>/stat: its own CPU ticks (utime + stime) and its reaped children's (cutime + cstime). */
 interface Stat {
+  comm: string;
   ppid: number;
   ticks: number;
+  reapedTicks: number;
+  /** Start time after boot, in ticks: with the pid, it names one process (pids are reused). */
+  start: number;
 }
 
 function readStat(pid: number): Stat | null {
@@ -28,27 +33,43 @@ function readStat(pid: number): Stat | null {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name, which may contain spaces and parentheses.
     const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    // f[0] is field 3 (state): ppid is field 4, utime..cstime fields 14..17.
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+    // f[0] is field 3 (state): ppid is field 4, utime..cstime fields 14..17, starttime 22.
+    return {
+      comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")),
+      ppid: Number(f[1]),
+      ticks: Number(f[11]) + Number(f[12]),
+      reapedTicks: Number(f[13]) + Number(f[14]),
+      start: Number(f[19]),
+    };
   } catch {
     return null; // exited meanwhile
   }
 }
 
-/** Pids of `root` and all its descendants right now (scans /proc for parent pids). */
-export function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
+/** Every process on the machine right now, by pid. */
+export type ProcessTicks = Map<number, Stat>;
+
+export function allProcessTicks(): ProcessTicks {
+  const out: ProcessTicks = new Map();
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
-    return [];
+    return out;
   }
   for (const name of entries) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const st = readStat(pid);
-    if (!st) continue;
+    if (st) out.set(pid, st);
+  }
+  return out;
+}
+
+/** Pids of `root` and all its descendants in `snapshot` (default: now). */
+export function processTree(root: number, snapshot: ProcessTicks = allProcessTicks()): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, st] of snapshot) {
     const list = children.get(st.ppid);
     if (list) list.push(pid);
     else children.set(st.ppid, [pid]);
@@ -70,7 +91,7 @@ export function cpuMsOf(pids: number[]): number | null {
   for (const pid of pids) {
     const st = readStat(pid);
     if (!st) continue;
-    ticks += st.ticks;
+    ticks += st.ticks + st.reapedTicks;
     seen++;
   }
   return seen ? (ticks * 1000) / clkTck() : null;
@@ -115,34 +136,6 @@ export async function waitUntilQuiet(opts: { busyFraction?: number; windowMs?: n
   return performance.now() - t0;
 }
 
-/** CPU ticks so far of every process on the machine, by pid, with its command name, parent and start time. */
-export type ProcessTicks = Map<number, { comm: string; ppid: number; ticks: number; start: number }>;
-
-export function allProcessTicks(): ProcessTicks {
-  const out: ProcessTicks = new Map();
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const comm = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
-      const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      // utime + stime only: a reaped child's time shows up in its parent's cutime, which
-      // would count a process twice across two snapshots.
-      out.set(pid, { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: Number(f[19]) });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
-}
-
 /**
  * Where the machine's CPU went between two snapshots, in ms, by role: `label` names a pid
  * (the app's tree, the generator, ...) or returns undefined for the command name to be used
@@ -152,8 +145,8 @@ export function cpuByRole(before: ProcessTicks, after: ProcessTicks, label: (pid
   const out = new Map<string, number>();
   for (const [pid, now] of after) {
     const was = before.get(pid);
-    // The same process if it started at the same time (a pid can be reused; a kernel
-    // worker's name changes with its work item, so the name cannot tell).
+    // Own ticks only (a reaped child's would count twice, in it and in its parent). The same
+    // process if it started at the same time: a kernel worker's name changes with its work.
     const ticks = now.ticks - (was && was.start === now.start ? was.ticks : 0);
     if (ticks <= 0) continue;
     const role = label(pid, now.comm) ?? now.comm;

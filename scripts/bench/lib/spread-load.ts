@@ -191,7 +191,7 @@ export async function spreadLoad(opts: {
       const bad = Object.entries(g.allStatuses).filter(([s]) => s !== "200");
       if (bad.length) throw new Error(`${name}: unexpected responses ${bad.map(([s, n]) => `${s}×${n}`).join(", ")}`);
       const machineMs = m0 && m1 ? (((m1 as Ticks).busy - (m0 as Ticks).busy) * 1000) / clkTck() : null;
-      const byRole = [...cpuByRole(p0, p1, roleOf(p1, new Set(processTree(app.pid))))]
+      const byRole = [...cpuByRole(p0, p1, roleOf(p1, new Set(processTree(app.pid, p1))))]
         .map(([role, ms]): [string, number] => [role, ms / Math.max(1, g.requests)])
         .filter(([, ms]) => ms >= 0.01)
         .sort((x, y) => y[1] - x[1]);
