@@ -16,15 +16,8 @@ import { redisKey } from "@/lib/redis/tcp-client";
 import { AppError } from "@/lib/errors/app-error";
 import { integrationHealth } from "@/lib/integrations/health";
 import { getInboxEvent, listInboxEvents } from "@/lib/integrations/inbox/list-events";
-import {
-  applyWebhookEvent,
-  forwardWebhookEvent,
-  markAttemptFailed,
-  markDead,
-  markProcessed,
-  objectOfEvent,
-  UnprocessableEventError,
-} from "@/lib/integrations/inbox/process-webhook";
+import { applyWebhookEvent, forwardWebhookEvent, markAttemptFailed, markDead, markProcessed, objectOfEvent } from "@/lib/integrations/inbox/process-webhook";
+import { UnprocessableEventError } from "@/lib/integrations/inbox/unprocessable-event";
 import { applyWebhookBatch } from "@/lib/integrations/inbox/process-batch";
 import { receiveWebhook } from "@/lib/integrations/inbox/receive-webhook";
 import { isMissingIntegration, storeInboxEvent } from "@/lib/integrations/inbox/store-event";
@@ -654,16 +647,28 @@ describe("applying a batch of inbox rows", () => {
     const second = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: objectId, v: 2 } }));
     const other = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: `${objectId}-b`, v: 1 } }));
     const notJson = await storedEvent(hook, "not json");
-    // Valid JSON that PostgreSQL's jsonb refuses: it fails the batch statement, then its own.
-    const poison = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: `${objectId}-p`, v: "\u0000" } }));
+    // Valid JSON that PostgreSQL's jsonb refuses: known before any statement, dead alone.
+    const unstorable = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: `${objectId}-u`, v: "\u0000" } }));
+    // A row PostgreSQL refuses for a reason the payload does not show (here a trigger the
+    // test adds): it fails the batch statement, then its own, and goes to the retries.
+    const poison = await storedEvent(hook, JSON.stringify({ type: "t", data: { id: `${objectId}-poison`, v: 1 } }));
     const forward = await storedEvent(forwarding);
     const missing = randomUUID();
 
-    const outcome = await applyWebhookBatch(slug, [first, second, other, notJson, poison, forward, missing]);
-    expect(outcome).toEqual({ processed: [first, second, other], skipped: [], handOff: [forward, poison], dead: [notJson], missing: [missing] });
+    const schema = `"${schemaNameFor(slug)}"`;
+    await raw.query(`CREATE FUNCTION ${schema}.test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poison row'; END $$;
+      CREATE TRIGGER test_refuse_poison BEFORE INSERT ON ${schema}.synced_records FOR EACH ROW WHEN (NEW.external_id LIKE '%-poison') EXECUTE FUNCTION ${schema}.test_refuse_poison()`);
+    let outcome;
+    try {
+      outcome = await applyWebhookBatch(slug, [first, second, other, notJson, unstorable, poison, forward, missing]);
+    } finally {
+      await raw.query(`DROP TRIGGER test_refuse_poison ON ${schema}.synced_records; DROP FUNCTION ${schema}.test_refuse_poison()`);
+    }
+    expect(outcome).toEqual({ processed: [first, second, other], skipped: [], handOff: [forward, poison], dead: [notJson, unstorable], missing: [missing] });
     for (const id of [first, second, other]) expect(await inboxRow(id)).toMatchObject({ status: "processed", attempts: 1, last_error: null });
     expect(await inboxRow(notJson)).toMatchObject({ status: "dead", attempts: 1, last_error: "the payload is not JSON" });
-    expect(await inboxRow(poison)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await inboxRow(unstorable)).toMatchObject({ status: "dead", attempts: 1, last_error: expect.stringMatching(/cannot store/) });
+    expect(await inboxRow(poison)).toMatchObject({ status: "failed", attempts: 1, last_error: expect.stringMatching(/poison row/) });
     expect(await inboxRow(forward)).toMatchObject({ status: "received", attempts: 0 });
     const { rows } = await raw.query(`SELECT external_id, data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1 ORDER BY external_id`, [
       hook.id,
@@ -866,6 +871,28 @@ describe("processing steps", () => {
     expect(await countRows(raw, slug, "synced_records", "integration_id = $1", [hook.id])).toBe(0);
     expect(await rejectionOf(applyWebhookEvent(slug, randomUUID()))).toBeInstanceOf(UnprocessableEventError);
     expect((await inboxRow(eventId)).status).toBe("received");
+  });
+
+  it("a body PostgreSQL's jsonb cannot store, or nested too deep to serialise, cannot be processed", async () => {
+    const hook = await newHook("hmac-sha256");
+    const bodies = {
+      nul: ['{"data":{"id":"n1","v":"a\\u0000b"}}', /cannot store/],
+      loneSurrogate: ['{"data":{"id":"s1","v":"\\ud800"}}', /cannot store/],
+      key: ['{"data":{"id":"k1","\\udc00":1}}', /cannot store/],
+      deep: [`{"data":{"id":"d1","v":${"[".repeat(5000)}${"]".repeat(5000)}}}`, /deeper than 64 levels/],
+    } as const;
+    for (const [name, [body, reason]] of Object.entries(bodies)) {
+      const eventId = await storedEvent(hook, body);
+      const err = await rejectionOf(applyWebhookEvent(slug, eventId));
+      expect(err, name).toBeInstanceOf(UnprocessableEventError);
+      expect((err as Error).message, name).toMatch(reason);
+    }
+    expect(await countRows(raw, slug, "synced_records", "integration_id = $1", [hook.id])).toBe(0);
+    // What jsonb does store passes: a paired surrogate, an escaped backslash before u0000.
+    const fine = await storedEvent(hook, '{"data":{"id":"ok1","v":"\\ud83d\\ude00 \\\\u0000"}}');
+    expect(await applyWebhookEvent(slug, fine)).toMatchObject({ externalId: "ok1", outcome: "created" });
+    const { rows } = await raw.query(`SELECT data FROM "${schemaNameFor(slug)}".synced_records WHERE integration_id = $1`, [hook.id]);
+    expect(rows).toEqual([{ data: { id: "ok1", v: "\u{1F600} \\u0000" } }]);
   });
 
   it("records failed attempts, then the dead-letter state", async () => {

@@ -15,8 +15,9 @@ import { createIntegration } from "@/lib/integrations/integrations";
 import { signWebhook } from "@/lib/integrations/signatures/sign";
 import { requestSync } from "@/lib/integrations/sync/request-sync";
 import { createTenant } from "@/lib/tenancy/create-tenant";
+import { schemaNameFor } from "@/lib/tenancy/slug";
 import { eventually, startTestEngine, type TestEngine } from "./support/engine";
-import { dropTenantsQuietly, uniqueSlug } from "./support/tenants";
+import { dropTenantsQuietly, uniqueSlug, withRawClient } from "./support/tenants";
 import { allowOutbound } from "./support/integrations";
 
 const ctx = systemContext("workflows test");
@@ -126,6 +127,15 @@ describe("process-webhook", () => {
     const dead = await eventually(statusIs(bad.id, "dead"), "the bad payload to be dead-lettered");
     expect(dead.lastError).toMatch(/not JSON/);
     expect(dead.attempts).toBe(1);
+    // JSON that parses but that jsonb cannot store: dead at once too, not retried.
+    const nul = await deliver(hook, JSON.stringify({ type: "thing.updated", data: { id: `nul-${++n}`, v: "\u0000" } }));
+    const nulDead = await eventually(statusIs(nul.id, "dead"), "the \\u0000 payload to be dead-lettered");
+    expect(nulDead.lastError).toMatch(/cannot store/);
+    expect(nulDead.attempts).toBe(1);
+    const deep = await deliver(hook, Buffer.from(`{"data":${"[".repeat(3000)}${"]".repeat(3000)}}`));
+    const deepDead = await eventually(statusIs(deep.id, "dead"), "the too-deep payload to be dead-lettered");
+    expect(deepDead.lastError).toMatch(/deeper than 64 levels/);
+    expect(deepDead.attempts).toBe(1);
 
     const api = scriptedServer();
     await api.listen();
@@ -208,15 +218,26 @@ describe("process-webhook", () => {
 
   it("a poison event in a batch is retried and dead-lettered alone; its neighbours are processed once", async () => {
     const hook = await webhookIntegration();
+    // A row PostgreSQL refuses whatever the payload says (a trigger this test adds), so its
+    // batch statement and then its own apply fail on every attempt.
+    const schema = `"${schemaNameFor(slug)}"`;
+    await withRawClient((c) =>
+      c.query(`CREATE FUNCTION ${schema}.test_refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poison row'; END $$;
+        CREATE TRIGGER test_refuse_poison BEFORE INSERT ON ${schema}.synced_records FOR EACH ROW WHEN (NEW.external_id LIKE 'poison-%') EXECUTE FUNCTION ${schema}.test_refuse_poison()`),
+    );
+    onTestFinished(() =>
+      withRawClient((c) => c.query(`DROP TRIGGER test_refuse_poison ON ${schema}.synced_records; DROP FUNCTION ${schema}.test_refuse_poison()`)).then(
+        () => undefined,
+      ),
+    );
     const good = [];
     for (let i = 0; i < 3; i++) good.push(await deliver(hook));
-    // Valid JSON that PostgreSQL's jsonb refuses, so its batch statement and then its own apply fail.
-    const poison = await deliver(hook, JSON.stringify({ type: "thing.updated", data: { id: `poison-${++n}`, v: "\u0000" } }));
+    const poison = await deliver(hook, JSON.stringify({ type: "thing.updated", data: { id: `poison-${++n}`, v: 1 } }));
     for (const r of good) expect((await eventually(statusIs(r.id, "processed"), "a good neighbour to be processed")).attempts).toBe(1);
     const dead = await eventually(statusIs(poison.id, "dead"), "the poison event to be dead-lettered", 60_000);
     // Every attempt counted on its row, the batch's included, and no more than the workflow allows.
     expect(dead.attempts).toBe(5);
-    expect(dead.lastError).toMatch(/Unicode|\\u0000/);
+    expect(dead.lastError).toMatch(/poison row/);
   }, 90_000);
 
   it("app killed after the 202: the engine retries until the app is back, then the event is processed", async () => {

@@ -6,7 +6,7 @@
 // our calls make safe with an idempotency key, so only refusals that cannot change
 // (a 4xx, a redirect, a forbidden address, an invalid request) end the run.
 import { NonRetriableError, RetryAfterError } from "inngest";
-import { UnprocessableEventError } from "@/lib/integrations/inbox/process-webhook";
+import { UnprocessableEventError } from "@/lib/integrations/inbox/unprocessable-event";
 import { OutboundError } from "@/lib/integrations/outbound/errors";
 import { isTenantWriteHold, WRITE_HOLD_RETRY_AFTER_SECONDS } from "@/lib/tenancy/move/write-hold-error";
 

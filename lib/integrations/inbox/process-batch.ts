@@ -6,8 +6,9 @@
 // every later row of the tenant, the intake's included). The upsert writes only what changed (data
 // hash), so a batch applied twice changes nothing the second time.
 // Events are still applied one by one when it matters: a chunk whose statement fails (a
-// poison payload PostgreSQL refuses) is re-applied event by event, each in its own
-// transaction, and only the events that fail are handed on. An event that forwards to a
+// row PostgreSQL refuses; payloads jsonb cannot store are dead before that, see
+// parse-payload) is re-applied event by event, each in its own transaction, and only
+// the events that fail are handed on. An event that forwards to a
 // rest integration, or whose attempt failed, goes to the per-event workflow (retries,
 // dead letter); one that can never be processed is dead-lettered here, alone.
 import { observeProcessed } from "./metrics";
@@ -17,6 +18,7 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { upsertRecord } from "../records/upsert-record";
 import { webhookSettingsSchema } from "../settings";
+import { parsePayload } from "./parse-payload";
 import { markAttemptFailed, markDead, objectOfEvent, processorContext } from "./process-webhook";
 import { log } from "@/lib/observability/logger";
 
@@ -115,11 +117,11 @@ export async function applyWebhookBatch(slug: string, eventIds: string[]): Promi
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(Buffer.from(row.body).toString("utf8"));
-    } catch {
+      payload = parsePayload(row.body);
+    } catch (err) {
       // The same outcome as the per-event workflow: one failed attempt, then dead.
-      await markAttemptFailed(slug, id, "the payload is not JSON");
-      await markDead(slug, id, "the payload is not JSON");
+      await markAttemptFailed(slug, id, errorText(err));
+      await markDead(slug, id, errorText(err));
       out.dead.push(id);
       continue;
     }

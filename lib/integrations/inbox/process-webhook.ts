@@ -15,11 +15,8 @@ import { loadIntegration } from "../integrations";
 import { outboundTargetOf } from "../outbound-target";
 import { maxExternalIdLength, upsertRecord, type UpsertOutcome } from "../records/upsert-record";
 import { webhookSettingsSchema } from "../settings";
-
-/** The event cannot be processed however often it is retried (not JSON, row gone). */
-export class UnprocessableEventError extends Error {
-  override name = "UnprocessableEventError";
-}
+import { parsePayload } from "./parse-payload";
+import { UnprocessableEventError } from "./unprocessable-event";
 
 export const processorContext: AuditContext = systemContext("webhook processor");
 export const maxErrorLength = 1000;
@@ -69,12 +66,7 @@ export async function applyWebhookEvent(slug: string, eventId: string): Promise<
   });
   if (!row) throw new UnprocessableEventError(`inbox row ${eventId} does not exist (integration deleted?)`);
   if (row.status === "processed") return { alreadyProcessed: true, forwards: false, externalId: null, outcome: null };
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(row.body).toString("utf8"));
-  } catch {
-    throw new UnprocessableEventError("the payload is not JSON");
-  }
+  const payload = parsePayload(row.body);
   const forwards = Boolean(webhookSettingsSchema.safeParse(row.integration.settings).data?.forwardTo);
   const { externalId, data } = objectOfEvent(row.integration.scheme ?? "", payload, row.providerEventId);
   const outcome = await withAudit(slug, processorContext, async (tx) => {
@@ -101,12 +93,7 @@ export async function forwardWebhookEvent(slug: string, eventId: string): Promis
   const target = await loadIntegration(slug, forwardTo.integrationId).catch(() => {
     throw new UnprocessableEventError(`the forward target ${forwardTo.integrationId} no longer exists`);
   });
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(row.body).toString("utf8"));
-  } catch {
-    throw new UnprocessableEventError("the payload is not JSON");
-  }
+  const payload = parsePayload(row.body);
   const response = await callIntegration(
     outboundTargetOf(slug, target),
     {
