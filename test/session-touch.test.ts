@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
-import { createSession, liveSession } from "@/lib/auth/sessions";
+import { createSession, liveSession, touchEveryMs } from "@/lib/auth/sessions";
 import { touchSession } from "@/lib/auth/session-touch";
 import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
@@ -54,13 +54,22 @@ describe("session last-seen writes", () => {
     expect(await lastSeen(a, id)).toBe(recent.getTime());
   });
 
-  it("liveSession queues the touch for a session not seen for a minute, without waiting for it", async () => {
-    const id = await sessionIn(a, new Date(Date.now() - 5 * 60_000));
+  it("liveSession queues the touch for a session not seen for the interval, without waiting for it", async () => {
+    const id = await sessionIn(a, new Date(Date.now() - touchEveryMs - 60_000));
     const before = Date.now();
     expect(await liveSession(a, id)).toMatchObject({ id });
     // Written shortly after, not in the request.
     for (let i = 0; i < 50 && (await lastSeen(a, id)) < before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await lastSeen(a, id)).toBeGreaterThanOrEqual(before);
+  });
+
+  it("liveSession writes nothing for a session seen within the interval", async () => {
+    const recent = new Date(Date.now() - touchEveryMs + 60_000);
+    const id = await sessionIn(a, recent);
+    expect(await liveSession(a, id)).toMatchObject({ id });
+    // The positive case above is written within a second; this one is not written at all.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await lastSeen(a, id)).toBe(recent.getTime());
   });
 
   it("a session id of another tenant changes nothing there or here", async () => {

@@ -1,9 +1,9 @@
 // A session's last_seen_at, written off the request path. liveSession queues a touch
-// (at most once a minute per session per instance) and does not wait for it. Touches of
+// (at most once per touchEveryMs, 5 minutes, per session per instance) and does not wait for it. Touches of
 // one tenant are written by one plain statement (autocommit: no Prisma transaction, no
 // BEGIN/COMMIT, no PL/pgSQL); touches that arrive while the tenant's previous statement
 // runs go out together with the next one. A touch lost (a crash, a failed statement)
-// loses only a "last seen" time; the next request a minute later writes it again.
+// loses only a "last seen" time; the next request after the interval writes it again.
 //
 // Why a plain statement: a PL/pgSQL function, or a trigger function call, is compiled on
 // each database connection for each tenant schema it first runs in; with thousands of

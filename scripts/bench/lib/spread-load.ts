@@ -20,6 +20,7 @@ import { startApp } from "./app";
 import { prepareEngine } from "./engine";
 import { runLoad } from "./load";
 import { warmServerConnections, type WarmResult } from "./warm-connections";
+import { clusterUrls, sessionRowsUpdated } from "./session-writes";
 import { allProcessTicks, clkTck, cpuByRole, machineTicks, processTree, waitUntilQuiet, type ProcessTicks } from "./proc-cpu";
 
 type Ticks = NonNullable<ReturnType<typeof machineTicks>>;
@@ -72,6 +73,8 @@ export type MeasuredRun = GroupResult & {
   machineCpuMsPerReq: number | null;
   /** The machine's CPU per request by role (app, each PostgreSQL, PgBouncer, Redis, ...), largest first. */
   cpuByRole: [string, number][];
+  /** Session last-seen writes (rows updated) in the window; null when the statistics could not be read. */
+  sessionWrites: number | null;
 };
 
 /**
@@ -125,6 +128,7 @@ export async function spreadLoad(opts: {
   warmConnections: number;
 }): Promise<SpreadLoadResult> {
   const t0 = performance.now();
+  const dbUrls = clusterUrls(opts.env);
   const tokens = new Map<string, string>();
   let next = 0;
   await Promise.all(
@@ -168,6 +172,9 @@ export async function spreadLoad(opts: {
       let m1: ReturnType<typeof machineTicks> = null;
       let p0: ProcessTicks = new Map();
       let p1: ProcessTicks = new Map();
+      let w0: Promise<number | null> = Promise.resolve(null);
+      let w1: Promise<number | null> = Promise.resolve(null);
+      const writes = () => sessionRowsUpdated(dbUrls).catch(() => null);
       const r = await runLoad(
         {
           port: app.port,
@@ -180,10 +187,12 @@ export async function spreadLoad(opts: {
           onWindowStart: () => {
             m0 = machineTicks();
             p0 = allProcessTicks();
+            w0 = writes();
           },
           onWindowEnd: () => {
             m1 = machineTicks();
             p1 = allProcessTicks();
+            w1 = writes();
           },
         },
       );
@@ -195,8 +204,14 @@ export async function spreadLoad(opts: {
         .map(([role, ms]): [string, number] => [role, ms / Math.max(1, g.requests)])
         .filter(([, ms]) => ms >= 0.01)
         .sort((x, y) => y[1] - x[1]);
+      const [before, after] = await Promise.all([w0, w1]);
+      const sessionWrites = before === null || after === null ? null : after - before;
       console.log(`    ${g.requests} requests; CPU ms per request: ${byRole.map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(", ")}`);
+      console.log(
+        `    session last-seen writes: ${sessionWrites === null ? "n/a" : `${sessionWrites} (${((sessionWrites / Math.max(1, g.requests)) * 100).toFixed(1)} per 100 requests)`}`,
+      );
       return {
+        sessionWrites,
         cpuByRole: byRole,
         ...g,
         rps: (g.requests / r.windowMs) * 1000,
