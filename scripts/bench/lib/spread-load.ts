@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
 import { issueTokenPair } from "@/lib/auth/refresh-tokens";
-import { createSession } from "@/lib/auth/sessions";
+import { createSession, touchEveryMs } from "@/lib/auth/sessions";
 import { quoteIdent } from "@/lib/db/identifier";
 import { schemaNameFor } from "@/lib/tenancy/slug";
 import { updateTenantSettings } from "@/lib/tenancy/tenant-settings";
@@ -45,7 +45,11 @@ async function seedW1Tenant(slug: string): Promise<string> {
         `INSERT INTO ${users} (id, email, name, role, status, created_at, updated_at)
        SELECT gen_random_uuid(), 'member' || g || '@bench.test', 'Bench member ' || g, 'member', 'active', now(), now() FROM generate_series(1, 49) AS g`,
       );
-      const session = await createSession(tx, { userId: ownerId, kind: "api", meta: { requestId: randomUUID(), userAgent: "bench:tenants" } });
+      // Last seen at a random time within the last touch interval, as in a service that has
+      // run a while: the sessions' last-seen writes then come due evenly over time, not all
+      // in one wave an interval after this seed (which one round would get, and another not).
+      const now = new Date(Date.now() - Math.random() * touchEveryMs);
+      const session = await createSession(tx, { userId: ownerId, kind: "api", now, meta: { requestId: randomUUID(), userAgent: "bench:tenants" } });
       return issueTokenPair(tx, slug, { id: ownerId, role: "owner" }, session.id);
       // Set-up, not measured: right after thousands of schemas were created PostgreSQL is
       // busy analysing them, and a seed transaction has been seen to take over 10 s.
