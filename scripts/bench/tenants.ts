@@ -12,6 +12,9 @@
 //     in --rounds alternating rounds; the median round's ratio is reported. Before the
 //     rounds, after the first visits, PgBouncer's server connections are warmed
 //     (scripts/bench/lib/warm-connections.ts: a service's steady state); --no-warm skips it.
+//     Each window also reports the session last-seen writes it held (PostgreSQL's table
+//     statistics, scripts/bench/lib/session-writes.ts): each is an UPDATE in one tenant's
+//     schema, so they are what a spread window pays that a one-tenant window does not.
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { clusterNames } from "@/lib/db/clusters";
