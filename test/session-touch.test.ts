@@ -1,12 +1,15 @@
 // A session's last_seen_at is written off the request path, by one plain statement per
-// tenant (lib/auth/session-touch.ts), against real PostgreSQL; a change to housekeeping
+// tenant (lib/auth/housekeeping-touch.ts), against real PostgreSQL; a change to housekeeping
 // columns alone calls no trigger function (the housekeeping_triggers migration), yet still
 // needs an audit context.
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemContext } from "@/lib/audit/context";
 import { withAudit } from "@/lib/audit/with-audit";
-import { createSession, liveSession, touchEveryMs } from "@/lib/auth/sessions";
-import { touchSession } from "@/lib/auth/session-touch";
+import { authenticateApiKey } from "@/lib/auth/api-keys";
+import { createSession, liveSession } from "@/lib/auth/sessions";
+import { sha256Hex } from "@/lib/crypto/compare";
+import { touchApiKey, touchEveryMs, touchSession } from "@/lib/auth/housekeeping-touch";
 import { closePool } from "@/lib/db/pool";
 import { tenantDb } from "@/lib/db/tenant-client";
 import { meta, tenantWithOwner } from "./support/auth";
@@ -95,6 +98,70 @@ describe("session last-seen writes", () => {
     const err = await withRawClient((c) => c.query(`UPDATE "${schemaA}".sessions SET last_seen_at = now() WHERE id = $1`, [id])).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/without an audit context/);
     expect(await lastSeen(a, id)).toBeLessThan(Date.now() - 3_000_000);
+  });
+});
+
+describe("API key last-used writes", () => {
+  async function keyIn(slug: string): Promise<{ id: string; key: string }> {
+    const owner = await tenantDb(slug).user.findFirstOrThrow({ where: { role: "owner" } });
+    const prefix = `tpk_${randomBytes(6).toString("hex")}`;
+    const key = `${prefix}_${randomBytes(32).toString("base64url")}`;
+    const id = await withAudit(
+      slug,
+      ctx,
+      async (tx) => (await tx.apiKey.create({ data: { name: "touch test", prefix, keyHash: sha256Hex(key), scopes: [], createdById: owner.id } })).id,
+    );
+    return { id, key };
+  }
+  const lastUsed = async (slug: string, id: string) => (await tenantDb(slug).apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt?.getTime() ?? null;
+  const usedEvents = (slug: string, id: string) => tenantDb(slug).auditLog.count({ where: { action: "api_key.used", targetId: id } });
+  const until = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it("the day's first use is written in the request with its audit event; later uses once per interval, queued, without one", async () => {
+    const { id, key } = await keyIn(a);
+    const today = new Date();
+    const noon = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12));
+    const at = (ms: number) => new Date(noon.getTime() + ms);
+
+    expect(await authenticateApiKey(a, key, meta(), noon)).toMatchObject({ kind: "api_key", id });
+    // Written before the request goes on, with the day's event.
+    expect(await lastUsed(a, id)).toBe(noon.getTime());
+    expect(await usedEvents(a, id)).toBe(1);
+
+    // Within the interval: nothing written.
+    await authenticateApiKey(a, key, meta(), at(60_000));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await lastUsed(a, id)).toBe(noon.getTime());
+
+    // After it: queued, written shortly after, no audit row.
+    const auditBefore = await auditRows(a);
+    const later = at(touchEveryMs + 60_000);
+    await authenticateApiKey(a, key, meta(), later);
+    await until(async () => (await lastUsed(a, id)) === later.getTime());
+    expect(await lastUsed(a, id)).toBe(later.getTime());
+    expect(await auditRows(a)).toBe(auditBefore);
+
+    // The next UTC day: in the request again, with that day's event.
+    const tomorrow = at(24 * 3_600_000);
+    await authenticateApiKey(a, key, meta(), tomorrow);
+    expect(await lastUsed(a, id)).toBe(tomorrow.getTime());
+    expect(await usedEvents(a, id)).toBe(2);
+  });
+
+  it("touchApiKey writes the time and no audit row, never backwards, and changes nothing of another tenant's key", async () => {
+    const { id } = await keyIn(a);
+    const rowsBefore = await auditRows(a);
+    const at = new Date(Date.now() - 1_000);
+    await touchApiKey(a, id, at);
+    expect(await lastUsed(a, id)).toBe(at.getTime());
+    expect(await auditRows(a)).toBe(rowsBefore);
+    await touchApiKey(a, id, new Date(at.getTime() - 60_000));
+    expect(await lastUsed(a, id)).toBe(at.getTime());
+    const inB = await keyIn(b);
+    await touchApiKey(a, inB.id, new Date());
+    expect(await lastUsed(b, inB.id)).toBeNull();
   });
 });
 

@@ -18,13 +18,12 @@ import { tenantDb } from "@/lib/db/tenant-client";
 import { AppError } from "@/lib/errors/app-error";
 import { parseOnce } from "@/lib/errors/from-zod";
 import { isTenantWriteHold } from "@/lib/tenancy/move/write-hold-error";
+import { touchApiKey, touchEveryMs } from "./housekeeping-touch";
 import { permissionSchema, permissionsOf, roleSchema, type Permission } from "./permissions";
 import type { ApiKeyPrincipal, Principal } from "./principal";
 
 export const maxKeyLifetimeYears = 5;
 const keyPattern = /^(tpk_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
-/** last_used_at is written at most this often; the audit event at most once per UTC day. */
-const touchEveryMs = 60_000;
 
 export const createApiKeyInput = z
   .object({
@@ -137,7 +136,7 @@ interface KeyRow {
 const keyCache = () => sharedCache<KeyRow | null>({ name: tenantCaches.apiKeys.cache, max: 20_000, ttlMs: 5 * 60_000 });
 
 /** The principal of a valid, unrevoked, unexpired key of this tenant, else null. */
-export async function authenticateApiKey(slug: string, key: string, ctx: Omit<AuditContext, "actorType">): Promise<ApiKeyPrincipal | null> {
+export async function authenticateApiKey(slug: string, key: string, ctx: Omit<AuditContext, "actorType">, now = new Date()): Promise<ApiKeyPrincipal | null> {
   const match = keyPattern.exec(key);
   if (!match) return null;
   const row = await keyCache().load(
@@ -162,7 +161,6 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
     slug,
   );
   if (!row || !safeEqual(row.keyHash, sha256Hex(key))) return null;
-  const now = new Date();
   if (row.revokedAt || isExpired(row.expiresAt, now)) return null;
   // A key acts for its creator: never beyond the creator's current role, and not at
   // all once the creator is removed (createdById is then null) or not active.
@@ -178,24 +176,30 @@ export async function authenticateApiKey(slug: string, key: string, ctx: Omit<Au
     createdById: row.createdById,
     organizationId: row.organizationId,
   };
+  // last_used_at is written at most once per interval per instance, off the request path
+  // (./housekeeping-touch.ts); the first use of a UTC day is written here, in the request,
+  // with its audit event (at most one a day per key and instance).
   const last = row.lastUsedAt;
-  if (!last || now.getTime() - last.getTime() > touchEveryMs) {
-    row.lastUsedAt = now; // this instance writes it once a minute, not every request meanwhile
-    const firstToday = !last || last.toISOString().slice(0, 10) !== now.toISOString().slice(0, 10);
+  const firstToday = !last || last.toISOString().slice(0, 10) !== now.toISOString().slice(0, 10);
+  if (last && !firstToday) {
+    if (now.getTime() - last.getTime() > touchEveryMs) {
+      row.lastUsedAt = now;
+      void touchApiKey(slug, row.id, now);
+    }
+  } else {
+    row.lastUsedAt = now;
     const actor: AuditContext = { ...ctx, actorType: "api_key", actorId: row.id, actorLabel: `api key ${row.prefix} (${row.name})`.slice(0, 200) };
     await withAudit(
       slug,
       actor,
       async (tx, audit) => {
         await tx.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
-        if (firstToday) {
-          await audit.record({
-            action: auditActions.apiKeyUsed,
-            targetType: "api_key",
-            targetId: row.id,
-            summary: `API key ${row.prefix} (${row.name}) used (first use on ${now.toISOString().slice(0, 10)})`,
-          });
-        }
+        await audit.record({
+          action: auditActions.apiKeyUsed,
+          targetType: "api_key",
+          targetId: row.id,
+          summary: `API key ${row.prefix} (${row.name}) used (first use on ${now.toISOString().slice(0, 10)})`,
+        });
       },
       { keepCaches: true },
     ).catch((err: unknown) => {

@@ -11,16 +11,9 @@ import type { Prisma } from "@/lib/db/generated/tenant/client";
 import { tenantDb } from "@/lib/db/tenant-client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { AppError } from "@/lib/errors/app-error";
-import { touchSession } from "./session-touch";
+import { touchEveryMs, touchSession } from "./housekeeping-touch";
 
 export const sessionLifetimeMs = { browser: 7 * 24 * 3600_000, api: 30 * 24 * 3600_000 } as const;
-/**
- * last_seen_at is refreshed at most this often per session and process: a write per
- * request would be waste, and with thousands of tenants each touch is an UPDATE in its own
- * schema (at 1 minute, one per 2-3 requests of a load spread over 2,000 tenants). "Last
- * seen" shown to 5 minutes is enough for a sessions list; nothing expires on it.
- */
-export const touchEveryMs = 5 * 60_000;
 
 export type SessionKind = keyof typeof sessionLifetimeMs;
 
@@ -90,7 +83,7 @@ export async function liveSession(slug: string, sessionId: string): Promise<Live
   if (!row || row.revokedAt || row.expiresAt.getTime() <= now || row.user.status !== "active") return null;
   if (now - row.lastSeenAt.getTime() > touchEveryMs) {
     row.lastSeenAt = new Date(now); // this instance touches it once per interval, not every request meanwhile
-    // Housekeeping, written off the request path (./session-touch.ts); it writes no audit row.
+    // Housekeeping, written off the request path (./housekeeping-touch.ts); it writes no audit row.
     void touchSession(slug, row.id, new Date(now));
   }
   return { id: row.id, kind: row.kind, createdAt: row.createdAt, user: row.user };
